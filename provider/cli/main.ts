@@ -1,0 +1,117 @@
+/**
+ * `popdock` command line: parses argv, dispatches to a command, prints errors. Commands are
+ * loaded lazily so that `popdock validate` on YAML never loads the sandbox, CDKTF, etc.
+ */
+import { parseArgs } from "node:util";
+import { formatError } from "./format-error.js";
+import type { CliIO, Command, OptionSpec } from "./io.js";
+
+type Loader = () => Promise<Command>;
+
+/** The command table: name → lazy loader. Adding a command touches this one line. */
+export const COMMANDS: Readonly<Record<string, Loader>> = {
+  sandbox: async () => (await import("./commands/sandbox.js")).command,
+};
+
+const GLOBAL_HELP = (names: string[]) =>
+  `popdock — manage Popdock API users, grants and tokens as code
+
+Usage: popdock <command> [options]
+
+Commands:
+${names.map((n) => `  ${n}`).join("\n")}
+
+Run \`popdock <command> --help\` for a command's options.
+`;
+
+export function commandHelp(cmd: Command): string {
+  const lines = [`Usage: popdock ${cmd.usage}`, "", cmd.summary];
+  if (cmd.help) lines.push("", cmd.help.trimEnd());
+  const entries = Object.entries(cmd.options);
+  if (entries.length > 0) {
+    lines.push("", "Options:");
+    for (const [name, spec] of entries) {
+      const short = spec.short ? `-${spec.short}, ` : "    ";
+      const val = spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : "";
+      lines.push(`  ${short}--${name}${val}`.padEnd(34) + spec.description);
+    }
+  }
+  lines.push("  -h, --help".padEnd(34) + "Show this help");
+  return `${lines.join("\n")}\n`;
+}
+
+function defaultIO(): CliIO {
+  const controller = new AbortController();
+  // First SIGINT/SIGTERM aborts `signal` so the command can clean up; a second one exits at once.
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  };
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runMain(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  const names = Object.keys(COMMANDS);
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(GLOBAL_HELP(names));
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout.write("popdock-iac 0.1.0\n");
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`error: unknown command "${name}"\n\n${GLOBAL_HELP(names)}`);
+    return 2;
+  }
+  const cmd = await load();
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const [k, spec] of Object.entries(cmd.options) as [string, OptionSpec][]) {
+    options[k] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.stderr.write(`error: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  if (parsed.positionals.length > cmd.maxPositionals) {
+    io.stderr.write(
+      `error: unexpected argument "${parsed.positionals[cmd.maxPositionals]}"\n\n${commandHelp(cmd)}`,
+    );
+    return 2;
+  }
+  try {
+    return await cmd.run(
+      { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals },
+      io,
+    );
+  } catch (err) {
+    io.stderr.write(formatError(err, io.env));
+    return typeof (err as { exitCode?: unknown }).exitCode === "number"
+      ? (err as { exitCode: number }).exitCode
+      : 1;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * User mistakes as data. Frontends and checks return `Diagnostic[]`; only the CLI turns them
+ * into output and an exit code (after zod's issues and Terraform's diagnostics).
+ */
+
+export type Severity = "error" | "warning";
+
+export interface Diagnostic {
+  /** Stable code, e.g. `YAML_SYNTAX`, `CONFIG_UNKNOWN_KEY`, `REF_UNKNOWN_TEAM`. */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** Where: a file path as the user gave it, and 1-based line/column when known. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** A path inside the document (`api_users.bot.grants[1].team`) or a construct path. */
+  path?: string;
+  /** The next step, e.g. "did you mean \"Finance\"?". */
+  hint?: string;
+}
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.severity === "error");
+}
+
+/** `file:line:column: error CODE: message (hint)`, one line per diagnostic, for terminals and CI logs. */
+export function formatDiagnostic(d: Diagnostic): string {
+  let where = "";
+  if (d.file !== undefined) {
+    where = d.file;
+    if (d.line !== undefined) where += `:${d.line}`;
+    if (d.line !== undefined && d.column !== undefined) where += `:${d.column}`;
+    where += ": ";
+  }
+  const at = d.path !== undefined ? ` (at ${d.path})` : "";
+  const hint = d.hint !== undefined ? `\n  hint: ${d.hint}` : "";
+  return `${where}${d.severity} ${d.code}: ${d.message}${at}${hint}`;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[n] ?? 0;
+}
+
+/** The closest candidate (case-insensitive) within a distance that makes sense for its length. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return bestD <= limit ? best : undefined;
+}
