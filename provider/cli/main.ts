@@ -10,6 +10,16 @@ type Loader = () => Promise<Command>;
 
 /** The command table: name → lazy loader. Adding a command touches this one line. */
 export const COMMANDS: Readonly<Record<string, Loader>> = {
+  validate: async () => (await import("./commands/validate.js")).command,
+  plan: async () => (await import("./commands/plan.js")).command,
+  apply: async () => (await import("./commands/apply.js")).command,
+  destroy: async () => (await import("./commands/apply.js")).destroyCommand,
+  import: async () => (await import("./commands/import.js")).command,
+  output: async () => (await import("./commands/output.js")).command,
+  show: async () => (await import("./commands/show.js")).command,
+  state: async () => (await import("./commands/state.js")).command,
+  "force-unlock": async () => (await import("./commands/force-unlock.js")).command,
+  graph: async () => (await import("./commands/graph.js")).command,
   sandbox: async () => (await import("./commands/sandbox.js")).command,
 };
 
@@ -49,13 +59,25 @@ function defaultIO(): CliIO {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  return {
+  const io: CliIO = {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
   };
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    io.prompt = async (question) => {
+      const { createInterface } = await import("node:readline/promises");
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    };
+  }
+  return io;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

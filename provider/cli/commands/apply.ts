@@ -1,0 +1,238 @@
+/**
+ * `popdock apply [PLANFILE]` and `popdock destroy`: make Popdock match the plan. With a saved
+ * plan, applies exactly it or refuses a stale one; without, plans and asks for confirmation.
+ */
+import type { Plan } from "../../../schema/plan.js";
+import { hasErrors } from "../../diagnostics.js";
+import { type ApplyEvent, applyPlan, type Step } from "../../engine/apply.js";
+import { resolveOutput } from "../../engine/outputs.js";
+import { computePlan, PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
+import { renderPlanText } from "../../engine/render/text.js";
+import { locateConfig } from "../../engine/workspace.js";
+import { ConfigError, PopdockError, UsageError } from "../../errors.js";
+import {
+  COLOR_OPTIONS,
+  CONFIG_OPTIONS,
+  CONNECTION_OPTIONS,
+  checkStateEndpoint,
+  connectFor,
+  flag,
+  list,
+  loadConfigOrFail,
+  printDiagnostics,
+  readPlanFile,
+  STATE_OPTIONS,
+  str,
+  useColor,
+  withLock,
+} from "../common.js";
+import type { CliIO, Command, ParsedArgs } from "../io.js";
+import { writeSecretsFile } from "../secrets.js";
+
+class ApplyFailedError extends PopdockError {
+  readonly code = "POPDOCK_APPLY_FAILED";
+}
+class ApplyInterruptedError extends PopdockError {
+  readonly code = "POPDOCK_APPLY_INTERRUPTED";
+  override readonly exitCode = 130;
+}
+
+const APPLY_OPTIONS = {
+  ...CONFIG_OPTIONS,
+  ...CONNECTION_OPTIONS,
+  ...STATE_OPTIONS,
+  ...COLOR_OPTIONS,
+  "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
+  parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
+  "secrets-out": {
+    type: "string",
+    value: "FILE",
+    description: "Write new token IDs to FILE (mode 0600; dotenv if it ends in .env, else JSON)",
+  },
+} as const satisfies Command["options"];
+
+export const command: Command = {
+  name: "apply",
+  summary: "Make Popdock match the configuration, or apply a saved plan exactly.",
+  usage: "apply [PLANFILE] [options]",
+  help: "Without PLANFILE: plans, shows the plan and asks for confirmation (a non-interactive run needs --auto-approve).\nWith PLANFILE: applies exactly that plan; a stale plan is refused and nothing is changed.",
+  maxPositionals: 1,
+  options: { ...APPLY_OPTIONS, destroy: { type: "boolean", description: "Destroy everything in state" } },
+  run: (args, io) => runApply(args, io, flag(args, "destroy") ? "destroy" : "normal"),
+};
+
+export const destroyCommand: Command = {
+  name: "destroy",
+  summary: "Delete every API user, grant and token in state from Popdock.",
+  usage: "destroy [options]",
+  maxPositionals: 0,
+  options: APPLY_OPTIONS,
+  run: (args, io) => runApply(args, io, "destroy"),
+};
+
+function parallelismOf(args: ParsedArgs): number {
+  const p = str(args, "parallelism");
+  if (p === undefined) return 10;
+  const n = Number(p);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
+  return n;
+}
+
+async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy"): Promise<number> {
+  const planFile = args.positionals[0];
+  const parallelism = parallelismOf(args);
+  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
+  const loaded = await loadConfigOrFail(args, io);
+  return withLock(args, io, loaded.location, mode === "destroy" ? "popdock destroy" : "popdock apply", async (store) => {
+    const state = await store.load();
+    const conn = await connectFor(args, io, loaded);
+    try {
+      checkStateEndpoint(state, conn.identity, store.path);
+      const r = await computePlan({ api: conn.api, config: loaded.config, loaded: state, identity: conn.identity, mode, signal: io.signal });
+      printDiagnostics(io, r.diagnostics);
+      for (const n of r.notes) io.stderr.write(`note: ${n}\n`);
+      if (!r.plan || hasErrors(r.diagnostics)) throw new ConfigError("the plan has errors; nothing was changed");
+      const plan = r.plan;
+      io.stdout.write(renderPlanText(plan, { color: useColor(args, io), refresh: { users: r.live.users.length, requests: r.requests } }));
+      if (!hasWork(plan) && r.notes.length === 0) return 0;
+      if (!flag(args, "auto-approve")) {
+        if (!io.prompt) {
+          throw new UsageError("apply needs confirmation, and this run is not interactive", {
+            hint: "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
+          });
+        }
+        const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
+        const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
+        if (answer.trim() !== "yes") {
+          io.stderr.write("Apply cancelled; nothing was changed.\n");
+          return 1;
+        }
+      }
+      r.state.endpoint = conn.identity;
+      return await execute(args, io, plan, r.state, (s) => store.write(s), conn.api, parallelism);
+    } finally {
+      await conn.close();
+    }
+  });
+}
+
+async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
+  const plan = await readPlanFile(file, io.cwd);
+  const location = await locateConfig(list(args, "config"), io.cwd);
+  const endpointFlag = str(args, "endpoint");
+  const connArgs: ParsedArgs = { ...args, values: { ...args.values, endpoint: endpointFlag ?? plan.endpoint } };
+  return withLock(args, io, location, "popdock apply", async (store) => {
+    const loadedState = await store.load();
+    const conn = await connectFor(connArgs, io, { location });
+    try {
+      checkStateEndpoint(loadedState, conn.identity, store.path);
+      const prepared = await refreshAndRecover(conn.api, loadedState, io.signal);
+      const reasons = staleReasons(plan, loadedState, conn.identity, prepared.live);
+      if (reasons.length > 0) {
+        throw new PlanStaleError(`the saved plan ${file} is stale; nothing was changed:\n  - ${reasons.join("\n  - ")}`, {
+          hint: `make a new plan: popdock plan --out ${file}`,
+        });
+      }
+      for (const n of prepared.notes) io.stderr.write(`note: ${n}\n`);
+      prepared.state.endpoint = conn.identity;
+      return await execute(args, io, plan, prepared.state, (s) => store.write(s), conn.api, parallelism);
+    } finally {
+      await conn.close();
+    }
+  });
+}
+
+function hasWork(plan: Plan): boolean {
+  return plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+}
+
+const VERB: Record<string, [string, string]> = {
+  create: ["Creating…", "created"],
+  update: ["Modifying…", "modified"],
+  delete: ["Destroying…", "destroyed"],
+  forget: ["Removing from state…", "removed from state"],
+};
+
+function describeStep(s: Step): [string, string] {
+  const [start, done] = VERB[s.kind] ?? ["", ""];
+  if (s.change.action === "replace" && s.kind === "create") return ["Creating replacement…", "replacement created"];
+  if (s.deposed && s.kind === "delete") return ["Destroying the replaced object…", "replaced object destroyed"];
+  if (s.kind === "forget" && s.change.deleted_with) return ["Removing from state…", `removed from state (deleted with ${s.change.deleted_with})`];
+  return [start, done];
+}
+
+async function execute(
+  args: ParsedArgs,
+  io: CliIO,
+  plan: Plan,
+  state: Parameters<typeof applyPlan>[0]["state"],
+  persist: (s: typeof state) => Promise<unknown>,
+  api: Parameters<typeof applyPlan>[0]["api"],
+  parallelism: number,
+): Promise<number> {
+  const tty = io.stdout.isTTY === true;
+  let done = 0;
+  let total = 0;
+  const prefix = () => (tty ? `[${done}/${total}] ` : "");
+  const onEvent = (ev: ApplyEvent) => {
+    const [start, end] = describeStep(ev.step);
+    if (ev.type === "start") io.stdout.write(`${prefix()}${ev.step.address}: ${start}\n`);
+    else if (ev.type === "done") {
+      done++;
+      const id = ev.id ? ` [id=${ev.id}]` : "";
+      io.stdout.write(`${prefix()}${ev.step.address}: ${end} in ${(ev.ms / 1000).toFixed(1)}s${id}\n`);
+    } else if (ev.type === "failed") {
+      done++;
+      const msg = ev.error instanceof PopdockError ? `${ev.error.code}: ${ev.error.message}` : String((ev.error as Error)?.message ?? ev.error);
+      io.stderr.write(`${prefix()}${ev.step.address}: failed after ${(ev.ms / 1000).toFixed(1)}s: ${msg}\n`);
+    } else {
+      done++;
+      io.stderr.write(`${prefix()}${ev.step.address}: skipped (${ev.because} did not complete)\n`);
+    }
+  };
+  io.stdout.write("\n");
+  const result = await applyPlan({ plan, api, state, persist, parallelism, signal: io.signal, onEvent, onPlanned: (n) => (total = n) });
+  const s = plan.summary;
+  const secretsOut = str(args, "secrets-out");
+  if (secretsOut !== undefined && result.secrets.size > 0) {
+    const values = new Map<string, string>();
+    for (const [name, out] of Object.entries(state.outputs)) {
+      if (!out.sensitive) continue;
+      const refs = out.parts.filter((p) => typeof p !== "string");
+      if (refs.length === 0 || !refs.every((p) => p.attr !== "token_id" || result.secrets.has(p.address))) continue;
+      values.set(name, await resolveOutput(name, state, api, result.secrets));
+    }
+    await writeSecretsFile(io, secretsOut, values);
+    io.stdout.write(`\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`);
+  }
+  printOutputs(io, state.outputs);
+  if (result.interrupted) {
+    throw new ApplyInterruptedError(
+      `interrupted: ${[...result.outcomes.values()].filter((o) => o === "ok").length} of ${result.steps.length} steps completed; state is saved`,
+      { hint: "run `popdock apply` again to finish" },
+    );
+  }
+  if (!result.ok) {
+    const failed = result.errors.map((e) => e.step.address).join(", ");
+    throw new ApplyFailedError(`apply failed: ${result.errors.length} step(s) failed (${failed}); the state records what was done`, {
+      hint: "fix the cause above and run `popdock plan` again",
+    });
+  }
+  io.stdout.write(`\nApply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed.\n`);
+  if (s.tokens_to_create > 0 && secretsOut === undefined) {
+    io.stdout.write(`New token IDs are sensitive: read one with \`popdock output NAME --raw\`, or apply with --secrets-out FILE.\n`);
+  }
+  return 0;
+}
+
+function printOutputs(io: CliIO, outputs: Record<string, { sensitive: boolean; value?: string | undefined }>): void {
+  const names = Object.keys(outputs).sort();
+  if (names.length === 0) return;
+  const width = Math.max(...names.map((n) => n.length));
+  io.stdout.write("\nOutputs:\n\n");
+  for (const n of names) {
+    const o = outputs[n];
+    const v = o?.sensitive ? "<sensitive>" : o?.value !== undefined ? JSON.stringify(o.value) : "(not known)";
+    io.stdout.write(`${n.padEnd(width)} = ${v}\n`);
+  }
+}

@@ -1,0 +1,25 @@
+/** `popdock force-unlock LOCK_ID`: clear a stale state lock (the id is in the "locked" message). */
+import { forceUnlock } from "../../engine/lock.js";
+import { locateConfig, statePathFor } from "../../engine/workspace.js";
+import { UsageError } from "../../errors.js";
+import { list, str } from "../common.js";
+import type { Command } from "../io.js";
+
+export const command: Command = {
+  name: "force-unlock",
+  summary: "Remove a stale state lock. Only when its holder is gone.",
+  usage: "force-unlock LOCK_ID [options]",
+  maxPositionals: 1,
+  options: {
+    config: { type: "string", short: "c", multiple: true, value: "PATH", description: "Config file or directory (locates the state)" },
+    state: { type: "string", value: "PATH", description: "State file" },
+  },
+  async run(args, io) {
+    const id = args.positionals[0];
+    if (!id) throw new UsageError("force-unlock needs the LOCK_ID shown in the lock message");
+    const location = await locateConfig(list(args, "config"), io.cwd);
+    await forceUnlock(statePathFor(location, str(args, "state"), io.cwd), id);
+    io.stdout.write(`Lock ${id} removed.\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,75 @@
+/**
+ * `popdock import ADDRESS ID`: adopt an existing Popdock object into state. The address must be
+ * in the configuration; a grant or token's API user must be in state already.
+ */
+import { handlerFor } from "../../resources/index.js";
+import { UsageError } from "../../errors.js";
+import {
+  CONFIG_OPTIONS,
+  CONNECTION_OPTIONS,
+  checkStateEndpoint,
+  connectFor,
+  loadConfigOrFail,
+  STATE_OPTIONS,
+  withLock,
+} from "../common.js";
+import type { Command } from "../io.js";
+import { didYouMean } from "../../diagnostics.js";
+
+export const command: Command = {
+  name: "import",
+  summary: "Adopt an existing Popdock object into state.",
+  usage: "import ADDRESS ID [options]",
+  help: `ID is a user id (popdock_api_user), USER_ID/GRANT_ID (popdock_api_user_grant) or USER_ID/TOKEN_ID (popdock_api_token).
+Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
+  maxPositionals: 2,
+  options: { ...CONFIG_OPTIONS, ...CONNECTION_OPTIONS, ...STATE_OPTIONS },
+  async run(args, io) {
+    const [address, id] = args.positionals;
+    if (address === undefined || id === undefined) throw new UsageError("import needs ADDRESS and ID", { hint: "popdock import --help" });
+    const loaded = await loadConfigOrFail(args, io);
+    const res = loaded.config.resources.find((r) => r.address === address);
+    if (!res) {
+      const guess = didYouMean(address, loaded.config.resources.map((r) => r.address));
+      throw new UsageError(`${address} is not in the configuration; add it first, then import`, guess ? { hint: `did you mean ${guess}?` } : {});
+    }
+    const h = handlerFor(res.type);
+    return withLock(args, io, loaded.location, "popdock import", async (store) => {
+      const state = await store.load();
+      if (state.resources[address]) {
+        throw new UsageError(`${address} is already in state (id ${state.resources[address]?.id})`, {
+          hint: `to adopt another object, first \`popdock state rm '${address}'\``,
+        });
+      }
+      const conn = await connectFor(args, io, loaded);
+      try {
+        checkStateEndpoint(state, conn.identity, store.path);
+        const w = await h.import({ api: conn.api, signal: io.signal }, id);
+        const parent = res.type === "popdock_api_user_grant" || res.type === "popdock_api_token" ? res.user : undefined;
+        if (parent !== undefined) {
+          const p = state.resources[parent];
+          if (!p) throw new UsageError(`import ${parent} first: ${address} belongs to it`);
+          if (p.id !== w.parentId) throw new UsageError(`${id} belongs to API user ${w.parentId}, but ${parent} is ${p.id} in state`);
+        }
+        if (Object.values(state.resources).some((r) => r.id === w.id)) {
+          throw new UsageError(`${w.id} is already managed under another address`);
+        }
+        state.resources[address] = {
+          type: res.type,
+          id: w.id,
+          version: w.version,
+          attributes: { ...w.attrs },
+          dependencies: parent ? [parent] : [],
+          ...(w.parentId !== undefined ? { parent_id: w.parentId } : {}),
+          ...(parent !== undefined ? { parent } : {}),
+        };
+        state.endpoint = conn.identity;
+        await store.write(state);
+        io.stdout.write(`${address}: imported [id=${w.id}]. Run \`popdock plan\` to see how it differs from the configuration.\n`);
+        return 0;
+      } finally {
+        await conn.close();
+      }
+    });
+  },
+};

@@ -1,0 +1,28 @@
+/** `popdock show PLANFILE [--json|--markdown]`: render a saved plan. */
+import { renderPlanJson } from "../../engine/render/json.js";
+import { renderPlanMarkdown } from "../../engine/render/markdown.js";
+import { renderPlanText } from "../../engine/render/text.js";
+import { UsageError } from "../../errors.js";
+import { COLOR_OPTIONS, flag, readPlanFile, useColor } from "../common.js";
+import type { Command } from "../io.js";
+
+export const command: Command = {
+  name: "show",
+  summary: "Show a saved plan.",
+  usage: "show PLANFILE [--json|--markdown]",
+  maxPositionals: 1,
+  options: {
+    ...COLOR_OPTIONS,
+    json: { type: "boolean", description: "JSON (terraform show -json shape, no secrets)" },
+    markdown: { type: "boolean", description: "PR-comment Markdown" },
+  },
+  async run(args, io) {
+    const file = args.positionals[0];
+    if (file === undefined) throw new UsageError("show needs a PLANFILE", { hint: "make one with `popdock plan --out FILE`" });
+    const plan = await readPlanFile(file, io.cwd);
+    if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
+    else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
+    else io.stdout.write(renderPlanText(plan, { color: useColor(args, io) }));
+    return 0;
+  },
+};

@@ -1,0 +1,185 @@
+/**
+ * What several commands share: the option specs, loading the configuration and printing its
+ * diagnostics, opening the state under the lock, and connecting to Popdock.
+ */
+import { readFile } from "node:fs/promises";
+import type { Plan } from "../../schema/plan.js";
+import type { StateFile } from "../../schema/state.js";
+import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.js";
+import type { DesiredConfig } from "../engine/desired.js";
+import type { LiveSnapshot } from "../engine/live.js";
+import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
+import { StateStore } from "../engine/state-store.js";
+import {
+  type ConfigLocation,
+  type Connection,
+  connect,
+  loadConfig,
+  locateConfig,
+  statePathFor,
+} from "../engine/workspace.js";
+import { ConfigError, PopdockError, UsageError } from "../errors.js";
+import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+
+export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
+  config: {
+    type: "string",
+    short: "c",
+    multiple: true,
+    value: "PATH",
+    description: "Config file or directory (repeatable; default ./popdock.yaml)",
+  },
+  var: { type: "string", multiple: true, value: "NAME=VALUE", description: "Set a variable (repeatable)" },
+  stack: { type: "string", value: "NAME", description: "CDKTF stack to read when the app has several" },
+};
+
+export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
+  endpoint: {
+    type: "string",
+    value: "URL",
+    description: "Popdock endpoint, or `local` for the embedded sandbox (env POPDOCK_ENDPOINT)",
+  },
+  "api-key-file": { type: "string", value: "FILE", description: "Read the API key from FILE (else POPDOCK_API_KEY)" },
+};
+
+export const STATE_OPTIONS: Record<string, OptionSpec> = {
+  state: { type: "string", value: "PATH", description: "State file (default .popdock/state.json beside the config)" },
+  "lock-timeout": { type: "string", value: "DURATION", description: "Wait this long for a held lock (e.g. 30s)" },
+};
+
+export const COLOR_OPTIONS: Record<string, OptionSpec> = {
+  "no-color": { type: "boolean", description: "No colour (also NO_COLOR)" },
+};
+
+export function str(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+}
+
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}
+
+export function useColor(args: ParsedArgs, io: CliIO): boolean {
+  if (flag(args, "no-color")) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;
+  return io.stdout.isTTY === true;
+}
+
+export function parseVars(pairs: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--var "${p}" is not NAME=VALUE`);
+    vars[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return vars;
+}
+
+export function printDiagnostics(io: CliIO, diags: readonly Diagnostic[]): void {
+  for (const d of diags) io.stderr.write(`${formatDiagnostic(d)}\n`);
+}
+
+export interface Loaded {
+  location: ConfigLocation;
+  config: DesiredConfig;
+}
+
+/** Loads the configuration; prints diagnostics; throws ConfigError when there are errors. */
+export async function loadConfigOrFail(args: ParsedArgs, io: CliIO): Promise<Loaded> {
+  const location = await locateConfig(list(args, "config"), io.cwd);
+  const stack = str(args, "stack");
+  const r = await loadConfig({
+    location,
+    cwd: io.cwd,
+    vars: parseVars(list(args, "var")),
+    env: io.env,
+    ...(stack !== undefined ? { stack } : {}),
+  });
+  printDiagnostics(io, r.diagnostics);
+  if (!r.config || hasErrors(r.diagnostics)) {
+    const n = r.diagnostics.filter((d) => d.severity === "error").length;
+    throw new ConfigError(`the configuration has ${n} error${n === 1 ? "" : "s"}; nothing was changed`);
+  }
+  return { location, config: r.config };
+}
+
+export function connectFor(args: ParsedArgs, io: CliIO, loaded: { location: ConfigLocation; config?: DesiredConfig }): Promise<Connection> {
+  return connect({
+    flag: str(args, "endpoint"),
+    env: io.env,
+    config: loaded.config,
+    apiKeyFile: str(args, "api-key-file"),
+    baseDir: loaded.location.baseDir,
+    cwd: io.cwd,
+    log: (line) => io.stderr.write(`[popdock debug] ${line}\n`),
+  });
+}
+
+/** Runs `body` holding the state lock; always releases it. */
+export async function withLock<T>(
+  args: ParsedArgs,
+  io: CliIO,
+  location: ConfigLocation,
+  command: string,
+  body: (store: StateStore, lock: Lock) => Promise<T>,
+): Promise<T> {
+  const statePath = statePathFor(location, str(args, "state"), io.cwd);
+  const timeout = str(args, "lock-timeout");
+  const lock = await acquireLock({
+    statePath,
+    command,
+    timeoutMs: timeout !== undefined ? parseDuration(timeout) : 0,
+    signal: io.signal,
+  });
+  try {
+    return await body(new StateStore(statePath), lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** State belongs to one endpoint: refuse to use it against another. */
+export function checkStateEndpoint(state: StateFile, identity: string, statePath: string): void {
+  if (state.endpoint !== undefined && state.endpoint !== identity && Object.keys(state.resources).length > 0) {
+    throw new UsageError(`the state ${statePath} belongs to ${state.endpoint}, not ${identity}`, {
+      hint: `use --endpoint ${state.endpoint}, or a separate --state file for ${identity}`,
+    });
+  }
+}
+
+export async function readPlanFile(path: string, cwd: string): Promise<Plan> {
+  const { PlanFile } = await import("../../schema/plan.js");
+  const { resolve } = await import("node:path");
+  const text = await readFile(resolve(cwd, path), "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read the plan file ${path}: ${e.code ?? e.message}`);
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new PlanFileInvalidError(`${path} is not a popdock plan file (not JSON)`);
+  }
+  const r = PlanFile.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new PlanFileInvalidError(
+      `${path} is not a popdock plan file: ${first ? `${first.path.join(".")}: ${first.message}` : "invalid"}`,
+      { hint: "make one with `popdock plan --out FILE`" },
+    );
+  }
+  return r.data;
+}
+
+export class PlanFileInvalidError extends PopdockError {
+  readonly code = "POPDOCK_PLAN_INVALID";
+}
+
+export function refreshNote(live: LiveSnapshot, requests: number): string {
+  return `Refreshed ${live.users.length} API user${live.users.length === 1 ? "" : "s"} from Popdock in ${requests} request${requests === 1 ? "" : "s"}.\n`;
+}

@@ -1,0 +1,94 @@
+/**
+ * The steps `plan`, `apply` and `destroy` share, over a loaded state and a connection:
+ * refresh → recover pending steps → plan; and the staleness check of a saved plan.
+ */
+import type { Plan } from "../../schema/plan.js";
+import type { StateFile } from "../../schema/state.js";
+import type { PopdockApi } from "../client/types.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { PopdockError } from "../errors.js";
+import { handlerFor } from "../resources/index.js";
+import type { DesiredConfig } from "./desired.js";
+import { type LiveSnapshot, refresh } from "./live.js";
+import { makePlan } from "./plan.js";
+import { recoverPending } from "./recover.js";
+
+export class PlanStaleError extends PopdockError {
+  readonly code = "POPDOCK_PLAN_STALE";
+}
+
+export interface Prepared {
+  live: LiveSnapshot;
+  /** State after recovering pending steps (not yet written). */
+  state: StateFile;
+  /** What recovery did. */
+  notes: string[];
+  /** Requests the refresh took. */
+  requests: number;
+}
+
+export async function refreshAndRecover(api: PopdockApi, loaded: StateFile, signal?: AbortSignal): Promise<Prepared> {
+  const before = api.stats().attempts;
+  const live = await refresh(api, signal ? { signal } : {});
+  const requests = api.stats().attempts - before;
+  const { state, notes } = recoverPending(loaded, live);
+  return { live, state, notes, requests };
+}
+
+export interface ComputedPlan extends Prepared {
+  plan?: Plan;
+  diagnostics: Diagnostic[];
+}
+
+export async function computePlan(opts: {
+  api: PopdockApi;
+  config: DesiredConfig;
+  loaded: StateFile;
+  identity: string;
+  mode?: "normal" | "destroy";
+  signal?: AbortSignal;
+}): Promise<ComputedPlan> {
+  const prepared = await refreshAndRecover(opts.api, opts.loaded, opts.signal);
+  // A saved plan refers to the state as it is on disk: recovery is redone at apply.
+  const stateForPlan = { ...prepared.state, serial: opts.loaded.serial };
+  const r = makePlan({
+    config: opts.config,
+    state: stateForPlan,
+    live: prepared.live,
+    endpoint: opts.identity,
+    mode: opts.mode ?? "normal",
+  });
+  return { ...prepared, ...r };
+}
+
+/**
+ * Why a saved plan can no longer be applied exactly: the state moved, or an object it touches
+ * changed (or appeared) in Popdock since the plan. Empty when it is still good.
+ */
+export function staleReasons(plan: Plan, loaded: StateFile, identity: string, live: LiveSnapshot): string[] {
+  const reasons: string[] = [];
+  if (plan.endpoint !== identity) reasons.push(`the plan was made against ${plan.endpoint}, not ${identity}`);
+  if (plan.state_lineage !== loaded.lineage) {
+    reasons.push(`the plan was made from another state (lineage ${plan.state_lineage}, now ${loaded.lineage})`);
+  } else if (plan.state_serial !== loaded.serial) {
+    reasons.push(`state moved since the plan (serial ${plan.state_serial} → ${loaded.serial})`);
+  }
+  for (const ch of plan.changes) {
+    if (ch.action === "noop" || ch.deleted_with !== undefined) continue;
+    const h = handlerFor(ch.type);
+    if (h.local) continue;
+    if (ch.remote) {
+      const cur = h.read(live, { type: ch.type as never, id: ch.remote.id, version: ch.remote.version, attributes: {}, dependencies: [] });
+      if (!cur) reasons.push(`${ch.address} was deleted in Popdock since the plan`);
+      else if (cur.version !== ch.remote.version) {
+        reasons.push(`${ch.address} changed in Popdock since the plan (version ${ch.remote.version} → ${cur.version})`);
+      }
+    } else if (ch.action === "create" && ch.after && (ch.parent === undefined || loaded.resources[ch.parent])) {
+      const parentId = ch.parent ? loaded.resources[ch.parent]?.id : undefined;
+      const clash = h.conflict(live, parentId, ch.after);
+      const managed = Object.values(loaded.resources).some((r) => r.id === clash?.id);
+      if (clash && !managed) reasons.push(`${ch.address}: an object with the same name appeared in Popdock since the plan (id ${clash.id})`);
+    }
+  }
+  return reasons;
+}

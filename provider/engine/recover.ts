@@ -1,0 +1,94 @@
+/**
+ * Crash recovery: resolves the pending steps a dead run left in state, against a fresh live
+ * snapshot (pure). A pending create is found by its natural key (user name, grant target, token
+ * name under its user) and adopted, or dropped when it never happened — so nothing is
+ * duplicated or orphaned. A pending delete is settled by whether the object still exists.
+ * Objects deposed by a create-before-destroy replacement stay in `deposed` until deleted.
+ */
+import type { StateFile, StateResource } from "../../schema/state.js";
+import { handlerFor } from "../resources/index.js";
+import type { LiveSnapshot } from "./live.js";
+
+export interface Recovery {
+  state: StateFile;
+  /** What was done, for the user: one line per pending step. */
+  notes: string[];
+}
+
+export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
+  const state: StateFile = structuredClone(input);
+  const notes: string[] = [];
+  const managed = new Set(Object.values(state.resources).map((r) => r.id));
+  for (const d of state.deposed ?? []) managed.add(d.id);
+
+  for (const p of input.pending) {
+    const h = handlerFor(p.type);
+    if (p.action === "create") {
+      const found = h.conflict(live, p.parent_id, p.request ?? {});
+      if (!found || managed.has(found.id)) {
+        notes.push(`${p.address}: the interrupted create did not reach Popdock; it will be planned again`);
+        continue;
+      }
+      const prior = state.resources[p.address];
+      if (prior && p.replaces_id === prior.id) {
+        state.deposed = [
+          ...(state.deposed ?? []),
+          {
+            address: p.address,
+            type: prior.type,
+            id: prior.id,
+            version: prior.version,
+            ...(prior.parent_id !== undefined ? { parent_id: prior.parent_id } : {}),
+          },
+        ];
+      }
+      const parent =
+        p.parent_id !== undefined
+          ? Object.entries(state.resources).find(([, r]) => r.id === p.parent_id && r.type === "popdock_api_user")?.[0]
+          : undefined;
+      const entry: StateResource = {
+        type: p.type as StateResource["type"],
+        id: found.id,
+        version: found.version,
+        attributes: { ...found.attrs },
+        dependencies: parent ? [parent] : [],
+      };
+      if (found.parentId !== undefined) entry.parent_id = found.parentId;
+      if (parent !== undefined) entry.parent = parent;
+      if (prior?.prevent_destroy) entry.prevent_destroy = true;
+      state.resources[p.address] = entry;
+      managed.add(found.id);
+      notes.push(`${p.address}: the interrupted create had reached Popdock (id ${found.id}); adopted into state`);
+    } else if (p.action === "delete") {
+      const entry = state.resources[p.address];
+      const id = p.object_id;
+      const stillThere = id !== undefined && liveHas(live, p.type, id);
+      if (!stillThere) {
+        if (entry && entry.id === id) delete state.resources[p.address];
+        state.deposed = (state.deposed ?? []).filter((d) => d.id !== id);
+        notes.push(`${p.address}: the interrupted delete had completed; removed from state`);
+      } else {
+        notes.push(`${p.address}: the interrupted delete did not complete; it will be planned again`);
+      }
+    } else {
+      notes.push(`${p.address}: an update was interrupted; the plan compares against Popdock as it is now`);
+    }
+  }
+  state.pending = [];
+  // Deposed objects that are gone already need no delete.
+  state.deposed = (state.deposed ?? []).filter((d) => liveHas(live, d.type, d.id));
+  return { state, notes };
+}
+
+function liveHas(live: LiveSnapshot, type: string, id: string): boolean {
+  switch (type) {
+    case "popdock_api_user":
+      return live.userById.has(id);
+    case "popdock_api_user_grant":
+      return live.grantById.has(id);
+    case "popdock_api_token":
+      return live.tokenById.has(id);
+    default:
+      return false;
+  }
+}

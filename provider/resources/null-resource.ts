@@ -1,0 +1,31 @@
+/**
+ * `null_resource`: Terraform's resource that does nothing but exist. It makes no API calls, is
+ * kept in state, and is replaced when its `triggers` change — with `replace_triggered_by` on a
+ * token, the standard keeper pattern for token rotation.
+ */
+import { randomUUID } from "node:crypto";
+import type { DesiredNull } from "../engine/desired.js";
+import { UsageError } from "../errors.js";
+import type { ResourceHandler } from "./types.js";
+
+export const nullResource: ResourceHandler<DesiredNull> = {
+  type: "null_resource",
+  sensitive: [],
+  compared: ["triggers"],
+  updatable: [],
+  computed: ["id"],
+  sets: [],
+  local: true,
+  importIdFormat: "(not importable)",
+
+  desired: (res) => ({ attrs: { triggers: { ...res.attrs.triggers } }, diagnostics: [] }),
+
+  /** Lives only in state: what state says is the truth. */
+  read: (_live, entry) => ({ id: entry.id, version: entry.version, attrs: { ...entry.attributes } }),
+  conflict: () => undefined,
+
+  create: async (_ctx, after) => ({ id: randomUUID(), version: 1, attrs: { ...after } }),
+  update: async (_ctx, remote, after) => ({ id: remote.id, version: remote.version + 1, attrs: { ...after } }),
+  delete: async () => {},
+  import: () => Promise.reject(new UsageError("null_resource cannot be imported: it exists only in state")),
+};

@@ -1,0 +1,109 @@
+/**
+ * The plan: what `popdock plan` computes (pure, in provider/engine/plan.ts), renders, saves with
+ * `--out FILE` and `popdock apply FILE` executes exactly. It holds no secret: attribute values
+ * are the non-secret ones only; sensitive attributes are listed by name.
+ */
+import { z } from "zod";
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export const Action = z.enum(["create", "update", "delete", "replace", "noop"]);
+export type Action = z.infer<typeof Action>;
+
+export const Attrs = z.record(z.string(), z.unknown());
+export type Attrs = z.infer<typeof Attrs>;
+
+export const ResourceChange = z.strictObject({
+  address: z.string(),
+  type: z.string(),
+  name: z.string(),
+  index: z.string().optional(),
+  /** Address of the owning API user (grants, tokens) or the user itself: used to group output. */
+  group: z.string(),
+  action: Action,
+  /** For `replace`: create the new object before deleting the old one, or delete first. */
+  replace_order: z.enum(["create_before_destroy", "delete_before_create"]).optional(),
+  /** Human reasons, e.g. `name forces replacement`, `replace_triggered_by null_resource.x`. */
+  reasons: z.array(z.string()).default([]),
+  /** Non-secret attributes before (live, or state when live is unknown) and after. */
+  before: Attrs.nullable(),
+  after: Attrs.nullable(),
+  /** Attribute names known only after apply (ids, versions, a new token's token_id). */
+  after_unknown: z.array(z.string()).default([]),
+  /** Sensitive attribute names (their values are never in a plan). */
+  sensitive: z.array(z.string()).default([]),
+  /** Attribute names that differ (update) or force replacement (replace). */
+  changed: z.array(z.string()).default([]),
+  /** The existing remote object, for update/delete/replace. */
+  remote: z
+    .strictObject({
+      id: z.string(),
+      parent_id: z.string().optional(),
+      version: z.number().int(),
+    })
+    .optional(),
+  /** For children of a deleted user: the user's delete removes them; no call is sent. */
+  deleted_with: z.string().optional(),
+  /** Owning user's address, for grants and tokens. */
+  parent: z.string().optional(),
+  /** lifecycle.prevent_destroy, carried into state. */
+  prevent_destroy: z.boolean().optional(),
+  /** For the delete of an object deposed by an interrupted create-before-destroy: its address. */
+  deposed_of: z.string().optional(),
+  /** Addresses this change waits for (creates/updates) or that wait for it (deletes reverse this). */
+  depends_on: z.array(z.string()).default([]),
+});
+export type ResourceChange = z.infer<typeof ResourceChange>;
+
+/** A difference between state and Popdock made outside popdock-iac since the last apply. */
+export const DriftChange = z.strictObject({
+  address: z.string(),
+  type: z.string(),
+  group: z.string(),
+  /** `update`: attributes changed in Popdock; `delete`: deleted in Popdock. */
+  action: z.enum(["update", "delete"]),
+  before: Attrs.nullable(),
+  after: Attrs.nullable(),
+  changed: z.array(z.string()).default([]),
+});
+export type DriftChange = z.infer<typeof DriftChange>;
+
+export const OutputChange = z.strictObject({
+  name: z.string(),
+  action: z.enum(["create", "update", "delete", "noop"]),
+  sensitive: z.boolean(),
+  /** Non-sensitive values only; absent when sensitive or unknown until apply. */
+  before: z.string().optional(),
+  after: z.string().optional(),
+  after_unknown: z.boolean().default(false),
+  automatic: z.boolean().default(false),
+  description: z.string().optional(),
+  parts: z.array(z.union([z.string(), z.strictObject({ address: z.string(), attr: z.string() })])),
+});
+export type OutputChange = z.infer<typeof OutputChange>;
+
+export const PlanFile = z.strictObject({
+  format_version: z.literal(PLAN_FORMAT_VERSION),
+  tool: z.literal("popdock-iac"),
+  created_at: z.string(),
+  /** Endpoint the plan was made against (`local` for the embedded sandbox). */
+  endpoint: z.string(),
+  config_digest: z.string(),
+  config_files: z.array(z.string()),
+  /** The state the plan was made from; a saved plan applies only to exactly that state. */
+  state_lineage: z.string(),
+  state_serial: z.number().int(),
+  /** Destroy plans delete everything in state. */
+  mode: z.enum(["normal", "destroy"]).default("normal"),
+  changes: z.array(ResourceChange),
+  drift: z.array(DriftChange).default([]),
+  outputs: z.array(OutputChange).default([]),
+  summary: z.strictObject({
+    add: z.number().int(),
+    change: z.number().int(),
+    destroy: z.number().int(),
+    tokens_to_create: z.number().int(),
+  }),
+});
+export type PlanFile = z.infer<typeof PlanFile>;
+export type Plan = PlanFile;
