@@ -162,7 +162,8 @@ export function grantKey(spec: GrantSpec): string {
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -175,7 +176,10 @@ export function canonicalJson(value: unknown): string {
  * positions and file names, so reformatting, reordering or splitting files does not change it.
  */
 export function configDigest(config: Pick<DesiredConfig, "provider" | "resources" | "outputs">): string {
-  const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const byKey =
+    <T>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
   const resources = config.resources
     .map(({ source: _source, ...rest }) => rest)
     .sort(byKey((r) => r.address));

@@ -1,0 +1,165 @@
+/**
+ * The YAML frontend: `popdock.yaml` files in, a DesiredConfig and every diagnostic out.
+ *
+ *   files/dirs ─► read (bounded) ─► parse + schema check, per file (parse.ts, issues.ts)
+ *              ─► merge, variables, expansion, cross-checks (expand.ts) ─► DesiredConfig
+ *
+ * The format is described by `schema/config.ts`; addresses, rotation and automatic outputs by
+ * `expand.ts`. All problems are reported at once, sorted by file and position, each with a file,
+ * line, column, document path and stable code. A config is returned only when there is no error.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { type Diagnostic, hasErrors } from "../../diagnostics.js";
+import { configDigest, type DesiredConfig } from "../../engine/desired.js";
+import { expandFiles } from "./expand.js";
+import { DEFAULT_LIMITS, type Limits, type ParsedFile, parseYamlFile, tooLarge } from "./parse.js";
+
+export { formatCodeFrame } from "./codeframe.js";
+export { DEFAULT_LIMITS, type Limits } from "./parse.js";
+
+export interface YamlLoadResult {
+  /** Present only when there are no errors (warnings may remain). */
+  config?: DesiredConfig;
+  diagnostics: Diagnostic[];
+}
+
+export interface YamlVarsOptions {
+  /** `--var name=value` pairs; they win over the environment and defaults. */
+  vars?: Readonly<Record<string, string>>;
+  /** The environment, for `POPDOCK_VAR_<name>`. Not read from `process.env` unless passed. */
+  env?: Readonly<Record<string, string | undefined>>;
+  limits?: Partial<Limits>;
+}
+
+export interface LoadYamlOptions extends YamlVarsOptions {
+  /** Files or directories (a directory means every `*.yaml` / `*.yml` in it, sorted by name). */
+  paths: readonly string[];
+  /** Relative paths are resolved against it, and file names are shown relative to it. */
+  cwd: string;
+}
+
+/** A YAML text with the name diagnostics should show for it. */
+export interface YamlSource {
+  file: string;
+  text: string;
+}
+
+/**
+ * Reads, validates and expands YAML configuration files. Never throws for user mistakes
+ * (missing files, bad YAML, bad config): they are diagnostics.
+ */
+export async function loadYamlConfig(opts: LoadYamlOptions): Promise<YamlLoadResult> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const diagnostics: Diagnostic[] = [];
+  const sources: YamlSource[] = [];
+  const display = (abs: string) => {
+    const rel = relative(opts.cwd, abs);
+    return (rel === "" ? abs : rel).split(sep).join("/");
+  };
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (const given of opts.paths) {
+    const abs = isAbsolute(given) ? given : resolve(opts.cwd, given);
+    const st = await stat(abs).catch((e: NodeJS.ErrnoException) => e);
+    if (st instanceof Error) {
+      diagnostics.push(fileError(given, st));
+      continue;
+    }
+    if (st.isDirectory()) {
+      const entries = (await readdir(abs)).filter((n) => /\.ya?ml$/i.test(n)).sort();
+      const inDir: string[] = [];
+      for (const name of entries) {
+        const s = await stat(join(abs, name)).catch(() => undefined);
+        if (s?.isFile()) inDir.push(join(abs, name));
+      }
+      if (inDir.length === 0) {
+        diagnostics.push({
+          code: "CONFIG_EMPTY_DIR",
+          severity: "error",
+          message: `directory ${display(abs) || "."} contains no .yaml or .yml files`,
+          file: given,
+          hint: "pass a configuration file, or create popdock.yaml in it",
+        });
+      }
+      for (const f of inDir) if (!seen.has(f)) files.push(f);
+      for (const f of inDir) seen.add(f);
+    } else if (!seen.has(abs)) {
+      seen.add(abs);
+      files.push(abs);
+    }
+  }
+  for (const abs of files) {
+    const file = display(abs);
+    const size = (await stat(abs)).size;
+    if (size > limits.maxFileBytes) {
+      diagnostics.push(tooLarge(file, size, limits.maxFileBytes));
+      continue;
+    }
+    try {
+      sources.push({ file, text: await readFile(abs, "utf8") });
+    } catch (e) {
+      diagnostics.push(fileError(file, e as NodeJS.ErrnoException));
+    }
+  }
+  const result = parseYamlSources(sources, opts);
+  const all = [...diagnostics, ...result.diagnostics];
+  if (hasErrors(all) || result.config === undefined) return { diagnostics: all };
+  return { config: result.config, diagnostics: all };
+}
+
+/** The pure part of `loadYamlConfig`: YAML texts in (in order), config and diagnostics out. */
+export function parseYamlSources(sources: readonly YamlSource[], opts: YamlVarsOptions = {}): YamlLoadResult {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const diagnostics: Diagnostic[] = [];
+  const parsed: ParsedFile[] = [];
+  for (const s of sources) {
+    const r = parseYamlFile(s.file, s.text, limits);
+    diagnostics.push(...r.diagnostics);
+    if (r.parsed) parsed.push(r.parsed);
+  }
+  const expanded = expandFiles(parsed, { vars: opts.vars ?? {}, env: opts.env ?? {} });
+  diagnostics.push(...expanded.diagnostics);
+  const sorted = sortDiagnostics(
+    diagnostics,
+    sources.map((s) => s.file),
+  );
+  if (hasErrors(sorted)) return { diagnostics: sorted };
+  const { provider, resources, outputs } = expanded.config;
+  return {
+    config: {
+      files: sources.map((s) => s.file),
+      digest: configDigest(expanded.config),
+      provider,
+      resources,
+      outputs,
+    },
+    diagnostics: sorted,
+  };
+}
+
+/** By file (in load order; diagnostics without a file first), then line and column. Stable. */
+function sortDiagnostics(diags: readonly Diagnostic[], files: readonly string[]): Diagnostic[] {
+  const rank = (d: Diagnostic) => (d.file === undefined ? -1 : files.indexOf(d.file));
+  return [...diags].sort(
+    (a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
+}
+
+function fileError(file: string, e: NodeJS.ErrnoException): Diagnostic {
+  if (e.code === "ENOENT") {
+    return {
+      code: "FILE_NOT_FOUND",
+      severity: "error",
+      message: "no such file or directory",
+      file,
+      hint: "check the path (relative paths are resolved against the working directory)",
+    };
+  }
+  return {
+    code: "FILE_READ_ERROR",
+    severity: "error",
+    message: `cannot read: ${e.code ?? e.message}`,
+    file,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Source positions for the YAML frontend: finds the YAML node at a document path
+ * (`["api_users", "bot", "grants", 2, "lists"]`) so that every diagnostic — from yaml itself,
+ * from zod, or from the cross-checks — points at a file, line and column.
+ */
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import type { Diagnostic, Severity } from "../../diagnostics.js";
+import type { SourceRef } from "../../engine/desired.js";
+
+export type PathSegment = string | number;
+export type DocPath = readonly PathSegment[];
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `api_users.reporting_bot.grants[2].lists`; keys that are not identifiers are quoted: `tokens["a b"]`. */
+export function formatPath(path: DocPath): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (IDENT.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** One parsed YAML file: its display name, its document and what maps offsets to lines. */
+export class SourceFile {
+  constructor(
+    /** The path as shown in diagnostics (relative to the working directory). */
+    readonly file: string,
+    readonly text: string,
+    readonly doc: Document.Parsed,
+    readonly lineCounter: LineCounter,
+  ) {}
+
+  position(offset: number): Position {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return { line, column: col };
+  }
+
+  /**
+   * The position of the node at `path`. With `at: "key"` the key of the last map entry (for
+   * unknown keys, bad keys, duplicates), else its value. When the path does not exist all the
+   * way (a missing required key), the deepest entry that does exist.
+   */
+  locate(path: DocPath, at: "key" | "value" = "value"): Position {
+    return this.position(this.offsetOf(path, at));
+  }
+
+  /** The source offset of the node at `path`; see `locate`. */
+  offsetOf(path: DocPath, at: "key" | "value" = "value"): number {
+    let node: unknown = this.doc.contents;
+    let best: Node | undefined = isNode(node) ? node : undefined;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isAlias(node)) node = node.resolve(this.doc);
+      let keyNode: unknown;
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+        if (!pair) break;
+        keyNode = pair.key;
+        next = pair.value;
+      } else if (isSeq(node) && typeof seg === "number") {
+        next = node.items[seg];
+        if (next === undefined) break;
+      } else {
+        break;
+      }
+      const last = i === path.length - 1;
+      if (last && at === "key" && isNode(keyNode)) {
+        best = keyNode;
+      } else if (isNode(next)) {
+        best = next;
+      } else if (isNode(keyNode)) {
+        best = keyNode; // `key:` with no value
+      }
+      node = next;
+    }
+    return best?.range?.[0] ?? 0;
+  }
+
+  /** A diagnostic at `path` in this file. */
+  diag(
+    code: string,
+    message: string,
+    path: DocPath,
+    opts: { at?: "key" | "value"; severity?: Severity; hint?: string | undefined } = {},
+  ): Diagnostic {
+    return this.diagAt(code, message, this.offsetOf(path, opts.at ?? "value"), path, opts);
+  }
+
+  /** A diagnostic at a source offset (for problems found on the YAML nodes themselves). */
+  diagAt(
+    code: string,
+    message: string,
+    offset: number,
+    path: DocPath,
+    opts: { severity?: Severity; hint?: string | undefined } = {},
+  ): Diagnostic {
+    const pos = this.position(offset);
+    const d: Diagnostic = {
+      code,
+      severity: opts.severity ?? "error",
+      message,
+      file: this.file,
+      line: pos.line,
+      column: pos.column,
+    };
+    if (path.length > 0) d.path = formatPath(path);
+    if (opts.hint !== undefined) d.hint = opts.hint;
+    return d;
+  }
+
+  /** Where a resource or output came from, for the DesiredConfig. */
+  sourceRef(path: DocPath): SourceRef {
+    const pos = this.locate(path, "key");
+    return { file: this.file, line: pos.line, column: pos.column, path: formatPath(path) };
+  }
+
+  /** `file:line:column` of `path`, for "also defined at …" messages. */
+  where(path: DocPath): string {
+    const pos = this.locate(path, "key");
+    return `${this.file}:${pos.line}:${pos.column}`;
+  }
+}
+
+function isNode(x: unknown): x is Node {
+  return typeof x === "object" && x !== null && "range" in x;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
