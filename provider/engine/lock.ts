@@ -1,0 +1,395 @@
+/**
+ * The state lock: one exclusive lock file, `<statePath>.lock`, held for the whole of a plan or
+ * apply so that two runs never read-modify-write the same state.
+ *
+ * Taking it is one atomic `open(O_CREAT | O_EXCL)`; the file then gets a JSON record of who holds
+ * it (id, pid, host, user, command, time). Taking the lock never creates or touches the state
+ * file. A held lock fails fast with `StateLockedError` saying who holds it, or is polled for up to
+ * `timeoutMs`. A lock is only ever removed by its holder (`release()`) or by `forceUnlock()` with
+ * the exact id the error printed.
+ *
+ * Unreadable lock files (a crash between creating the file and writing it, or garbage): the
+ * error reports what is known and an id `unreadable-<12 hex>` derived from the file's device,
+ * inode and mtime. `forceUnlock` accepts exactly that id, so it removes the broken file the user
+ * saw and never a lock that someone took after it. There is no wildcard id on purpose.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { Stats } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PopdockError, UsageError } from "../errors.js";
+
+/** What a lock file records about its holder. */
+export interface LockInfo {
+  id: string;
+  pid: number;
+  host: string;
+  user: string;
+  /** The command holding the lock, e.g. `popdock apply`. */
+  command: string;
+  /** ISO 8601 time the lock was taken. */
+  created_at: string;
+}
+
+/** What could be read of a lock file that is currently present. */
+export interface LockHolder {
+  /** The lock's id: from the file, or `unreadable-…` derived from the file itself. */
+  id: string;
+  /** False when the file was empty, half-written or not a lock record. */
+  readable: boolean;
+  pid?: number;
+  host?: string;
+  user?: string;
+  command?: string;
+  /** From the file, or the file's mtime when unreadable. */
+  created_at?: string;
+  /** True when `host` is this machine and `pid` is not a running process. */
+  stale: boolean;
+}
+
+/** A held lock. */
+export interface Lock {
+  readonly id: string;
+  readonly info: LockInfo;
+  /** The lock file's path. */
+  readonly path: string;
+  /**
+   * Removes the lock file if it still holds this lock's id (a lock someone force-took and
+   * re-took is left alone). Idempotent; never throws for an already-removed lock.
+   */
+  release(): Promise<void>;
+}
+
+export interface AcquireLockOptions {
+  /** The state file's path; the lock is `<statePath>.lock`. */
+  statePath: string;
+  /** Recorded in the lock and shown to whoever waits, e.g. `popdock apply`. */
+  command: string;
+  /** How long to wait for a held lock; 0 (the default) fails at once. */
+  timeoutMs?: number | undefined;
+  /** Aborting stops the wait; the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /** Clock for `created_at` and messages (tests). */
+  now?: (() => Date) | undefined;
+}
+
+/** The state is locked by someone else. */
+export class StateLockedError extends PopdockError {
+  readonly code = "POPDOCK_STATE_LOCKED";
+  readonly lockPath: string;
+  readonly holder: LockHolder;
+
+  constructor(lockPath: string, holder: LockHolder, waitedMs: number, now: Date) {
+    const waited = waitedMs > 0 ? `, after waiting ${formatDuration(waitedMs)}` : "";
+    super(`${describeHolder(holder, now)}${waited} (lock file ${lockPath})`, {
+      hint: holder.stale
+        ? `the holder is gone; if you are sure no popdock process uses this state, run \`popdock force-unlock ${holder.id}\``
+        : "wait and retry, use --lock-timeout 30s to wait, or if that process is gone run " +
+          `\`popdock force-unlock ${holder.id}\``,
+    });
+    this.lockPath = lockPath;
+    this.holder = holder;
+  }
+}
+
+/** `forceUnlock` was given an id that is not the current lock's. Nothing was removed. */
+export class LockIdMismatchError extends PopdockError {
+  readonly code = "POPDOCK_LOCK_ID_MISMATCH";
+  readonly holder: LockHolder;
+
+  constructor(lockPath: string, givenId: string, holder: LockHolder, now: Date) {
+    super(
+      `lock id ${givenId} does not match the current lock ${holder.id} (lock file ${lockPath}): ` +
+        `${describeHolder(holder, now)}; nothing was removed`,
+      { hint: `check that process is gone, then run \`popdock force-unlock ${holder.id}\`` },
+    );
+    this.holder = holder;
+  }
+}
+
+/** `forceUnlock` found no lock. */
+export class NotLockedError extends PopdockError {
+  readonly code = "POPDOCK_NOT_LOCKED";
+
+  constructor(lockPath: string) {
+    super(`the state is not locked (no lock file at ${lockPath})`, { hint: "nothing to unlock" });
+  }
+}
+
+/** The lock file for a state file. */
+export function lockPathFor(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+/**
+ * Takes the lock for `statePath`, waiting up to `timeoutMs` (polling every 100–250 ms) if it is
+ * held. Throws `StateLockedError` naming the holder when it stays held; a holder that is a dead
+ * process on this host fails at once, since waiting cannot help. Creates the state's directory
+ * (0700) if missing, never the state file. Not re-entrant: a second `acquireLock` in the same
+ * process is refused like any other.
+ */
+export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
+  const { statePath, command, timeoutMs = 0, signal } = options;
+  const now = options.now ?? (() => new Date());
+  const file = lockPathFor(statePath);
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
+  signal?.throwIfAborted();
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+
+  const started = performance.now();
+  for (;;) {
+    const info: LockInfo = {
+      id: randomUUID(),
+      pid: process.pid,
+      host: os.hostname(),
+      user: currentUser(),
+      command,
+      created_at: now().toISOString(),
+    };
+    if (await tryCreate(file, info)) return heldLock(file, info);
+
+    const holder = await readHolder(file);
+    if (holder === undefined) continue; // released between our attempt and the read: retry now
+    const waited = performance.now() - started;
+    if (holder.stale || waited >= timeoutMs) {
+      // Say how long we waited when we did wait (a dead holder fails before the timeout).
+      const shown = timeoutMs > 0 ? Math.min(waited, timeoutMs) : 0;
+      throw new StateLockedError(file, holder, shown >= Math.min(timeoutMs, 1000) ? shown : 0, now());
+    }
+    const pause = Math.min(100 + Math.random() * 150, Math.max(timeoutMs - waited, 1));
+    await sleep(pause, undefined, signal === undefined ? {} : { signal }).catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
+    });
+  }
+}
+
+/** Creates the lock file exclusively and writes `info`; false if it already exists. */
+async function tryCreate(file: string, info: LockInfo): Promise<boolean> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, "wx", 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(`${JSON.stringify(info, null, 2)}\n`, "utf8");
+    await fh.sync();
+    await fh.close();
+  } catch (err) {
+    // Don't leave a half-written lock behind that would block everyone.
+    await fh.close().catch(() => undefined);
+    await fs.rm(file, { force: true });
+    throw err;
+  }
+  return true;
+}
+
+function heldLock(file: string, info: LockInfo): Lock {
+  let releasing: Promise<void> | undefined;
+  return {
+    id: info.id,
+    info,
+    path: file,
+    release() {
+      releasing ??= removeIfId(file, info.id).then(
+        () => undefined,
+        (err: unknown) => {
+          releasing = undefined; // let the caller retry after e.g. a permissions fix
+          throw err;
+        },
+      );
+      return releasing;
+    },
+  };
+}
+
+/**
+ * Removes the lock file if its id is `id`. Returns the holder found (undefined: no lock).
+ * Read-compare-unlink is not one atomic step; the window is a lock being removed and re-taken
+ * within it, which only a concurrent force-unlock could cause.
+ */
+async function removeIfId(file: string, id: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(file);
+  if (holder === undefined || holder.id !== id) return holder;
+  await fs.rm(file, { force: true });
+  return holder;
+}
+
+/**
+ * Removes the lock on `statePath` if its id is `lockId` (the id shown by `StateLockedError`).
+ * Throws `NotLockedError` when there is no lock and `LockIdMismatchError` (removing nothing)
+ * when the id differs. Returns what was known of the removed lock's holder.
+ */
+export async function forceUnlock(
+  statePath: string,
+  lockId: string,
+  options: { now?: () => Date } = {},
+): Promise<LockHolder> {
+  const file = lockPathFor(statePath);
+  const holder = await removeIfId(file, lockId);
+  if (holder === undefined) throw new NotLockedError(file);
+  if (holder.id !== lockId) throw new LockIdMismatchError(file, lockId, holder, (options.now ?? nowDate)());
+  return holder;
+}
+
+/** Who holds the lock on `statePath`, or undefined when it is free. */
+export async function readLock(statePath: string): Promise<LockHolder | undefined> {
+  return readHolder(lockPathFor(statePath));
+}
+
+async function readHolder(file: string): Promise<LockHolder | undefined> {
+  let holder = await readHolderOnce(file);
+  if (holder?.readable === false) {
+    // Possibly a live holder between open(O_EXCL) and its write: look again before calling it broken.
+    await sleep(50);
+    holder = await readHolderOnce(file);
+  }
+  return holder;
+}
+
+async function readHolderOnce(file: string): Promise<LockHolder | undefined> {
+  let text: string;
+  let stat: Stats;
+  try {
+    const fh = await fs.open(file, "r");
+    try {
+      stat = await fh.stat();
+      text = await fh.readFile("utf8");
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const r = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
+  const str = (k: string) => (typeof r[k] === "string" && r[k] !== "" ? (r[k] as string) : undefined);
+  const pid = typeof r.pid === "number" && Number.isSafeInteger(r.pid) && r.pid > 0 ? r.pid : undefined;
+  const id = str("id");
+  const readable = id !== undefined;
+  const holder: LockHolder = {
+    id: id ?? unreadableId(stat),
+    readable,
+    stale: false,
+    ...(pid === undefined ? {} : { pid }),
+    ...optional("host", str("host")),
+    ...optional("user", str("user")),
+    ...optional("command", str("command")),
+    created_at: str("created_at") ?? stat.mtime.toISOString(),
+  };
+  holder.stale = holder.host === os.hostname() && pid !== undefined && !isAlive(pid);
+  return holder;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** A stable id for a lock file whose content has no id: same file, same mtime → same id. */
+function unreadableId(stat: Stats): string {
+  const digest = createHash("sha256").update(`${stat.dev}:${stat.ino}:${stat.mtimeMs}`).digest("hex");
+  return `unreadable-${digest.slice(0, 12)}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers).
+    return process.env.USER ?? process.env.USERNAME ?? "unknown";
+  }
+}
+
+function nowDate(): Date {
+  return new Date();
+}
+
+/** "state is locked by pid 4121 on ci-runner-7 (popdock apply) since 12:03:55Z" and what else is known. */
+function describeHolder(holder: LockHolder, now: Date): string {
+  const since = holder.created_at === undefined ? "" : ` since ${formatSince(holder.created_at, now)}`;
+  if (!holder.readable) {
+    const who = holder.pid === undefined ? "an unknown process" : `pid ${holder.pid}`;
+    return `state is locked by ${who}${since}; the lock file is unreadable or half-written (a crash while taking the lock?)`;
+  }
+  const who = holder.pid === undefined ? "an unknown process" : `pid ${holder.pid}`;
+  const where = holder.host === undefined ? "" : ` on ${holder.host}`;
+  const what = holder.command === undefined ? "" : ` (${holder.command})`;
+  const gone =
+    holder.stale && holder.pid !== undefined
+      ? ` (process ${holder.pid} is no longer running on this host)`
+      : "";
+  return `state is locked by ${who}${where}${what}${since}${gone}`;
+}
+
+/** `12:03:55Z` when `iso` is today (UTC), `2024-05-01 12:03:55Z` otherwise. */
+function formatSince(iso: string, now: Date): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  const full = t.toISOString(); // 2024-05-01T12:03:55.123Z
+  const day = full.slice(0, 10);
+  const time = `${full.slice(11, 19)}Z`;
+  return day === now.toISOString().slice(0, 10) ? time : `${day} ${time}`;
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * Parses a duration such as `500ms`, `30s`, `2m`, `1h`, `1m30s` or `1.5s` (Go's
+ * `time.ParseDuration` units ms, s, m, h) to whole milliseconds. `0` needs no unit. Throws
+ * `UsageError` for anything else (a bare number, a negative value, an unknown unit).
+ */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (s === "0") return 0;
+  const part = /(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)/y;
+  let total = 0;
+  let at = 0;
+  while (s !== "" && at < s.length) {
+    part.lastIndex = at;
+    const m = part.exec(s);
+    if (m === null) break;
+    total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+    at = part.lastIndex;
+  }
+  if (s === "" || at !== s.length || !Number.isFinite(total)) {
+    throw new UsageError(
+      `invalid duration ${JSON.stringify(text)}: use a number with a unit (ms, s, m, h), e.g. 500ms, 30s, 2m, 1h or 0`,
+      { hint: "for example --lock-timeout 30s" },
+    );
+  }
+  return Math.round(total);
+}
+
+/**
+ * Formats milliseconds the way `parseDuration` reads them: `500ms`, `1.2s`, `30s`, `2m`, `1m30s`,
+ * `1h5m` (whole seconds from a minute up).
+ */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms);
+  if (total < 1000) return `${total}ms`;
+  if (total < 60_000) return `${Number((total / 1000).toFixed(3))}s`;
+  const seconds = Math.round(total / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${sec > 0 ? `${sec}s` : ""}`;
+}

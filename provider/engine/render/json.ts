@@ -1,0 +1,252 @@
+/**
+ * The machine-readable plan, in the shape of `terraform show -json PLANFILE` (format 1.2), so
+ * policy tools written for Terraform plans (OPA, conftest, Sentinel-like checks) read it as is.
+ *
+ * One deliberate difference: Terraform puts sensitive values in its JSON and only marks them;
+ * this output leaves every sensitive value out (`null`, or the key absent) and keeps the marks
+ * (`before_sensitive` / `after_sensitive` / `sensitive_values`).
+ */
+import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
+import { parseAddress } from "../desired.js";
+import { compareStrings, sensitiveNames } from "./diff.js";
+
+export const POPDOCK_IAC_VERSION = "0.1.0";
+export const PROVIDER_NAME = "registry.terraform.io/popdock/popdock";
+
+export type JsonAction = "create" | "update" | "delete" | "no-op";
+type Values = Record<string, unknown>;
+
+export interface JsonChange {
+  actions: JsonAction[];
+  before: Values | null;
+  after: Values | null;
+  /** `{ attr: true }` for each attribute known only after apply. */
+  after_unknown: Record<string, true>;
+  /** `{ attr: true }` for each sensitive attribute; `false` when there is no object on that side. */
+  before_sensitive: Record<string, true> | false;
+  after_sensitive: Record<string, true> | false;
+}
+
+export interface JsonResourceChange {
+  address: string;
+  mode: "managed";
+  type: string;
+  name: string;
+  /** The raw `for_each` key (`powerbi`, `team:Finance`), when the address has one. */
+  index?: string;
+  provider_name: string;
+  change: JsonChange;
+  action_reason?: "replace_because_cannot_update" | "replace_by_triggers";
+}
+
+export interface JsonPlannedResource {
+  address: string;
+  mode: "managed";
+  type: string;
+  name: string;
+  index?: string;
+  provider_name: string;
+  schema_version: 0;
+  /** Known, non-sensitive values after apply. */
+  values: Values;
+  sensitive_values: Record<string, true>;
+}
+
+export interface JsonOutputChange {
+  actions: JsonAction[];
+  /** The value, or null when sensitive, absent or unknown. */
+  before: string | null;
+  after: string | null;
+  after_unknown: boolean;
+  before_sensitive: boolean;
+  after_sensitive: boolean;
+}
+
+export interface JsonPlan {
+  format_version: "1.2";
+  popdock_iac_version: string;
+  planned_values: {
+    outputs: Record<string, { sensitive: boolean; value?: string }>;
+    root_module: { resources: JsonPlannedResource[] };
+  };
+  resource_drift: JsonResourceChange[];
+  resource_changes: JsonResourceChange[];
+  output_changes: Record<string, JsonOutputChange>;
+  timestamp: string;
+  applyable: boolean;
+  complete: true;
+  errored: false;
+  /** popdock-iac's own plan metadata (Terraform tools ignore unknown keys). */
+  popdock: {
+    endpoint: string;
+    mode: Plan["mode"];
+    state_lineage: string;
+    state_serial: number;
+    config_digest: string;
+    config_files: string[];
+    summary: Plan["summary"];
+  };
+}
+
+const ACTIONS: Record<ResourceChange["action"], (c: ResourceChange) => JsonAction[]> = {
+  create: () => ["create"],
+  update: () => ["update"],
+  delete: () => ["delete"],
+  noop: () => ["no-op"],
+  replace: (c) => (c.replace_order === "create_before_destroy" ? ["create", "delete"] : ["delete", "create"]),
+};
+
+/** Terraform's `actions` list for a change: a replace is two actions, in the order they run. */
+export function jsonActions(c: ResourceChange): JsonAction[] {
+  return ACTIONS[c.action](c);
+}
+
+function trueMap(names: Iterable<string>): Record<string, true> {
+  const out: Record<string, true> = {};
+  for (const n of [...names].sort(compareStrings)) out[n] = true;
+  return out;
+}
+
+/** A copy of the values without sensitive or unknown attributes. */
+function known(values: Values, leaveOut: ReadonlySet<string>): Values {
+  const out: Values = {};
+  for (const [k, v] of Object.entries(values)) if (!leaveOut.has(k)) out[k] = structuredClone(v);
+  return out;
+}
+
+function addressParts(address: string, type: string): { type: string; name: string; index?: string } {
+  const parts = parseAddress(address);
+  return parts ?? { type, name: address };
+}
+
+function identity(address: string, type: string, name: string, index: string | undefined) {
+  return {
+    address,
+    mode: "managed" as const,
+    type,
+    name,
+    ...(index === undefined ? {} : { index }),
+    provider_name: PROVIDER_NAME,
+  };
+}
+
+/**
+ * The object after apply, as far as it is known. Updates keep the computed attributes of the
+ * existing object (its id, a token's hint), as Terraform's planned state does.
+ */
+function afterValues(c: ResourceChange, sensitive: ReadonlySet<string>): Values | null {
+  if (c.after === null) return null;
+  const unknown = new Set(c.after_unknown);
+  const leaveOut = new Set([...sensitive, ...unknown]);
+  const after = known(c.after, leaveOut);
+  if ((c.action === "update" || c.action === "noop") && c.before !== null) {
+    for (const [k, v] of Object.entries(c.before)) {
+      if (!(k in after) && !leaveOut.has(k)) after[k] = structuredClone(v);
+    }
+  }
+  return after;
+}
+
+function resourceChange(c: ResourceChange): JsonResourceChange {
+  const sensitive = sensitiveNames(c.type, c.sensitive);
+  const out: JsonResourceChange = {
+    ...identity(c.address, c.type, c.name, c.index),
+    change: {
+      actions: jsonActions(c),
+      before: c.before === null ? null : known(c.before, sensitive),
+      after: afterValues(c, sensitive),
+      after_unknown: c.action === "delete" ? {} : trueMap(c.after_unknown),
+      before_sensitive: c.before === null ? false : trueMap(sensitive),
+      after_sensitive: c.after === null ? false : trueMap(sensitive),
+    },
+  };
+  if (c.action === "replace") {
+    const triggered = c.changed.length === 0 && c.reasons.some((r) => r.includes("replace_triggered_by"));
+    out.action_reason = triggered ? "replace_by_triggers" : "replace_because_cannot_update";
+  }
+  return out;
+}
+
+function driftChange(d: DriftChange): JsonResourceChange {
+  const sensitive = sensitiveNames(d.type);
+  const { type, name, index } = addressParts(d.address, d.type);
+  return {
+    ...identity(d.address, type, name, index),
+    change: {
+      actions: [d.action],
+      before: d.before === null ? null : known(d.before, sensitive),
+      after: d.after === null ? null : known(d.after, sensitive),
+      after_unknown: {},
+      before_sensitive: d.before === null ? false : trueMap(sensitive),
+      after_sensitive: d.after === null ? false : trueMap(sensitive),
+    },
+  };
+}
+
+function outputChange(o: OutputChange): JsonOutputChange {
+  const hasBefore = o.action !== "create";
+  const hasAfter = o.action !== "delete";
+  return {
+    actions: [o.action === "noop" ? "no-op" : o.action],
+    before: o.sensitive || !hasBefore ? null : (o.before ?? null),
+    after: o.sensitive || !hasAfter || o.after_unknown ? null : (o.after ?? null),
+    after_unknown: hasAfter && o.after_unknown,
+    before_sensitive: o.sensitive && hasBefore,
+    after_sensitive: o.sensitive && hasAfter,
+  };
+}
+
+const byAddress = (a: { address: string }, b: { address: string }) => compareStrings(a.address, b.address);
+
+/**
+ * The plan as a `terraform show -json`-shaped object (serialize it with JSON.stringify).
+ * Every change is listed, noops as `["no-op"]`; a create-before-destroy replace is
+ * `["create", "delete"]`, a delete-first one `["delete", "create"]`. No sensitive value appears.
+ */
+export function renderPlanJson(plan: Plan): JsonPlan {
+  const changes = [...plan.changes].sort(byAddress);
+  const outputs = [...plan.outputs].sort((a, b) => compareStrings(a.name, b.name));
+
+  const planned: JsonPlannedResource[] = [];
+  for (const c of changes) {
+    if (c.action === "delete") continue;
+    const sensitive = sensitiveNames(c.type, c.sensitive);
+    planned.push({
+      ...identity(c.address, c.type, c.name, c.index),
+      schema_version: 0,
+      values: afterValues(c, sensitive) ?? {},
+      sensitive_values: trueMap(sensitive),
+    });
+  }
+
+  const plannedOutputs: JsonPlan["planned_values"]["outputs"] = {};
+  const outputChanges: JsonPlan["output_changes"] = {};
+  for (const o of outputs) {
+    outputChanges[o.name] = outputChange(o);
+    if (o.action === "delete") continue;
+    const value = o.sensitive || o.after_unknown ? undefined : o.after;
+    plannedOutputs[o.name] = { sensitive: o.sensitive, ...(value === undefined ? {} : { value }) };
+  }
+
+  return {
+    format_version: "1.2",
+    popdock_iac_version: POPDOCK_IAC_VERSION,
+    planned_values: { outputs: plannedOutputs, root_module: { resources: planned } },
+    resource_drift: [...plan.drift].sort(byAddress).map(driftChange),
+    resource_changes: changes.map(resourceChange),
+    output_changes: outputChanges,
+    timestamp: plan.created_at,
+    applyable: plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop"),
+    complete: true,
+    errored: false,
+    popdock: {
+      endpoint: plan.endpoint,
+      mode: plan.mode,
+      state_lineage: plan.state_lineage,
+      state_serial: plan.state_serial,
+      config_digest: plan.config_digest,
+      config_files: [...plan.config_files],
+      summary: { ...plan.summary },
+    },
+  };
+}
