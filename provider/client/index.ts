@@ -1,0 +1,29 @@
+/** The Popdock security API client: the only network I/O in popdock-iac. */
+export {
+  type ClientTimeouts,
+  DEFAULT_TIMEOUTS,
+  debugFromEnv,
+  PopdockClient,
+  type PopdockClientOptions,
+} from "./client.js";
+export { API_BASE_PATH, isLoopbackHost } from "./endpoint.js";
+export {
+  type ApiErrorInfo,
+  PopdockAbortedError,
+  PopdockApiError,
+  type PopdockApiErrorCode,
+  PopdockConflictError,
+  PopdockForbiddenError,
+  PopdockInsecureEndpointError,
+  PopdockInvalidResponseError,
+  PopdockNotFoundError,
+  PopdockPreconditionFailedError,
+  PopdockRateLimitedError,
+  PopdockTimeoutError,
+  PopdockUnauthorizedError,
+  PopdockUnavailableError,
+  PopdockValidationError,
+} from "./errors.js";
+export { formatHeaders, redact } from "./redact.js";
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+export type { ListOptions, MutationOptions, PopdockApi, RequestStats } from "./types.js";
