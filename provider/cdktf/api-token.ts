@@ -1,0 +1,132 @@
+/**
+ * `PopdockApiToken`: a `popdock_api_token` resource. Its Token ID is the credential: `tokenId`
+ * is sensitive, and a `TerraformOutput` that uses it must set `sensitive: true` (popdock-iac
+ * refuses the configuration otherwise, as Terraform would).
+ *
+ * Its popdock address is `popdock_api_token.<user key>["<key>"]`, `key` defaulting to the
+ * resource's logical id; every token also gets the automatic sensitive output `<user key>.<key>`.
+ * Tokens are replaced create-before-destroy. To rotate one on a schedule, give it
+ * `lifecycle: { replaceTriggeredBy: [keeper] }` with a `NullResource` keeper whose `triggers`
+ * you change (`{ quarter: "2026-Q4" }`).
+ */
+import {
+  type ImportableResource,
+  stringToHclTerraform,
+  stringToTerraform,
+  type TerraformProvider,
+  TerraformResource,
+  Token,
+} from "cdktf";
+import type { Construct } from "constructs";
+import type { z } from "zod";
+import {
+  type ApiTokenArgs,
+  checkArgs,
+  PROVIDER_NAME,
+  TOKEN_TYPE,
+} from "../frontends/terraform-json/schema.js";
+import { requireUserReference } from "./api-user-grant.js";
+import {
+  importable,
+  metaArguments,
+  orThrow,
+  PopdockConstructError,
+  type PopdockMetaArguments,
+  snakeArgs,
+} from "./common.js";
+import { dropUndefined } from "./provider.js";
+
+export type PopdockApiTokenConfig = PopdockMetaArguments & {
+  /** The owning API user: `user.id` of a `PopdockApiUser` in the same stack. */
+  readonly apiUserId: string;
+} & Readonly<Omit<z.input<typeof ApiTokenArgs>, "api_user_id">>;
+
+/** An API token of an API user. */
+export class PopdockApiToken extends TerraformResource {
+  static readonly tfResourceType = TOKEN_TYPE;
+
+  /**
+   * Generates config for importing an existing token on `cdktf plan`.
+   * @param importFromId `<api user id>/<token id>`, as `popdock import` takes it
+   */
+  static generateConfigForImport(
+    scope: Construct,
+    importToId: string,
+    importFromId: string,
+    provider?: TerraformProvider,
+  ): ImportableResource {
+    return importable(TOKEN_TYPE, scope, importToId, importFromId, provider);
+  }
+
+  private readonly _args: z.infer<typeof ApiTokenArgs>;
+
+  constructor(scope: Construct, id: string, config: PopdockApiTokenConfig) {
+    super(scope, id, {
+      terraformResourceType: TOKEN_TYPE,
+      terraformGeneratorMetadata: { providerName: PROVIDER_NAME },
+      ...metaArguments("PopdockApiToken", scope, id, config),
+    });
+    if (config.key !== undefined && Token.isUnresolved(config.key)) {
+      throw new PopdockConstructError(
+        this.node.path,
+        `PopdockApiToken ${this.node.path}: key must be a literal string`,
+      );
+    }
+    const args = orThrow("PopdockApiToken", this, checkArgs(TOKEN_TYPE, snakeArgs(config)));
+    this._args = args as z.infer<typeof ApiTokenArgs>;
+    requireUserReference("PopdockApiToken", this, config.apiUserId);
+  }
+
+  /** The token's Popdock record ID (known after apply; not a secret). */
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+
+  /** The token's name in Popdock. */
+  get name(): string {
+    return this.getStringAttribute("name");
+  }
+
+  /** The owning API user's ID. */
+  get apiUserId(): string {
+    return this.getStringAttribute("api_user_id");
+  }
+
+  /**
+   * The Token ID — the credential. Sensitive: use it only in a `TerraformOutput` with
+   * `sensitive: true`; read it with `popdock output <name>`.
+   */
+  get tokenId(): string {
+    return this.getStringAttribute("token_id");
+  }
+
+  get nameInput(): string | undefined {
+    return this._args.name;
+  }
+
+  get keyInput(): string | undefined {
+    return this._args.key;
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return {
+      api_user_id: stringToTerraform(this._args.api_user_id),
+      name: stringToTerraform(this._args.name),
+      key: stringToTerraform(this._args.key),
+    };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    const simple = (v: string | undefined) => ({
+      value: stringToHclTerraform(v),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    });
+    return dropUndefined({
+      api_user_id: simple(this._args.api_user_id),
+      name: simple(this._args.name),
+      key: simple(this._args.key),
+    });
+  }
+}
