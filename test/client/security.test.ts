@@ -40,7 +40,7 @@ describe("endpoint", () => {
     } catch (e) {
       const err = e as PopdockInsecureEndpointError;
       expect(err.code).toBe("POPDOCK_INSECURE_ENDPOINT");
-      expect(err.exitCode).toBe(2);
+      expect(err.exitCode).toBe(1);
       expect(err.message).toContain("refusing plain-http endpoint");
       expect(err.hint).toMatch(/^use https:\/\//);
     }
