@@ -6,5 +6,9 @@ import { App } from "cdktf";
 import { PopdockStack } from "./stack.js";
 
 const app = new App();
-new PopdockStack(app, "popdock", { env: "dev", rotationQuarter: "2026-Q4" });
+// Rotate the Power BI token by bumping the quarter: ROTATION_QUARTER=2027-Q1 npx popdock plan ...
+new PopdockStack(app, "popdock", {
+  env: process.env.POPDOCK_ENV ?? "dev",
+  rotationQuarter: process.env.ROTATION_QUARTER ?? "2026-Q4",
+});
 app.synth();

@@ -51,7 +51,9 @@ export class PopdockStack extends TerraformStack {
     const powerbi = new PopdockApiToken(this, "reporting_bot_powerbi", {
       apiUserId: reporting.id,
       key: "powerbi",
-      name: "powerbi-refresh",
+      // The trigger is in the name too: Popdock allows a token name once per API user, so only a
+      // new name lets the new token exist before the old one is deleted (+/- in the plan).
+      name: `powerbi-refresh-${rotationQuarter}`,
       lifecycle: { replaceTriggeredBy: [keeper] },
     });
     new PopdockApiToken(this, "reporting_bot_excel", {
