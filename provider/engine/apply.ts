@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { Plan, ResourceChange } from "../../schema/plan.js";
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
+import { PopdockError } from "../errors.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
@@ -143,7 +144,32 @@ export function planSteps(plan: Plan): Step[] {
     deps.delete(s.id);
     s.deps = [...deps];
   }
+  assertAcyclic(steps);
   return steps;
+}
+
+/** Thrown before any call when the steps cannot be ordered (a planner bug, never user input). */
+export class StepCycleError extends PopdockError {
+  readonly code = "POPDOCK_STEP_CYCLE";
+}
+
+function assertAcyclic(steps: readonly Step[]): void {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const mark = new Map<string, "visiting" | "done">();
+  const visit = (id: string, path: string[]): void => {
+    const m = mark.get(id);
+    if (m === "done") return;
+    if (m === "visiting") {
+      const cycle = [...path.slice(path.indexOf(id)), id];
+      throw new StepCycleError(`the apply steps form a cycle: ${cycle.join(" → ")}; nothing was changed`, {
+        hint: "this is a popdock-iac bug: please report it with the plan (popdock plan --out FILE)",
+      });
+    }
+    mark.set(id, "visiting");
+    for (const d of byId.get(id)?.deps ?? []) if (byId.has(d)) visit(d, [...path, id]);
+    mark.set(id, "done");
+  };
+  for (const s of steps) visit(s.id, []);
 }
 
 function stateEntry(ch: ResourceChange, w: Written, state: StateFile): StateResource {
@@ -383,7 +409,9 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     }
     if (interrupted && running.size === 0) break;
     if (running.size > 0) {
-      await Promise.race([...running.values(), aborted]);
+      // Once interrupted, `aborted` is settled: racing it again would return at once and spin
+      // this loop on microtasks, starving the very calls we are waiting for.
+      await Promise.race(interrupted ? [...running.values()] : [...running.values(), aborted]);
     } else if (!progressed) {
       break; // nothing runnable: a dependency cycle would land here
     }

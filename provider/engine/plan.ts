@@ -223,7 +223,9 @@ export function makePlan(input: PlanInput): PlanResult {
   for (const res of desired) {
     const ch = changes.get(res.address);
     if (!ch || ch.action !== "replace") continue;
-    const cbd = res.lifecycle.createBeforeDestroy ?? res.type === "popdock_api_token";
+    // Tokens and keepers default to create-before-destroy: a keeper has no remote object, and a
+    // token's dependants (the keeper it follows) must not be deleted before the new token exists.
+    const cbd = res.lifecycle.createBeforeDestroy ?? (res.type === "popdock_api_token" || res.type === "null_resource");
     const sameName =
       res.type !== "null_resource" &&
       typeof ch.before?.name === "string" &&
