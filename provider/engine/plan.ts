@@ -172,7 +172,7 @@ export function makePlan(input: PlanInput): PlanResult {
         ...base,
         action,
         reasons: forcing.map((k) => `${k} forces replacement`),
-        before: { ...pick(cur.attrs, [...h.compared, "token_id_hint"]), ...displayNames(cur.attrs) },
+        before: { id: cur.id, ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]), ...displayNames(cur.attrs) },
         after: { ...after },
         after_unknown: action === "replace" ? [...h.computed] : [],
         changed,
@@ -254,7 +254,7 @@ export function makePlan(input: PlanInput): PlanResult {
       ...(entry.parent ? { parent: entry.parent } : {}),
       action: "delete",
       reasons: cur || h.local ? [] : ["already deleted outside popdock-iac; it is removed from state"],
-      before: cur ? { ...pick(cur.attrs, [...h.compared, "token_id_hint"]), ...displayNames(cur.attrs) } : { ...entry.attributes },
+      before: cur ? { id: cur.id, ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]), ...displayNames(cur.attrs) } : { ...entry.attributes },
       after: null,
       after_unknown: [],
       sensitive: [...h.sensitive],
@@ -338,6 +338,16 @@ export function makePlan(input: PlanInput): PlanResult {
         ? "remove prevent_destroy (and apply) first if you really mean to destroy it"
         : "it was protected when last applied: put it back in the configuration, or remove prevent_destroy, apply, then remove it",
     });
+  }
+
+  // A keeper is shown with the API user whose token it rotates.
+  for (const res of desired) {
+    const parent = parentOf(res);
+    if (!parent) continue;
+    for (const ref of res.lifecycle.replaceTriggeredBy) {
+      const keeper = changes.get(refTarget(ref, (a) => changes.has(a)));
+      if (keeper?.type === "null_resource" && keeper.group === keeper.address) keeper.group = parent;
+    }
   }
 
   const ordered = [...changes.values()].sort(byGroupThenType);
