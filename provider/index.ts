@@ -1,0 +1,24 @@
+/**
+ * popdock-iac's public API: the pieces a program needs to plan and apply Popdock API users as
+ * code without the CLI. Internals stay unexported; the sandbox and CDKTF constructs have their
+ * own entry points (`popdock-iac/sandbox`, `popdock-iac/cdktf`).
+ */
+export type { PopdockApi, RequestStats } from "./client/types.js";
+export { PopdockClient, type PopdockClientOptions } from "./client/client.js";
+export { PopdockApiError } from "./client/errors.js";
+export { type Diagnostic, formatDiagnostic, hasErrors } from "./diagnostics.js";
+export type { DesiredConfig, DesiredResource, DesiredOutput } from "./engine/desired.js";
+export { refresh, type LiveSnapshot } from "./engine/live.js";
+export { makePlan, type PlanInput, type PlanResult } from "./engine/plan.js";
+export { applyPlan, type ApplyOptions, type ApplyResult } from "./engine/apply.js";
+export { recoverPending } from "./engine/recover.js";
+export { StateStore, emptyState } from "./engine/state-store.js";
+export { acquireLock, forceUnlock } from "./engine/lock.js";
+export { renderPlanText } from "./engine/render/text.js";
+export { renderPlanJson } from "./engine/render/json.js";
+export { renderPlanMarkdown } from "./engine/render/markdown.js";
+export { loadYamlConfig } from "./frontends/yaml/index.js";
+export { PopdockError, UsageError, ConfigError } from "./errors.js";
+export type { Plan, ResourceChange } from "../schema/plan.js";
+export type { StateFile } from "../schema/state.js";
+export { runMain } from "./cli/main.js";
