@@ -9,7 +9,10 @@
 
 export abstract class PopdockError extends Error {
   abstract readonly code: string;
-  /** Process exit code the CLI uses for this failure. */
+  /**
+   * Process exit code the CLI uses for this failure. Every error is 1 (2 means "changes present"
+   * under --detailed-exitcode); an interrupted apply is 130.
+   */
   readonly exitCode: number = 1;
   /** A hint shown after the message: the next step for the user. */
   readonly hint: string | undefined;
@@ -24,7 +27,6 @@ export abstract class PopdockError extends Error {
 /** Wrong CLI usage or an unusable setting (no endpoint, a plain-http remote endpoint, ...). */
 export class UsageError extends PopdockError {
   readonly code = "POPDOCK_USAGE";
-  override readonly exitCode = 2;
 }
 
 /** Configuration was rejected; the diagnostics have already been printed. */

@@ -86,7 +86,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
   const names = Object.keys(COMMANDS);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(GLOBAL_HELP(names));
-    return name === undefined ? 2 : 0;
+    return name === undefined ? 1 : 0;
   }
   if (name === "--version" || name === "-v") {
     io.stdout.write("popdock-iac 0.1.0\n");
@@ -95,7 +95,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
   const load = COMMANDS[name];
   if (!load) {
     io.stderr.write(`error: unknown command "${name}"\n\n${GLOBAL_HELP(names)}`);
-    return 2;
+    return 1;
   }
   const cmd = await load();
   const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
@@ -113,7 +113,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
     parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
   } catch (err) {
     io.stderr.write(`error: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
-    return 2;
+    return 1;
   }
   if (parsed.values.help) {
     io.stdout.write(commandHelp(cmd));
@@ -123,7 +123,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
     io.stderr.write(
       `error: unexpected argument "${parsed.positionals[cmd.maxPositionals]}"\n\n${commandHelp(cmd)}`,
     );
-    return 2;
+    return 1;
   }
   try {
     return await cmd.run(

@@ -68,7 +68,9 @@ export async function computePlan(opts: {
 export function staleReasons(plan: Plan, loaded: StateFile, identity: string, live: LiveSnapshot): string[] {
   const reasons: string[] = [];
   if (plan.endpoint !== identity) reasons.push(`the plan was made against ${plan.endpoint}, not ${identity}`);
-  if (plan.state_lineage !== loaded.lineage) {
+  // A plan made before any state file existed (serial 0) carries a lineage no file ever held:
+  // loading a missing state gives a fresh lineage every time. Only its serial can be compared.
+  if (plan.state_serial > 0 && plan.state_lineage !== loaded.lineage) {
     reasons.push(`the plan was made from another state (lineage ${plan.state_lineage}, now ${loaded.lineage})`);
   } else if (plan.state_serial !== loaded.serial) {
     reasons.push(`state moved since the plan (serial ${plan.state_serial} → ${loaded.serial})`);
