@@ -83,8 +83,8 @@ describe("the CDKTF example", () => {
     expect(rot.code).toBe(2);
     const replaced = rot.stdout.split("\n").filter((l) => /must be replaced$/.test(l));
     expect(replaced).toEqual([
-      "  # null_resource.reporting_bot__powerbi_rotation must be replaced",
       '  # popdock_api_token.reporting_bot["powerbi"] must be replaced',
+      "  # null_resource.reporting_bot__powerbi_rotation must be replaced",
     ]);
     expect(rot.stdout).toMatch(/^\+\/- resource "popdock_api_token" "reporting_bot"/m);
     expect(rot.stdout).toContain("Plan: 2 to add, 0 to change, 2 to destroy. 1 token will be created.");

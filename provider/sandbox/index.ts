@@ -1,0 +1,86 @@
+/**
+ * The local Popdock sandbox: a complete, stateful implementation of the security API contract
+ * (`schema/popdock-security-api.openapi.yaml`), usable in-process (`handle`) or over HTTP
+ * (`listen`). This module is the package's `./sandbox` subpath export.
+ *
+ * ```ts
+ * const sandbox = createSandbox({ apiKey: "k" });
+ * const server = await sandbox.listen({ port: 0 });
+ * // ... point a client at server.url with `Authorization: Bearer k`
+ * await server.close();
+ * ```
+ */
+import type { SandboxFaults, SandboxFaultsInput, SandboxStats } from "../../schema/api.js";
+import { SandboxApp } from "./app.js";
+import { FaultInjector } from "./faults.js";
+import { loadStore, Persister } from "./persistence.js";
+import { DEFAULT_SEED, type SeedData } from "./seed.js";
+import { type ListenOptions, listen, type RunningServer } from "./server.js";
+import { SandboxStore } from "./store.js";
+
+export { StoreFileError } from "./persistence.js";
+export { DEFAULT_SEED, loadSeedFile, SeedData, SeedFileError } from "./seed.js";
+export type { ListenOptions, RunningServer } from "./server.js";
+export type { SandboxStore } from "./store.js";
+
+export interface SandboxOptions {
+  /** The admin API key every request must carry as `Authorization: Bearer <key>`. */
+  apiKey: string;
+  /** Keep state in `<dataDir>/store.json` (loaded now, written after every change). */
+  dataDir?: string;
+  /** Reference data (teams, roles, connectors); default {@link DEFAULT_SEED}. */
+  seed?: SeedData;
+  /** Faults in effect from the start; change them later with `setFaults` or `PUT /__sandbox/faults`. */
+  faults?: SandboxFaultsInput;
+  /** Clock for timestamps, idempotency expiry and the rate limiter. */
+  now?: () => Date;
+}
+
+export interface Sandbox {
+  /** Answers one request in-process. Never throws. */
+  handle(req: Request): Promise<Response>;
+  /** Serves over HTTP; default host 127.0.0.1, port 8787 (0 picks a free one). */
+  listen(opts?: ListenOptions): Promise<RunningServer>;
+  /** The data, for tests that want to look behind the API. */
+  readonly store: SandboxStore;
+  stats(): SandboxStats;
+  resetStats(): void;
+  faults(): SandboxFaults;
+  setFaults(input: SandboxFaultsInput): SandboxFaults;
+  /** Resolves once every change so far is on disk (immediately without a data dir). */
+  flush(): Promise<void>;
+}
+
+/**
+ * Creates a sandbox. With `dataDir`, loads its store synchronously; throws `StoreFileError`
+ * when the directory holds a file that is not a sandbox store.
+ */
+export function createSandbox(options: SandboxOptions): Sandbox {
+  if (options.apiKey === "") throw new Error("createSandbox: apiKey must not be empty");
+  const now = options.now ?? (() => new Date());
+  const state = options.dataDir === undefined ? undefined : loadStore(options.dataDir);
+  const store = new SandboxStore({ seed: options.seed ?? DEFAULT_SEED, now, ...(state ? { state } : {}) });
+  const persister =
+    options.dataDir === undefined ? undefined : new Persister(options.dataDir, () => store.snapshot());
+  const faults = new FaultInjector(options.faults ?? {}, () => now().getTime());
+  const app = new SandboxApp({
+    apiKey: options.apiKey,
+    store,
+    faults,
+    now,
+    ...(persister ? { persist: () => persister.save() } : {}),
+  });
+  const handle = (req: Request) => app.handle(req);
+  return {
+    handle,
+    listen: (opts) => listen(handle, opts),
+    store,
+    stats: () => app.getStats(),
+    resetStats: () => app.resetStats(),
+    faults: () => faults.config,
+    setFaults: (input) => faults.set(input),
+    flush: async () => {
+      await persister?.flush();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * node:http adapter for the sandbox app: turns each IncomingMessage into a web Request, writes
+ * the Response back, and destroys the socket for a "dropped connection" fault.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isDropResponse } from "./app.js";
+
+/** Largest request body accepted, in bytes (bigger ones get a 413 and the connection closes). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT`, with the port actually bound. */
+  url: string;
+  /** Stops accepting, closes every connection, resolves when the server is down. */
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return "too-large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function serve(
+  handle: (req: Request) => Promise<Response>,
+  base: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const method = req.method ?? "GET";
+  const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
+  if (body === "too-large") {
+    res.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" });
+    res.end(
+      JSON.stringify({
+        error: { code: "validation_failed", message: `request body exceeds ${MAX_BODY_BYTES} bytes` },
+      }),
+    );
+    return;
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const request = new Request(new URL(req.url ?? "/", base), {
+    method,
+    headers,
+    ...(body && body.length > 0 ? { body } : {}),
+  });
+  const response = await handle(request);
+  if (isDropResponse(response)) {
+    req.socket.destroy();
+    return;
+  }
+  const out: Record<string, string> = {};
+  response.headers.forEach((v, k) => {
+    out[k] = v;
+  });
+  const payload = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 204 && response.status !== 304) out["content-length"] = String(payload.length);
+  res.writeHead(response.status, out);
+  res.end(response.status === 204 ? undefined : payload);
+}
+
+/** Serves `handle` on host:port until `close()`. */
+export function listen(
+  handle: (req: Request) => Promise<Response>,
+  options: ListenOptions = {},
+): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 8787;
+  const hostInUrl = host.includes(":") ? `[${host}]` : host;
+  const base = `http://${hostInUrl}:${port}`;
+  const server = createServer((req, res) => {
+    serve(handle, base, req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end(
+        JSON.stringify({
+          error: { code: "internal", message: `sandbox failure: ${(err as Error)?.message}` },
+        }),
+      );
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const addr = server.address() as AddressInfo;
+      const url = `http://${hostInUrl}:${addr.port}`;
+      resolve({
+        url,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { HttpError } from "./http-error.js";
+import { DEFAULT_SEED } from "./seed.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  fingerprint,
+  foldName,
+  generateTokenId,
+  parseIfMatch,
+  SandboxStore,
+  StoreState,
+} from "./store.js";
+
+const store = () => new SandboxStore({ seed: DEFAULT_SEED, now: () => new Date("2025-02-03T04:05:06Z") });
+
+function thrown(fn: () => unknown): HttpError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error("expected an HttpError");
+}
+
+describe("store helpers", () => {
+  it("round-trips cursors and refuses foreign ones", () => {
+    expect(decodeCursor(encodeCursor(42))).toBe(42);
+    for (const bad of ["", "abc", Buffer.from('{"v":2,"after":1}').toString("base64url"), encodeCursor(-1)]) {
+      expect(thrown(() => decodeCursor(bad)).status).toBe(422);
+    }
+  });
+
+  it("parses If-Match forms", () => {
+    expect(parseIfMatch(null)).toBeUndefined();
+    expect(parseIfMatch('"3"')?.matches(3)).toBe(true);
+    expect(parseIfMatch('"3"')?.matches(4)).toBe(false);
+    expect(parseIfMatch('W/"7"')?.matches(7)).toBe(true);
+    expect(parseIfMatch("5")?.matches(5)).toBe(true);
+    expect(parseIfMatch("*")?.matches(99)).toBe(true);
+    expect(parseIfMatch('"1", "2"')?.matches(2)).toBe(true);
+    expect(parseIfMatch("banana")?.matches(1)).toBe(false);
+  });
+
+  it("generates pdk_ tokens of 40 base62 characters, all different", () => {
+    const ids = new Set(Array.from({ length: 200 }, generateTokenId));
+    expect(ids.size).toBe(200);
+    for (const id of ids) expect(id).toMatch(/^pdk_[0-9A-Za-z]{40}$/);
+  });
+
+  it("fingerprints JSON independent of key order, and folds names", () => {
+    expect(fingerprint({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(fingerprint({ b: [1, { d: 3, c: 2 }], a: 1 }));
+    expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: 2 }));
+    expect(foldName("ReportING Bot")).toBe(foldName("reporting bot"));
+  });
+});
+
+describe("SandboxStore", () => {
+  it("restores a snapshot exactly, with sequence numbers continuing", () => {
+    const s = store();
+    const u = s.createUser({ name: "a" });
+    s.createGrant(u.id, { type: "team", team_id: "team_it" });
+    const t = s.createToken(u.id, { name: "t" });
+    s.putIdempotent({ scope: "x", key: "k", fingerprint: "f", status: 201, headers: {}, body: "{}" });
+    const snap = StoreState.parse(JSON.parse(JSON.stringify(s.snapshot())));
+    const r = new SandboxStore({ seed: DEFAULT_SEED, state: snap });
+    expect(r.snapshot()).toEqual(s.snapshot());
+    expect(r.getToken(u.id, t.id).token_id).toBe(t.token_id);
+    const v = r.createUser({ name: "b" });
+    expect(r.listUsers().data.map((x) => x.id)).toEqual([u.id, v.id]);
+    expect(r.snapshot().seq).toBe(snap.seq + 1);
+  });
+
+  it("deletes a user's grants and tokens with it", () => {
+    const s = store();
+    const u = s.createUser({ name: "a" });
+    const keep = s.createUser({ name: "b" });
+    s.createGrant(u.id, { type: "role", role_id: "role_administrator" });
+    s.createGrant(keep.id, { type: "role", role_id: "role_administrator" });
+    s.createToken(u.id, { name: "t" });
+    s.deleteUser(u.id);
+    const snap = s.snapshot();
+    expect(snap.grants.map((g) => g.api_user_id)).toEqual([keep.id]);
+    expect(snap.tokens).toEqual([]);
+    expect(thrown(() => s.listGrants(u.id)).status).toBe(404);
+  });
+
+  it("names every unknown scope item in the 422 details", () => {
+    const s = store();
+    const u = s.createUser({ name: "a" });
+    const err = thrown(() =>
+      s.createGrant(u.id, {
+        type: "connector",
+        connector_id: "con_gp_production",
+        roles: ["Reader", "Owner"],
+        companies: ["Fabrikam Inc", "Globex"],
+        lists: ["Customers"],
+        actions: ["Print"],
+        details: [],
+      }),
+    );
+    expect(err.status).toBe(422);
+    expect(err.details?.map((d) => d.path)).toEqual(["roles[1]", "companies[1]", "actions[0]"]);
+    expect(err.details?.[1]?.message).toContain('"Globex"');
+    expect(err.details?.[1]?.message).toContain("GP Production");
+  });
+
+  it("refuses to patch team and role grants, and keeps the version for a no-op patch", () => {
+    const s = store();
+    const u = s.createUser({ name: "a" });
+    const team = s.createGrant(u.id, { type: "team", team_id: "team_sales" });
+    expect(thrown(() => s.updateGrant(u.id, team.id, { lists: [] })).status).toBe(422);
+    const c = s.createGrant(u.id, {
+      type: "connector",
+      connector_id: "con_salesforce",
+      roles: [],
+      companies: [],
+      lists: ["Accounts"],
+      actions: [],
+      details: [],
+    });
+    expect(s.updateGrant(u.id, c.id, { lists: ["Accounts"] }).version).toBe(1);
+    expect(s.updateGrant(u.id, c.id, { lists: ["Contacts"] }).version).toBe(2);
+    expect(thrown(() => s.updateGrant(u.id, c.id, { lists: ["Nope"] })).status).toBe(422);
+  });
+
+  it("stamps timestamps from the clock", () => {
+    const u = store().createUser({ name: "a" });
+    expect(u.created_at).toBe("2025-02-03T04:05:06.000Z");
+    expect(u.updated_at).toBe(u.created_at);
+  });
+});

@@ -1,0 +1,680 @@
+/**
+ * The sandbox's data model and its operations: API users, grants, tokens and idempotency
+ * records, over read-only reference data (seed.ts).
+ *
+ * Every operation is synchronous: a check (name taken? duplicate grant?) and the insert that
+ * depends on it run in one turn of the event loop, so parallel requests cannot both win.
+ * Operations throw {@link HttpError} with the contract's status and code. Persistence is the
+ * caller's business: `snapshot()` gives the whole state as plain JSON, `fromSnapshot` restores it.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import {
+  ApiUser,
+  type ApiUserCreate,
+  type ApiUserPage,
+  type ApiUserPatch,
+  type Connector,
+  type Expand,
+  Grant,
+  type GrantCreate,
+  type GrantPatch,
+  type Role,
+  type Team,
+  type Token,
+  type TokenCreate,
+  type TokenMeta,
+} from "../../schema/api.js";
+import { conflict, HttpError, invalid, notFound } from "./http-error.js";
+import type { SeedData } from "./seed.js";
+
+// ---------------------------------------------------------------- persisted shape
+
+const Seq = z.number().int().positive();
+
+const UserRecord = ApiUser.omit({ grants: true, tokens: true }).extend({ seq: Seq }).strict();
+type UserRecord = z.infer<typeof UserRecord>;
+
+const GrantRecord = z.intersection(Grant, z.object({ seq: Seq }));
+type GrantRecord = Grant & { seq: number };
+
+const TokenRecord = z
+  .object({
+    seq: Seq,
+    id: z.string(),
+    api_user_id: z.string(),
+    name: z.string(),
+    version: z.number().int().positive(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    token_id: z.string(),
+  })
+  .strict();
+type TokenRecord = z.infer<typeof TokenRecord>;
+
+/** A stored response to a POST with an `Idempotency-Key`. */
+export const IdempotencyRecord = z
+  .object({
+    /** `<api key fingerprint> <METHOD> <path>`: keys are scoped per route and API key. */
+    scope: z.string(),
+    key: z.string(),
+    /** sha256 of the canonical JSON of the request body. */
+    fingerprint: z.string(),
+    status: z.number().int(),
+    headers: z.record(z.string(), z.string()),
+    body: z.string().nullable(),
+    /** Epoch milliseconds. */
+    created_at: z.number(),
+  })
+  .strict();
+export type IdempotencyRecord = z.infer<typeof IdempotencyRecord>;
+
+/** Everything a store holds apart from the reference data; what persistence.ts writes. */
+export const StoreState = z
+  .object({
+    format: z.literal(1),
+    /** Last sequence number handed out; orders users, grants and tokens by creation. */
+    seq: z.number().int().nonnegative(),
+    users: z.array(UserRecord),
+    grants: z.array(GrantRecord),
+    tokens: z.array(TokenRecord),
+    idempotency: z.array(IdempotencyRecord),
+  })
+  .strict();
+export type StoreState = z.infer<typeof StoreState>;
+
+export const emptyState = (): StoreState => ({
+  format: 1,
+  seq: 0,
+  users: [],
+  grants: [],
+  tokens: [],
+  idempotency: [],
+});
+
+// ---------------------------------------------------------------- helpers
+
+/** How long an idempotency record replays: 24 hours. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 500;
+
+/** A parsed `If-Match` header. */
+export interface IfMatch {
+  raw: string;
+  matches(version: number): boolean;
+}
+
+/** Parses `If-Match`: `*`, `"3"`, `W/"3"`, `3`, or a comma-separated list of those. */
+export function parseIfMatch(raw: string | null): IfMatch | undefined {
+  if (raw === null) return undefined;
+  const parts = raw.split(",").map((p) => p.trim());
+  if (parts.includes("*")) return { raw, matches: () => true };
+  const versions = new Set<number>();
+  for (const p of parts) {
+    const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(p);
+    if (m?.[1] !== undefined) versions.add(Number(m[1]));
+  }
+  return { raw, matches: (v) => versions.has(v) };
+}
+
+/** Case-insensitive name key (NFC, lower case) for uniqueness checks. */
+export const foldName = (name: string): string => name.normalize("NFC").toLowerCase();
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** `pdk_` + 40 base62 characters from crypto.randomBytes (rejection sampling, no modulo bias). */
+export function generateTokenId(): string {
+  let out = "pdk_";
+  while (out.length < 44) {
+    for (const b of randomBytes(48)) {
+      if (b < 248 && out.length < 44) out += BASE62[b % 62];
+    }
+  }
+  return out;
+}
+
+const randomId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
+
+/** Opaque cursor: base64url of `{"v":1,"after":<seq>}`; stays valid while users come and go. */
+export function encodeCursor(afterSeq: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, after: afterSeq })).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    const after = (parsed as { v?: unknown; after?: unknown }).after;
+    if ((parsed as { v?: unknown }).v === 1 && typeof after === "number" && Number.isSafeInteger(after)) {
+      if (after >= 0) return after;
+    }
+  } catch {
+    // fall through
+  }
+  throw invalid("cursor is invalid", [
+    { path: "cursor", message: "not a cursor this server issued; start again without one" },
+  ]);
+}
+
+/** sha256 of the canonical JSON (sorted keys) of a value: the idempotency fingerprint. */
+export function fingerprint(value: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash("sha256")
+    .update(JSON.stringify(canon(value)) ?? "")
+    .digest("hex");
+}
+
+function preconditionFailed(what: string, ifMatch: IfMatch, current: number): HttpError {
+  return new HttpError(
+    412,
+    "precondition_failed",
+    `${what} is at version ${current}, but If-Match was ${ifMatch.raw}; read it again and retry`,
+  );
+}
+
+function checkIfMatch(what: string, current: number, ifMatch: IfMatch | undefined): void {
+  if (ifMatch && !ifMatch.matches(current)) throw preconditionFailed(what, ifMatch, current);
+}
+
+const SCOPE_FIELDS = ["companies", "lists", "actions", "details"] as const;
+const SCOPE_NOUN: Record<(typeof SCOPE_FIELDS)[number], string> = {
+  companies: "company",
+  lists: "list",
+  actions: "action",
+  details: "detail",
+};
+
+// ---------------------------------------------------------------- the store
+
+export interface StoreOptions {
+  seed: SeedData;
+  state?: StoreState;
+  now?: () => Date;
+}
+
+/** The sandbox's state and operations. See the module header for the concurrency contract. */
+export class SandboxStore {
+  readonly seed: SeedData;
+  private readonly now: () => Date;
+  private seq = 0;
+  /** Bumped on every change: persistence writes when it moved. */
+  revision = 0;
+  private users = new Map<string, UserRecord>();
+  private grants = new Map<string, Map<string, GrantRecord>>();
+  private tokens = new Map<string, Map<string, TokenRecord>>();
+  private idempotency = new Map<string, IdempotencyRecord>();
+
+  constructor(options: StoreOptions) {
+    this.seed = structuredClone(options.seed);
+    this.now = options.now ?? (() => new Date());
+    this.load(options.state ?? emptyState());
+  }
+
+  // -------------------------------------------------------------- state
+
+  /** The whole state as plain JSON, ordered by creation. */
+  snapshot(): StoreState {
+    const bySeq = <T extends { seq: number }>(a: T, b: T) => a.seq - b.seq;
+    return {
+      format: 1,
+      seq: this.seq,
+      users: [...this.users.values()],
+      grants: [...this.grants.values()].flatMap((m) => [...m.values()]).sort(bySeq),
+      tokens: [...this.tokens.values()].flatMap((m) => [...m.values()]).sort(bySeq),
+      idempotency: [...this.idempotency.values()],
+    };
+  }
+
+  /** Drops every API user, grant, token and idempotency record (reference data stays). */
+  resetData(): void {
+    this.load({ ...emptyState(), seq: this.seq });
+    this.revision++;
+  }
+
+  private load(state: StoreState): void {
+    const s = structuredClone(state);
+    this.seq = s.seq;
+    this.users = new Map();
+    this.grants = new Map();
+    this.tokens = new Map();
+    this.idempotency = new Map();
+    for (const u of [...s.users].sort((a, b) => a.seq - b.seq)) {
+      this.users.set(u.id, u);
+      this.grants.set(u.id, new Map());
+      this.tokens.set(u.id, new Map());
+    }
+    for (const g of [...s.grants].sort((a, b) => a.seq - b.seq)) this.grants.get(g.api_user_id)?.set(g.id, g);
+    for (const t of [...s.tokens].sort((a, b) => a.seq - b.seq)) this.tokens.get(t.api_user_id)?.set(t.id, t);
+    for (const r of s.idempotency) this.idempotency.set(`${r.scope}\n${r.key}`, r);
+  }
+
+  private nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  private newId(prefix: string, taken: (id: string) => boolean): string {
+    for (;;) {
+      const id = randomId(prefix);
+      if (!taken(id)) return id;
+    }
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+
+  private changed(): void {
+    this.revision++;
+  }
+
+  // -------------------------------------------------------------- reference data
+
+  teams(): Team[] {
+    return structuredClone(this.seed.teams);
+  }
+
+  roles(): Role[] {
+    return structuredClone(this.seed.roles);
+  }
+
+  connectors(): Connector[] {
+    return structuredClone(this.seed.connectors);
+  }
+
+  // -------------------------------------------------------------- API users
+
+  /** Number of API users (for tests and stats). */
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  private user(userId: string): UserRecord {
+    const u = this.users.get(userId);
+    if (!u) throw notFound(`API user ${userId} does not exist`);
+    return u;
+  }
+
+  private userWire(u: UserRecord, expand: readonly Expand[] = []): ApiUser {
+    const out: ApiUser = {
+      id: u.id,
+      name: u.name,
+      description: u.description,
+      version: u.version,
+      created_at: u.created_at,
+      updated_at: u.updated_at,
+    };
+    if (expand.includes("grants")) out.grants = this.grantsOf(u.id);
+    if (expand.includes("tokens")) out.tokens = this.tokensOf(u.id);
+    return out;
+  }
+
+  private nameTaken(name: string, exceptId?: string): UserRecord | undefined {
+    const key = foldName(name);
+    for (const u of this.users.values()) {
+      if (u.id !== exceptId && foldName(u.name) === key) return u;
+    }
+    return undefined;
+  }
+
+  /** One page of users in creation order, after the cursor's position. */
+  listUsers(opts: { limit?: number; cursor?: string; expand?: readonly Expand[] } = {}): ApiUserPage {
+    const limit = opts.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = opts.cursor === undefined ? 0 : decodeCursor(opts.cursor);
+    const page: UserRecord[] = [];
+    let more = false;
+    for (const u of this.users.values()) {
+      if (u.seq <= after) continue;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(u);
+    }
+    const last = page[page.length - 1];
+    return {
+      data: page.map((u) => this.userWire(u, opts.expand)),
+      next_cursor: more && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  getUser(userId: string, expand: readonly Expand[] = []): ApiUser {
+    return this.userWire(this.user(userId), expand);
+  }
+
+  createUser(input: ApiUserCreate): ApiUser {
+    const clash = this.nameTaken(input.name);
+    if (clash) throw conflict(`an API user named "${clash.name}" already exists (${clash.id})`);
+    const ts = this.timestamp();
+    const u: UserRecord = {
+      seq: this.nextSeq(),
+      id: this.newId("usr", (id) => this.users.has(id)),
+      name: input.name,
+      description: input.description ?? "",
+      version: 1,
+      created_at: ts,
+      updated_at: ts,
+    };
+    this.users.set(u.id, u);
+    this.grants.set(u.id, new Map());
+    this.tokens.set(u.id, new Map());
+    this.changed();
+    return this.userWire(u);
+  }
+
+  /** Applies a patch; without an actual change the version stays. */
+  updateUser(userId: string, patch: ApiUserPatch, ifMatch?: IfMatch): ApiUser {
+    const u = this.user(userId);
+    checkIfMatch(`API user ${userId}`, u.version, ifMatch);
+    if (patch.name !== undefined) {
+      const clash = this.nameTaken(patch.name, u.id);
+      if (clash) throw conflict(`an API user named "${clash.name}" already exists (${clash.id})`);
+    }
+    const next = { ...u };
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.description !== undefined) next.description = patch.description;
+    if (next.name !== u.name || next.description !== u.description) {
+      next.version = u.version + 1;
+      next.updated_at = this.timestamp();
+      this.users.set(u.id, next);
+      this.changed();
+    }
+    return this.userWire(next);
+  }
+
+  /** Deletes the user with its grants and tokens. */
+  deleteUser(userId: string, ifMatch?: IfMatch): void {
+    const u = this.user(userId);
+    checkIfMatch(`API user ${userId}`, u.version, ifMatch);
+    this.users.delete(userId);
+    this.grants.delete(userId);
+    this.tokens.delete(userId);
+    this.changed();
+  }
+
+  // -------------------------------------------------------------- grants
+
+  private grantWire(g: GrantRecord): Grant {
+    const { seq: _seq, ...rest } = g;
+    return structuredClone(rest) as Grant;
+  }
+
+  private grantsOf(userId: string): Grant[] {
+    return [...(this.grants.get(userId)?.values() ?? [])].map((g) => this.grantWire(g));
+  }
+
+  listGrants(userId: string): Grant[] {
+    this.user(userId);
+    return this.grantsOf(userId);
+  }
+
+  private grant(userId: string, grantId: string): GrantRecord {
+    this.user(userId);
+    const g = this.grants.get(userId)?.get(grantId);
+    if (!g) throw notFound(`grant ${grantId} of API user ${userId} does not exist`);
+    return g;
+  }
+
+  /** Checks roles and scope items against the connector; throws one 422 listing every problem. */
+  private checkConnectorScopes(
+    connector: Connector,
+    scopes: { [K in "roles" | (typeof SCOPE_FIELDS)[number]]?: string[] | undefined },
+  ): void {
+    const details: { path: string; message: string }[] = [];
+    const connectorRoles = this.seed.roles.filter((r) => r.scope === "connector").map((r) => r.name);
+    const dupes = (field: string, items: string[]) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item)) details.push({ path: `${field}[${i}]`, message: `"${item}" is listed twice` });
+        seen.add(item);
+      });
+    };
+    if (scopes.roles) {
+      scopes.roles.forEach((name, i) => {
+        if (!connectorRoles.includes(name)) {
+          const system = this.seed.roles.find((r) => r.scope === "system" && r.name === name);
+          details.push({
+            path: `roles[${i}]`,
+            message:
+              `unknown connector role "${name}"${system ? " (it is a system role: grant it with type role)" : ""}; ` +
+              `connector roles are ${connectorRoles.join(", ") || "(none)"}`,
+          });
+        }
+      });
+      dupes("roles", scopes.roles);
+    }
+    for (const field of SCOPE_FIELDS) {
+      const items = scopes[field];
+      if (!items) continue;
+      const known = connector[field];
+      items.forEach((item, i) => {
+        if (!known.includes(item)) {
+          details.push({
+            path: `${field}[${i}]`,
+            message:
+              `unknown ${SCOPE_NOUN[field]} "${item}" on connector "${connector.name}" (${connector.id}); ` +
+              `it has ${known.length > 0 ? known.map((k) => `"${k}"`).join(", ") : "none"}`,
+          });
+        }
+      });
+      dupes(field, items);
+    }
+    if (details.length > 0) throw invalid(`connector grant does not fit connector ${connector.id}`, details);
+  }
+
+  createGrant(userId: string, input: z.output<typeof GrantCreate>): Grant {
+    this.user(userId);
+    const mine = this.grants.get(userId) ?? new Map<string, GrantRecord>();
+    const ts = this.timestamp();
+    const head = { id: "", api_user_id: userId };
+    const tail = { version: 1, created_at: ts, updated_at: ts, seq: 0 };
+    let record: GrantRecord;
+    switch (input.type) {
+      case "team": {
+        const team = this.seed.teams.find((t) => t.id === input.team_id);
+        if (!team) {
+          throw invalid("grant refers to an unknown team", [
+            {
+              path: "team_id",
+              message: `unknown team "${input.team_id}"; teams are ${this.seed.teams.map((t) => `${t.id} (${t.name})`).join(", ")}`,
+            },
+          ]);
+        }
+        const dup = [...mine.values()].find((g) => g.type === "team" && g.team_id === team.id);
+        if (dup) throw conflict(`API user ${userId} already has a grant of team ${team.id} (${dup.id})`);
+        record = { ...head, type: "team", team_id: team.id, ...tail };
+        break;
+      }
+      case "role": {
+        const role = this.seed.roles.find((r) => r.id === input.role_id);
+        if (role?.scope !== "system") {
+          const systemRoles = this.seed.roles.filter((r) => r.scope === "system");
+          throw invalid("grant refers to an unknown system role", [
+            {
+              path: "role_id",
+              message:
+                (role
+                  ? `role "${role.id}" (${role.name}) is a connector role: give it by name in a connector grant's roles`
+                  : `unknown role "${input.role_id}"`) +
+                `; system roles are ${systemRoles.map((r) => `${r.id} (${r.name})`).join(", ")}`,
+            },
+          ]);
+        }
+        const dup = [...mine.values()].find((g) => g.type === "role" && g.role_id === role.id);
+        if (dup) throw conflict(`API user ${userId} already has a grant of role ${role.id} (${dup.id})`);
+        record = { ...head, type: "role", role_id: role.id, ...tail };
+        break;
+      }
+      case "connector": {
+        const connector = this.seed.connectors.find((c) => c.id === input.connector_id);
+        if (!connector) {
+          throw invalid("grant refers to an unknown connector", [
+            {
+              path: "connector_id",
+              message: `unknown connector "${input.connector_id}"; connectors are ${this.seed.connectors.map((c) => `${c.id} (${c.name})`).join(", ")}`,
+            },
+          ]);
+        }
+        this.checkConnectorScopes(connector, input);
+        const dup = [...mine.values()].find((g) => g.type === "connector" && g.connector_id === connector.id);
+        if (dup) {
+          throw conflict(
+            `API user ${userId} already has a grant of connector ${connector.id} (${dup.id}); PATCH it instead`,
+          );
+        }
+        record = {
+          ...head,
+          type: "connector",
+          connector_id: connector.id,
+          roles: [...input.roles],
+          companies: [...input.companies],
+          lists: [...input.lists],
+          actions: [...input.actions],
+          details: [...input.details],
+          ...tail,
+        };
+        break;
+      }
+    }
+    record.seq = this.nextSeq();
+    record.id = this.newId("grt", (id) => [...this.grants.values()].some((m) => m.has(id)));
+    mine.set(record.id, record);
+    this.changed();
+    return this.grantWire(record);
+  }
+
+  /** Changes a connector grant's roles and scopes; omitted fields are kept. */
+  updateGrant(userId: string, grantId: string, patch: GrantPatch, ifMatch?: IfMatch): Grant {
+    const g = this.grant(userId, grantId);
+    if (g.type !== "connector") {
+      throw invalid(
+        `grant ${grantId} is a ${g.type} grant and has nothing to change; delete it and create another`,
+        [{ message: `only connector grants can be patched (this one is type ${g.type})` }],
+      );
+    }
+    checkIfMatch(`grant ${grantId}`, g.version, ifMatch);
+    const connector = this.seed.connectors.find((c) => c.id === g.connector_id);
+    if (connector) this.checkConnectorScopes(connector, patch);
+    const next = { ...g };
+    let changed = false;
+    for (const field of ["roles", ...SCOPE_FIELDS] as const) {
+      const value = patch[field];
+      if (value !== undefined && JSON.stringify(value) !== JSON.stringify(g[field])) {
+        next[field] = [...value];
+        changed = true;
+      }
+    }
+    if (changed) {
+      next.version = g.version + 1;
+      next.updated_at = this.timestamp();
+      this.grants.get(userId)?.set(grantId, next);
+      this.changed();
+    }
+    return this.grantWire(next);
+  }
+
+  deleteGrant(userId: string, grantId: string, ifMatch?: IfMatch): void {
+    const g = this.grant(userId, grantId);
+    checkIfMatch(`grant ${grantId}`, g.version, ifMatch);
+    this.grants.get(userId)?.delete(grantId);
+    this.changed();
+  }
+
+  // -------------------------------------------------------------- tokens
+
+  private tokenMeta(t: TokenRecord): TokenMeta {
+    return {
+      id: t.id,
+      api_user_id: t.api_user_id,
+      name: t.name,
+      version: t.version,
+      created_at: t.created_at,
+      last_used_at: t.last_used_at,
+      token_id_hint: t.token_id.slice(-4),
+    };
+  }
+
+  private tokensOf(userId: string): TokenMeta[] {
+    return [...(this.tokens.get(userId)?.values() ?? [])].map((t) => this.tokenMeta(t));
+  }
+
+  listTokens(userId: string): TokenMeta[] {
+    this.user(userId);
+    return this.tokensOf(userId);
+  }
+
+  private token(userId: string, tokenId: string): TokenRecord {
+    this.user(userId);
+    const t = this.tokens.get(userId)?.get(tokenId);
+    if (!t) throw notFound(`token ${tokenId} of API user ${userId} does not exist`);
+    return t;
+  }
+
+  /** The full token, with its credential. */
+  getToken(userId: string, tokenId: string): Token {
+    const t = this.token(userId, tokenId);
+    return { ...this.tokenMeta(t), token_id: t.token_id };
+  }
+
+  createToken(userId: string, input: TokenCreate): Token {
+    this.user(userId);
+    const mine = this.tokens.get(userId) ?? new Map<string, TokenRecord>();
+    const key = foldName(input.name);
+    const clash = [...mine.values()].find((t) => foldName(t.name) === key);
+    if (clash) throw conflict(`API user ${userId} already has a token named "${clash.name}" (${clash.id})`);
+    const t: TokenRecord = {
+      seq: this.nextSeq(),
+      id: this.newId("tok", (id) => [...this.tokens.values()].some((m) => m.has(id))),
+      api_user_id: userId,
+      name: input.name,
+      version: 1,
+      created_at: this.timestamp(),
+      last_used_at: null,
+      token_id: generateTokenId(),
+    };
+    mine.set(t.id, t);
+    this.changed();
+    return { ...this.tokenMeta(t), token_id: t.token_id };
+  }
+
+  deleteToken(userId: string, tokenId: string, ifMatch?: IfMatch): void {
+    const t = this.token(userId, tokenId);
+    checkIfMatch(`token ${tokenId}`, t.version, ifMatch);
+    this.tokens.get(userId)?.delete(tokenId);
+    this.changed();
+  }
+
+  // -------------------------------------------------------------- idempotency
+
+  /** The live record for `key` in `scope`, if any (expired ones are dropped). */
+  findIdempotent(scope: string, key: string): IdempotencyRecord | undefined {
+    const id = `${scope}\n${key}`;
+    const r = this.idempotency.get(id);
+    if (r && this.now().getTime() - r.created_at >= IDEMPOTENCY_TTL_MS) {
+      this.idempotency.delete(id);
+      this.changed();
+      return undefined;
+    }
+    return r;
+  }
+
+  /** Stores a record (and drops expired ones). Call in the same turn as the mutation it records. */
+  putIdempotent(record: Omit<IdempotencyRecord, "created_at">): void {
+    const nowMs = this.now().getTime();
+    for (const [id, r] of this.idempotency) {
+      if (nowMs - r.created_at >= IDEMPOTENCY_TTL_MS) this.idempotency.delete(id);
+    }
+    this.idempotency.set(`${record.scope}\n${record.key}`, { ...record, created_at: nowMs });
+    this.changed();
+  }
+}
