@@ -52,6 +52,11 @@ export const ResourceChange = z.strictObject({
   deposed_of: z.string().optional(),
   /** Addresses this change waits for (creates/updates) or that wait for it (deletes reverse this). */
   depends_on: z.array(z.string()).default([]),
+  /**
+   * Addresses whose delete, replacement or rename must complete before this change, because it
+   * frees a name this change takes. Ordering only: not a dependency that deletes reverse.
+   */
+  waits_for: z.array(z.string()).default([]),
 });
 export type ResourceChange = z.infer<typeof ResourceChange>;
 

@@ -13,22 +13,12 @@ import { randomUUID } from "node:crypto";
 import type { Plan, ResourceChange } from "../../schema/plan.js";
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
-import { PopdockError } from "../errors.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
+import { planSteps, type Step } from "./steps.js";
 
-export type StepKind = "create" | "update" | "delete" | "forget";
-
-export interface Step {
-  id: string;
-  kind: StepKind;
-  address: string;
-  change: ResourceChange;
-  /** For the delete half of a replacement: the old object. */
-  deposed?: boolean;
-  deps: string[];
-}
+export { planSteps, type Step, type StepKind } from "./steps.js";
 
 export type StepOutcome = "ok" | "failed" | "skipped" | "not_started";
 
@@ -62,114 +52,6 @@ export interface ApplyResult {
   interrupted: boolean;
   ok: boolean;
   steps: Step[];
-}
-
-/** Turns plan changes into steps with dependencies (pure). */
-export function planSteps(plan: Plan): Step[] {
-  const steps: Step[] = [];
-  const byAddr = new Map(plan.changes.map((c) => [c.address, c]));
-  const add = (s: Omit<Step, "id">) => {
-    const id = `${s.kind}${s.deposed ? "-old" : ""}:${s.address}`;
-    steps.push({ ...s, id });
-    return id;
-  };
-  for (const ch of plan.changes) {
-    switch (ch.action) {
-      case "noop":
-        break;
-      case "create":
-        add({ kind: "create", address: ch.address, change: ch, deps: [] });
-        break;
-      case "update":
-        add({ kind: "update", address: ch.address, change: ch, deps: [] });
-        break;
-      case "delete":
-        add({ kind: ch.deleted_with ? "forget" : "delete", address: ch.address, change: ch, deps: [] });
-        break;
-      case "replace":
-        add({ kind: "create", address: ch.address, change: ch, deps: [] });
-        add({ kind: ch.deleted_with ? "forget" : "delete", address: ch.address, change: ch, deposed: true, deps: [] });
-        break;
-    }
-  }
-  const ids = new Set(steps.map((s) => s.id));
-  const has = (id: string) => ids.has(id);
-  /** The step that removes the (old) object at `address`. */
-  const removal = (address: string): string | undefined => {
-    const c = byAddr.get(address);
-    if (!c) return undefined;
-    for (const id of [`delete:${address}`, `forget:${address}`, `delete-old:${address}`, `forget-old:${address}`]) {
-      if (has(id)) return id;
-    }
-    return undefined;
-  };
-  const write = (address: string): string | undefined =>
-    has(`create:${address}`) ? `create:${address}` : has(`update:${address}`) ? `update:${address}` : undefined;
-
-  for (const s of steps) {
-    const ch = s.change;
-    const deps = new Set<string>();
-    if (s.kind === "create" || s.kind === "update") {
-      for (const d of ch.depends_on) {
-        const w = write(d);
-        if (w) deps.add(w);
-        const dc = byAddr.get(d);
-        if (dc && dc.action === "delete") {
-          const r = removal(d);
-          if (r) deps.add(r);
-        }
-      }
-      if (ch.action === "replace" && ch.replace_order === "delete_before_create") {
-        const r = removal(ch.address);
-        if (r) deps.add(r);
-      }
-    } else {
-      // Removing an object: its dependents go first (reverse order); a deposed object goes after
-      // its replacement exists (create-before-destroy); children of a deleted user go with it.
-      if (ch.deleted_with) {
-        const r = removal(ch.deleted_with);
-        if (r) deps.add(r);
-      }
-      if (s.deposed && ch.replace_order === "create_before_destroy") deps.add(`create:${ch.address}`);
-      for (const other of plan.changes) {
-        if (other.address === ch.address) continue;
-        const dependsOnThis = other.depends_on.includes(ch.address) || other.parent === ch.address;
-        if (!dependsOnThis || other.deleted_with === ch.address) continue;
-        if (other.action === "delete" || other.action === "replace") {
-          const r = removal(other.address);
-          if (r) deps.add(r);
-        }
-      }
-    }
-    deps.delete(s.id);
-    s.deps = [...deps];
-  }
-  assertAcyclic(steps);
-  return steps;
-}
-
-/** Thrown before any call when the steps cannot be ordered (a planner bug, never user input). */
-export class StepCycleError extends PopdockError {
-  readonly code = "POPDOCK_STEP_CYCLE";
-}
-
-function assertAcyclic(steps: readonly Step[]): void {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const mark = new Map<string, "visiting" | "done">();
-  const visit = (id: string, path: string[]): void => {
-    const m = mark.get(id);
-    if (m === "done") return;
-    if (m === "visiting") {
-      const cycle = [...path.slice(path.indexOf(id)), id];
-      throw new StepCycleError(`the apply steps form a cycle: ${cycle.join(" → ")}; nothing was changed`, {
-        hint: "this is a popdock-iac bug: please report it with the plan (popdock plan --out FILE)",
-      });
-    }
-    mark.set(id, "visiting");
-    for (const d of byId.get(id)?.deps ?? []) if (byId.has(d)) visit(d, [...path, id]);
-    mark.set(id, "done");
-  };
-  for (const s of steps) visit(s.id, []);
 }
 
 function stateEntry(ch: ResourceChange, w: Written, state: StateFile): StateResource {

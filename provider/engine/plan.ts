@@ -17,6 +17,7 @@ import type { LiveObject, ResourceHandler } from "../resources/types.js";
 import type { DesiredConfig, DesiredResource, SourceRef, TemplatePart } from "./desired.js";
 import { parseAddress } from "./desired.js";
 import type { LiveSnapshot } from "./live.js";
+import { findStepCycle } from "./steps.js";
 import { summarizeChanges } from "./summary.js";
 
 export interface PlanInput {
@@ -161,6 +162,7 @@ export function makePlan(input: PlanInput): PlanResult {
       group: groupOf({ type: res.type, address: res.address, ...(parent ? { user: parent } : {}) }),
       ...(parent ? { parent } : {}),
       depends_on: [...new Set(deps)],
+      waits_for: [],
       sensitive: [...h.sensitive],
       ...(res.lifecycle.preventDestroy ? { prevent_destroy: true } : {}),
     };
@@ -260,6 +262,7 @@ export function makePlan(input: PlanInput): PlanResult {
       sensitive: [...h.sensitive],
       changed: [],
       depends_on: [...entry.dependencies],
+      waits_for: [],
       ...(cur && !h.local ? { remote: remoteOf(cur) } : {}),
       ...(parentDeleted ? { deleted_with: entry.parent } : {}),
     });
@@ -284,16 +287,22 @@ export function makePlan(input: PlanInput): PlanResult {
       sensitive: [...h.sensitive],
       changed: [],
       depends_on: [],
+      waits_for: [],
       remote: remoteOf(cur),
       deposed_of: d.address,
     });
   }
 
-  // 7. Creates that collide with objects not managed here; creates that must wait for a delete.
+  // 7. Names. Popdock keeps API user names unique, and token names unique per user. A new or
+  //    renamed object whose name is held by an object not managed here is an error naming the
+  //    import command; one held by a managed object that is deleted, replaced or renamed in
+  //    this plan waits for that change (`waits_for`); a name that stays where it is, or names
+  //    that would have to swap, are errors.
   const managedIds = new Map<string, string>();
   for (const [address, entry] of Object.entries(state.resources)) managedIds.set(entry.id, address);
   for (const ch of changes.values()) {
-    if (ch.action !== "create" && !(ch.action === "replace" && ch.replace_order === "create_before_destroy")) continue;
+    const renames = ch.action === "update" && ch.changed.includes("name");
+    if (ch.action !== "create" && ch.action !== "replace" && !renames) continue;
     const h = handlerFor(ch.type);
     if (h.local || !ch.after) continue;
     const parentCh = ch.parent ? changes.get(ch.parent) : undefined;
@@ -301,11 +310,23 @@ export function makePlan(input: PlanInput): PlanResult {
     const parentId = ch.parent ? current.get(ch.parent)?.id : undefined;
     if (ch.parent && parentId === undefined) continue;
     const clash = h.conflict(live, parentId, ch.after);
-    if (!clash || clash.id === ch.remote?.id) continue;
+    if (!clash || (clash.id === ch.remote?.id && ch.action !== "replace")) continue;
+    if (clash.id === ch.remote?.id) continue; // a replacement keeping its name: handled in step 5
     const owner = managedIds.get(clash.id);
     const ownerCh = owner ? changes.get(owner) : undefined;
-    if (owner && ownerCh && (ownerCh.action === "delete" || ownerCh.action === "replace")) {
-      ch.depends_on.push(owner); // the old object must go first
+    const ownerLetsGo =
+      ownerCh !== undefined &&
+      (ownerCh.action === "delete" ||
+        ownerCh.action === "replace" ||
+        (ownerCh.action === "update" &&
+          String(ownerCh.after?.name ?? "").toLowerCase() !== String(ch.after.name).toLowerCase()));
+    if (owner && ownerLetsGo) {
+      ch.waits_for.push(owner);
+      if (ownerCh?.action === "replace" && ch.action === "replace" && ch.replace_order === "create_before_destroy") {
+        // Both old objects must go before either new one can take the other's name.
+        ch.replace_order = "delete_before_create";
+        ch.reasons.push(`its new name is held by ${owner}, which is replaced too, so the old objects are deleted first`);
+      }
       continue;
     }
     const src = configByAddr.get(ch.address)?.source;
@@ -314,12 +335,16 @@ export function makePlan(input: PlanInput): PlanResult {
       code: owner ? "PLAN_NAME_IN_USE" : "PLAN_ALREADY_EXISTS",
       severity: "error",
       message: owner
-        ? `${ch.address} would take the name of ${owner}, which keeps it`
-        : `${ch.address}: ${describe(ch)} already exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`,
+        ? `${ch.address} would take the name "${String(ch.after.name)}" of ${owner}, which keeps it`
+        : renames
+          ? `${ch.address}: another API user named "${String(ch.after.name)}" exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`
+          : `${ch.address}: ${describe(ch)} already exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`,
       ...(src ? where(src) : {}),
       hint: owner
-        ? `give one of them another name`
-        : `adopt it with \`popdock import '${ch.address}' ${importId}\`, or choose another name`,
+        ? "give one of them another name"
+        : renames
+          ? "choose another name, or delete or rename that user in Popdock first"
+          : `adopt it with \`popdock import '${ch.address}' ${importId}\`, or choose another name`,
     });
   }
 
@@ -352,6 +377,17 @@ export function makePlan(input: PlanInput): PlanResult {
 
   const ordered = [...changes.values()].sort(byGroupThenType);
   const outputs = planOutputs(input, changes);
+  if (!diagnostics.some((d) => d.severity === "error")) {
+    const cycle = findStepCycle(ordered);
+    if (cycle) {
+      diagnostics.push({
+        code: "PLAN_ORDER_CYCLE",
+        severity: "error",
+        message: `these changes wait for each other and cannot be applied in one run: ${cycle.join(" → ")}`,
+        hint: "names that swap between objects need two applies: first rename one to a temporary name and apply, then apply the rest",
+      });
+    }
+  }
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
   const plan: Plan = {
     format_version: PLAN_FORMAT_VERSION,
