@@ -1,0 +1,127 @@
+/**
+ * Ctrl-C during an apply. The first SIGINT starts no new step, lets the calls in flight finish
+ * and be recorded, saves the state, releases the lock and exits 130. A second SIGINT exits at
+ * once; the state it leaves is still a valid file (possibly with pending steps) that the next
+ * run recovers from. Both end with a re-run that converges without duplicates.
+ */
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, spawnCli, workdir } from "../helpers/cli.js";
+import {
+  clearDeadHolderLock,
+  countOf,
+  createdLines,
+  exitWithin,
+  expectCleanState,
+  expectFleet,
+  fleetYaml,
+  lockPath,
+  readState,
+  type Sandbox,
+  sleep,
+  startSandbox,
+  statusCount,
+  watchStream,
+} from "../helpers/resilience.js";
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+/** The re-run every interrupted apply must allow: exit 0, exact objects, a clean plan. */
+async function expectConverges(dir: string, users: number): Promise<void> {
+  const env = sandbox.env();
+  const rerun = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
+  expect(rerun.code, rerun.stderr).toBe(0);
+  await expectFleet(sandbox, users);
+  const stats = await sandbox.stats();
+  expect(statusCount(stats, 409), "a create refused as a duplicate").toBe(0);
+  expect(statusCount(stats, 201), "objects created, over both runs").toBe(users * 4);
+  const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
+  expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  await expectCleanState(dir, sandbox);
+}
+
+describe("SIGINT during apply", () => {
+  it("first SIGINT: in-flight steps finish, state saved, lock released, exit 130", async () => {
+    const users = 20;
+    await sandbox.reset();
+    await sandbox.setFaults({ latency_ms: 100 });
+    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
+    const env = sandbox.env();
+
+    const child = spawnCli(["apply", "--auto-approve"], { cwd: dir, env });
+    const out = watchStream(child.stdout);
+    await out.waitFor((t) => countOf(t, " created in ") >= 15, 20_000, "15 created lines");
+    const sentAt = Date.now();
+    child.kill("SIGINT");
+    const r = await exitWithin(child, 8_000, "apply after one SIGINT");
+    const tookMs = Date.now() - sentAt;
+
+    expect(r.code, r.stderr).toBe(130);
+    expect(tookMs, "exit after the first SIGINT").toBeLessThan(5_000);
+    expect(r.stderr).toContain("POPDOCK_APPLY_INTERRUPTED");
+    expect(r.stderr).toMatch(/interrupted: \d+ of \d+ steps completed; state is saved/);
+    expect(r.stdout).not.toContain("Apply complete!");
+    expect(existsSync(lockPath(dir)), "the lock is released").toBe(false);
+
+    // Every step that started also finished and was reported; none was left half-done.
+    const created = createdLines(r.stdout);
+    expect(countOf(r.stdout, ": Creating…")).toBe(created.size);
+    expect(created.size).toBeLessThan(users * 4);
+
+    // The state records exactly the completed steps, with the ids Popdock gave them, and
+    // Popdock holds nothing the state does not know about.
+    const state = await readState(dir);
+    expect(state.pending).toEqual([]);
+    expect(new Map(Object.entries(state.resources).map(([a, e]) => [a, e.id]))).toEqual(created);
+    const inv = await sandbox.inventory();
+    expect(inv.userCount + inv.grantCount + inv.tokenCount).toBe(created.size);
+
+    await sandbox.setFaults({});
+    await expectConverges(dir, users);
+  });
+
+  it("second SIGINT exits at once and leaves a state the next run recovers from", async () => {
+    const users = 12;
+    const latency = 2_000; // calls in flight for long enough to tell "wait for them" from "exit now"
+    await sandbox.reset();
+    await sandbox.setFaults({ latency_ms: latency });
+    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
+    const env = sandbox.env();
+
+    const child = spawnCli(["apply", "--auto-approve"], { cwd: dir, env });
+    const out = watchStream(child.stdout);
+    await out.waitFor((t) => t.includes(": Creating…"), 20_000, "the first Creating… line");
+    const firstStepAt = Date.now();
+    await sleep(200);
+    child.kill("SIGINT");
+    await sleep(300);
+    // The first SIGINT waits for the calls in flight (2 s each).
+    expect(child.exitCode, "still finishing the calls in flight").toBeNull();
+    expect(child.signalCode).toBeNull();
+    const secondAt = Date.now();
+    child.kill("SIGINT");
+    const r = await exitWithin(child, 5_000, "apply after a second SIGINT");
+    expect(r.code, r.stderr).toBe(130);
+    expect(Date.now() - secondAt, "exit after the second SIGINT").toBeLessThan(1_000);
+    expect(Date.now() - firstStepAt, "exited before its calls in flight could finish").toBeLessThan(latency);
+
+    // Whatever the moment, the state file is whole: it parses and validates.
+    const state = await readState(dir);
+    expect(state.pending.length, "the creates in flight are recorded as pending").toBeGreaterThan(0);
+
+    // Let the requests the process had sent before it died finish on the server.
+    await sleep(Math.max(0, secondAt + latency + 500 - Date.now()));
+    await sandbox.setFaults({});
+
+    if (existsSync(lockPath(dir))) await clearDeadHolderLock(dir, env);
+    await expectConverges(dir, users);
+  });
+});
