@@ -300,7 +300,8 @@ describe("release and forceUnlock", () => {
 describe("between processes", () => {
   /**
    * Runs lock.ts in a child node (through tsx). mode "hold": take the lock, print its info as one
-   * line, then obey stdin lines `release` (release and exit 0) or `crash` (exit 3 holding it).
+   * line, then obey stdin lines `release` (release and exit 0), `crash` (SIGKILL itself holding
+   * it: no exit code runs) or `exit` (process.exit(3) without releasing).
    * mode "count": N times: take the lock (waiting), read-increment-write COUNTER slowly, release.
    */
   function child(mode: "hold" | "count", env: Record<string, string> = {}) {
@@ -314,7 +315,8 @@ describe("between processes", () => {
         const rl = (await import("node:readline")).createInterface({ input: process.stdin });
         for await (const line of rl) {
           if (line === "release") { await lock.release(); process.exit(0); }
-          if (line === "crash") process.exit(3);
+          if (line === "crash") process.kill(process.pid, "SIGKILL");
+          if (line === "exit") process.exit(3);
         }
       } else {
         for (let i = 0; i < Number(process.env.ROUNDS); i++) {
@@ -369,12 +371,20 @@ describe("between processes", () => {
     const holder = child("hold");
     const info = JSON.parse(await holder.firstLine);
     holder.c.stdin?.write("crash\n");
-    expect(await holder.exited).toBe(3);
+    expect(await holder.exited).toBe(-1); // killed by a signal (no exit code)
     const err = await lockedError(acquireLock({ statePath, command: "popdock plan", timeoutMs: 5000 }));
     expect(err.message).toContain(`(process ${info.pid} is no longer running on this host)`);
     await forceUnlock(statePath, info.id);
     const lock = await acquireLock({ statePath, command: "popdock plan" });
     await lock.release();
+  });
+
+  it("a process that exits without releasing still removes its lock on the way out", async () => {
+    const holder = child("hold");
+    await holder.firstLine;
+    holder.c.stdin?.write("exit\n");
+    expect(await holder.exited).toBe(3);
+    expect(await exists(lockFile)).toBe(false);
   });
 
   it("gives mutual exclusion to several processes contending", async () => {

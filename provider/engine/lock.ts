@@ -14,7 +14,7 @@
  * saw and never a lock that someone took after it. There is no wildcard id on purpose.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { Stats } from "node:fs";
+import { readFileSync, type Stats, unlinkSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -187,15 +187,43 @@ async function tryCreate(file: string, info: LockInfo): Promise<boolean> {
   return true;
 }
 
+/** Locks this process holds, released synchronously if it exits without releasing them. */
+const heldByProcess = new Map<string, string>();
+let exitHookInstalled = false;
+
+/**
+ * A process that exits at once (a second Ctrl-C, `process.exit`) cannot await `release()`:
+ * remove our lock files on the way out, when they still hold our id. kill -9 runs no code; its
+ * lock stays, and the next run names the dead holder and the force-unlock id.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const [file, id] of heldByProcess) {
+      try {
+        const parsed = JSON.parse(readFileSync(file, "utf8")) as { id?: unknown };
+        if (parsed.id === id) unlinkSync(file);
+      } catch {
+        // gone or unreadable: nothing of ours to remove
+      }
+    }
+  });
+}
+
 function heldLock(file: string, info: LockInfo): Lock {
   let releasing: Promise<void> | undefined;
+  heldByProcess.set(file, info.id);
+  installExitHook();
   return {
     id: info.id,
     info,
     path: file,
     release() {
       releasing ??= removeIfId(file, info.id).then(
-        () => undefined,
+        () => {
+          if (heldByProcess.get(file) === info.id) heldByProcess.delete(file);
+        },
         (err: unknown) => {
           releasing = undefined; // let the caller retry after e.g. a permissions fix
           throw err;
