@@ -3,22 +3,23 @@
  * code without the CLI. Internals stay unexported; the sandbox and CDKTF constructs have their
  * own entry points (`popdock-iac/sandbox`, `popdock-iac/cdktf`).
  */
-export type { PopdockApi, RequestStats } from "./client/types.js";
-export { PopdockClient, type PopdockClientOptions } from "./client/client.js";
-export { PopdockApiError } from "./client/errors.js";
-export { type Diagnostic, formatDiagnostic, hasErrors } from "./diagnostics.js";
-export type { DesiredConfig, DesiredResource, DesiredOutput } from "./engine/desired.js";
-export { refresh, type LiveSnapshot } from "./engine/live.js";
-export { makePlan, type PlanInput, type PlanResult } from "./engine/plan.js";
-export { applyPlan, type ApplyOptions, type ApplyResult } from "./engine/apply.js";
-export { recoverPending } from "./engine/recover.js";
-export { StateStore, emptyState } from "./engine/state-store.js";
-export { acquireLock, forceUnlock } from "./engine/lock.js";
-export { renderPlanText } from "./engine/render/text.js";
-export { renderPlanJson } from "./engine/render/json.js";
-export { renderPlanMarkdown } from "./engine/render/markdown.js";
-export { loadYamlConfig } from "./frontends/yaml/index.js";
-export { PopdockError, UsageError, ConfigError } from "./errors.js";
+
 export type { Plan, ResourceChange } from "../schema/plan.js";
 export type { StateFile } from "../schema/state.js";
 export { runMain } from "./cli/main.js";
+export { PopdockClient, type PopdockClientOptions } from "./client/client.js";
+export { PopdockApiError } from "./client/errors.js";
+export type { PopdockApi, RequestStats } from "./client/types.js";
+export { type Diagnostic, formatDiagnostic, hasErrors } from "./diagnostics.js";
+export { type ApplyOptions, type ApplyResult, applyPlan } from "./engine/apply.js";
+export type { DesiredConfig, DesiredOutput, DesiredResource } from "./engine/desired.js";
+export { type LiveSnapshot, refresh } from "./engine/live.js";
+export { acquireLock, forceUnlock } from "./engine/lock.js";
+export { makePlan, type PlanInput, type PlanResult } from "./engine/plan.js";
+export { recoverPending } from "./engine/recover.js";
+export { renderPlanJson } from "./engine/render/json.js";
+export { renderPlanMarkdown } from "./engine/render/markdown.js";
+export { renderPlanText } from "./engine/render/text.js";
+export { emptyState, StateStore } from "./engine/state-store.js";
+export { ConfigError, PopdockError, UsageError } from "./errors.js";
+export { loadYamlConfig } from "./frontends/yaml/index.js";

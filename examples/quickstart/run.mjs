@@ -9,17 +9,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "..", "bin", "popdock.js");
 const common = ["-c", join(here, "popdock.yaml"), "--endpoint", "local"];
 
-function popdock(title, args) {
+function popdock(args) {
   process.stdout.write(`\n$ popdock ${args.join(" ")}\n`);
   const r = spawnSync(process.execPath, [bin, ...args, ...common], { stdio: "inherit" });
   return r.status ?? 1;
 }
 
-let code = popdock("plan", ["plan"]);
+let code = popdock(["plan"]);
 if (code !== 0) process.exit(code);
-code = popdock("apply", ["apply", "--auto-approve"]);
+code = popdock(["apply", "--auto-approve"]);
 if (code !== 0) process.exit(code);
-code = popdock("plan again", ["plan", "--detailed-exitcode"]);
+code = popdock(["plan", "--detailed-exitcode"]);
 if (code === 2) {
   process.stderr.write("\nThe second plan still has changes: apply did not converge.\n");
   process.exit(1);

@@ -39,12 +39,24 @@ export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
     value: "URL",
     description: "Popdock endpoint, or `local` for the embedded sandbox (env POPDOCK_ENDPOINT)",
   },
-  "api-key-file": { type: "string", value: "FILE", description: "Read the API key from FILE (else POPDOCK_API_KEY)" },
+  "api-key-file": {
+    type: "string",
+    value: "FILE",
+    description: "Read the API key from FILE (else POPDOCK_API_KEY)",
+  },
 };
 
 export const STATE_OPTIONS: Record<string, OptionSpec> = {
-  state: { type: "string", value: "PATH", description: "State file (default .popdock/state.json beside the config)" },
-  "lock-timeout": { type: "string", value: "DURATION", description: "Wait this long for a held lock (e.g. 30s)" },
+  state: {
+    type: "string",
+    value: "PATH",
+    description: "State file (default .popdock/state.json beside the config)",
+  },
+  "lock-timeout": {
+    type: "string",
+    value: "DURATION",
+    description: "Wait this long for a held lock (e.g. 30s)",
+  },
 };
 
 export const COLOR_OPTIONS: Record<string, OptionSpec> = {
@@ -109,7 +121,11 @@ export async function loadConfigOrFail(args: ParsedArgs, io: CliIO): Promise<Loa
   return { location, config: r.config };
 }
 
-export function connectFor(args: ParsedArgs, io: CliIO, loaded: { location: ConfigLocation; config?: DesiredConfig }): Promise<Connection> {
+export function connectFor(
+  args: ParsedArgs,
+  io: CliIO,
+  loaded: { location: ConfigLocation; config?: DesiredConfig },
+): Promise<Connection> {
   return connect({
     flag: str(args, "endpoint"),
     env: io.env,
@@ -146,7 +162,11 @@ export async function withLock<T>(
 
 /** State belongs to one endpoint: refuse to use it against another. */
 export function checkStateEndpoint(state: StateFile, identity: string, statePath: string): void {
-  if (state.endpoint !== undefined && state.endpoint !== identity && Object.keys(state.resources).length > 0) {
+  if (
+    state.endpoint !== undefined &&
+    state.endpoint !== identity &&
+    Object.keys(state.resources).length > 0
+  ) {
     throw new UsageError(`the state ${statePath} belongs to ${state.endpoint}, not ${identity}`, {
       hint: `use --endpoint ${state.endpoint}, or a separate --state file for ${identity}`,
     });

@@ -46,7 +46,7 @@ export function commandHelp(cmd: Command): string {
       lines.push(`  ${short}--${name}${val}`.padEnd(34) + spec.description);
     }
   }
-  lines.push("  -h, --help".padEnd(34) + "Show this help");
+  lines.push(`${"  -h, --help".padEnd(34)}Show this help`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -127,7 +127,10 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
   }
   try {
     return await cmd.run(
-      { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals },
+      {
+        values: parsed.values as Record<string, string | boolean | string[] | undefined>,
+        positionals: parsed.positionals,
+      },
       io,
     );
   } catch (err) {

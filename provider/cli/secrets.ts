@@ -22,7 +22,11 @@ function dotenvQuote(value: string): string {
 }
 
 /** Writes name → value pairs to `path`: dotenv when it ends in `.env`, JSON otherwise. Mode 0600. */
-export async function writeSecretsFile(io: CliIO, path: string, values: ReadonlyMap<string, string>): Promise<void> {
+export async function writeSecretsFile(
+  io: CliIO,
+  path: string,
+  values: ReadonlyMap<string, string>,
+): Promise<void> {
   maskForCi(io, values.values());
   const abs = resolve(io.cwd, path);
   const sorted = [...values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -84,7 +84,11 @@ function remoteFor(ch: ResourceChange): LiveObject {
 /** Errors after which the outcome of a create is unknown: keep its pending record for recovery. */
 function outcomeUnknown(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return code === "POPDOCK_API_UNAVAILABLE" || code === "POPDOCK_API_TIMEOUT" || code === "POPDOCK_API_RATE_LIMITED";
+  return (
+    code === "POPDOCK_API_UNAVAILABLE" ||
+    code === "POPDOCK_API_TIMEOUT" ||
+    code === "POPDOCK_API_RATE_LIMITED"
+  );
 }
 
 export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
@@ -118,7 +122,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     switch (step.kind) {
       case "create": {
         const parentId = ch.parent ? state.resources[ch.parent]?.id : undefined;
-        if (ch.parent && parentId === undefined) throw new Error(`${ch.address}: its API user ${ch.parent} is not in state`);
+        if (ch.parent && parentId === undefined)
+          throw new Error(`${ch.address}: its API user ${ch.parent} is not in state`);
         const key = randomUUID();
         const prior = state.resources[ch.address];
         if (!h.local) {
@@ -131,7 +136,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             started_at: started,
           };
           if (parentId !== undefined) p.parent_id = parentId;
-          if (prior && ch.action === "replace" && ch.replace_order === "create_before_destroy") p.replaces_id = prior.id;
+          if (prior && ch.action === "replace" && ch.replace_order === "create_before_destroy")
+            p.replaces_id = prior.id;
           await setPending(p);
         }
         let w: Written;
@@ -277,7 +283,12 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         run(s).then(
           (objectId) => {
             outcomes.set(id, "ok");
-            emit({ type: "done", step: s, ms: performance.now() - t0, ...(objectId ? { id: objectId } : {}) });
+            emit({
+              type: "done",
+              step: s,
+              ms: performance.now() - t0,
+              ...(objectId ? { id: objectId } : {}),
+            });
             running.delete(id);
           },
           (error: unknown) => {

@@ -41,7 +41,10 @@ export function buildSnapshot(parts: {
 }
 
 /** Reads the live snapshot: 3 reference requests + ceil(users / pageSize) directory pages, in parallel. */
-export async function refresh(api: PopdockApi, opts: { pageSize?: number; signal?: AbortSignal } = {}): Promise<LiveSnapshot> {
+export async function refresh(
+  api: PopdockApi,
+  opts: { pageSize?: number; signal?: AbortSignal } = {},
+): Promise<LiveSnapshot> {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const [teams, roles, connectors, users] = await Promise.all([
     api.listTeams(signal),

@@ -21,11 +21,17 @@ export function stateValue(state: StateFile, ref: { address: string; attr: strin
 }
 
 /** Outputs to record in state after apply: values for non-sensitive ones, the parts for all. */
-export function evaluateOutputs(outputs: readonly OutputChange[], state: StateFile): Record<string, StateOutput> {
+export function evaluateOutputs(
+  outputs: readonly OutputChange[],
+  state: StateFile,
+): Record<string, StateOutput> {
   const out: Record<string, StateOutput> = {};
   for (const o of outputs) {
     if (o.action === "delete") continue;
-    const rec: StateOutput = { sensitive: o.sensitive, parts: o.parts.map((p) => (typeof p === "string" ? p : { ...p })) };
+    const rec: StateOutput = {
+      sensitive: o.sensitive,
+      parts: o.parts.map((p) => (typeof p === "string" ? p : { ...p })),
+    };
     if (o.description !== undefined) rec.description = o.description;
     if (!o.sensitive) {
       let text = "";
@@ -74,7 +80,10 @@ export async function resolveOutput(
       continue;
     }
     const v = stateValue(state, p);
-    if (v === undefined) throw new UsageError(`output "${name}": ${p.address}.${p.attr} is not known yet`, { hint: "run `popdock apply`" });
+    if (v === undefined)
+      throw new UsageError(`output "${name}": ${p.address}.${p.attr} is not known yet`, {
+        hint: "run `popdock apply`",
+      });
     text += v;
   }
   return text;

@@ -27,7 +27,11 @@ export interface Prepared {
   requests: number;
 }
 
-export async function refreshAndRecover(api: PopdockApi, loaded: StateFile, signal?: AbortSignal): Promise<Prepared> {
+export async function refreshAndRecover(
+  api: PopdockApi,
+  loaded: StateFile,
+  signal?: AbortSignal,
+): Promise<Prepared> {
   const before = api.stats().attempts;
   const live = await refresh(api, signal ? { signal } : {});
   const requests = api.stats().attempts - before;
@@ -71,7 +75,9 @@ export function staleReasons(plan: Plan, loaded: StateFile, identity: string, li
   // A plan made before any state file existed (serial 0) carries a lineage no file ever held:
   // loading a missing state gives a fresh lineage every time. Only its serial can be compared.
   if (plan.state_serial > 0 && plan.state_lineage !== loaded.lineage) {
-    reasons.push(`the plan was made from another state (lineage ${plan.state_lineage}, now ${loaded.lineage})`);
+    reasons.push(
+      `the plan was made from another state (lineage ${plan.state_lineage}, now ${loaded.lineage})`,
+    );
   } else if (plan.state_serial !== loaded.serial) {
     reasons.push(`state moved since the plan (serial ${plan.state_serial} → ${loaded.serial})`);
   }
@@ -80,16 +86,31 @@ export function staleReasons(plan: Plan, loaded: StateFile, identity: string, li
     const h = handlerFor(ch.type);
     if (h.local) continue;
     if (ch.remote) {
-      const cur = h.read(live, { type: ch.type as never, id: ch.remote.id, version: ch.remote.version, attributes: {}, dependencies: [] });
+      const cur = h.read(live, {
+        type: ch.type as never,
+        id: ch.remote.id,
+        version: ch.remote.version,
+        attributes: {},
+        dependencies: [],
+      });
       if (!cur) reasons.push(`${ch.address} was deleted in Popdock since the plan`);
       else if (cur.version !== ch.remote.version) {
-        reasons.push(`${ch.address} changed in Popdock since the plan (version ${ch.remote.version} → ${cur.version})`);
+        reasons.push(
+          `${ch.address} changed in Popdock since the plan (version ${ch.remote.version} → ${cur.version})`,
+        );
       }
-    } else if (ch.action === "create" && ch.after && (ch.parent === undefined || loaded.resources[ch.parent])) {
+    } else if (
+      ch.action === "create" &&
+      ch.after &&
+      (ch.parent === undefined || loaded.resources[ch.parent])
+    ) {
       const parentId = ch.parent ? loaded.resources[ch.parent]?.id : undefined;
       const clash = h.conflict(live, parentId, ch.after);
       const managed = Object.values(loaded.resources).some((r) => r.id === clash?.id);
-      if (clash && !managed) reasons.push(`${ch.address}: an object with the same name appeared in Popdock since the plan (id ${clash.id})`);
+      if (clash && !managed)
+        reasons.push(
+          `${ch.address}: an object with the same name appeared in Popdock since the plan (id ${clash.id})`,
+        );
     }
   }
   return reasons;

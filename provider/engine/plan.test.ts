@@ -64,7 +64,15 @@ function gp(key: string, lists: string[]): DesiredResource {
     dependsOn: [],
     lifecycle: defaultLifecycle(),
     source: src,
-    attrs: { kind: "connector", connector: "GP Production", roles: ["Reader"], companies: [], lists, actions: [], details: [] },
+    attrs: {
+      kind: "connector",
+      connector: "GP Production",
+      roles: ["Reader"],
+      companies: [],
+      lists,
+      actions: [],
+      details: [],
+    },
   };
 }
 function token(key: string, tk: string, name: string): DesiredResource {
@@ -98,7 +106,13 @@ function state(resources: Record<string, StateResource> = {}): StateFile {
 function live(users: ApiUser[] = []): LiveSnapshot {
   return buildSnapshot({ ...REF, users });
 }
-function apiUser(id: string, name: string, grants: Grant[] = [], tokens: TokenMeta[] = [], description = ""): ApiUser {
+function apiUser(
+  id: string,
+  name: string,
+  grants: Grant[] = [],
+  tokens: TokenMeta[] = [],
+  description = "",
+): ApiUser {
   return { id, name, description, version: 1, created_at: T, updated_at: T, grants, tokens };
 }
 const teamGrant = (id: string, uid: string, teamId: string): Grant => ({
@@ -140,7 +154,13 @@ function managed(l: LiveSnapshot, map: Record<string, string>): Record<string, S
   for (const [address, id] of Object.entries(map)) {
     const u = l.userById.get(id);
     if (u) {
-      out[address] = { type: "popdock_api_user", id, version: u.version, attributes: { name: u.name, description: u.description }, dependencies: [] };
+      out[address] = {
+        type: "popdock_api_user",
+        id,
+        version: u.version,
+        attributes: { name: u.name, description: u.description },
+        dependencies: [],
+      };
       continue;
     }
     const g = l.grantById.get(id);
@@ -150,25 +170,60 @@ function managed(l: LiveSnapshot, map: Record<string, string>): Record<string, S
         g.type === "team"
           ? { kind: "team", team: "Finance", team_id: g.team_id }
           : g.type === "connector"
-            ? { kind: "connector", connector: "GP Production", connector_id: g.connector_id, roles: g.roles, companies: g.companies, lists: g.lists, actions: g.actions, details: g.details }
+            ? {
+                kind: "connector",
+                connector: "GP Production",
+                connector_id: g.connector_id,
+                roles: g.roles,
+                companies: g.companies,
+                lists: g.lists,
+                actions: g.actions,
+                details: g.details,
+              }
             : { kind: "role", role: "User", role_id: "role_user" };
-      out[address] = { type: "popdock_api_user_grant", id, parent_id: g.api_user_id, parent, version: 1, attributes: attrs, dependencies: [parent] };
+      out[address] = {
+        type: "popdock_api_user_grant",
+        id,
+        parent_id: g.api_user_id,
+        parent,
+        version: 1,
+        attributes: attrs,
+        dependencies: [parent],
+      };
       continue;
     }
     const t = l.tokenById.get(id);
     if (t) {
-      out[address] = { type: "popdock_api_token", id, parent_id: t.api_user_id, parent, version: 1, attributes: { name: t.name }, dependencies: [parent] };
+      out[address] = {
+        type: "popdock_api_token",
+        id,
+        parent_id: t.api_user_id,
+        parent,
+        version: 1,
+        attributes: { name: t.name },
+        dependencies: [parent],
+      };
     }
   }
   return out;
 }
 
 const actions = (r: ReturnType<typeof makePlan>) =>
-  Object.fromEntries((r.plan?.changes ?? []).map((c) => [c.address, c.replace_order ? `${c.action}:${c.replace_order}` : c.action]));
+  Object.fromEntries(
+    (r.plan?.changes ?? []).map((c) => [
+      c.address,
+      c.replace_order ? `${c.action}:${c.replace_order}` : c.action,
+    ]),
+  );
 
 describe("makePlan", () => {
   it("creates everything on an empty state, with ids known after apply", () => {
-    const r = makePlan({ config: config([user("bot", "bot-1"), team("bot", "Finance"), token("bot", "pbi", "pbi")]), state: state(), live: live(), endpoint: "local" });
+    const r = makePlan({
+      config: config([user("bot", "bot-1"), team("bot", "Finance"), token("bot", "pbi", "pbi")]),
+      state: state(),
+      live: live(),
+      endpoint: "local",
+    });
     expect(r.diagnostics).toEqual([]);
     expect(actions(r)).toEqual({
       "popdock_api_user.bot": "create",
@@ -183,7 +238,14 @@ describe("makePlan", () => {
   });
 
   it("is empty when Popdock matches, and compares scope lists as sets", () => {
-    const l = live([apiUser("u1", "bot-1", [teamGrant("g1", "u1", "team_finance"), gpGrant("g2", "u1", ["Vendors", "Customers"])], [tok("t1", "u1", "pbi")])]);
+    const l = live([
+      apiUser(
+        "u1",
+        "bot-1",
+        [teamGrant("g1", "u1", "team_finance"), gpGrant("g2", "u1", ["Vendors", "Customers"])],
+        [tok("t1", "u1", "pbi")],
+      ),
+    ]);
     const s = state(
       managed(l, {
         "popdock_api_user.bot": "u1",
@@ -193,7 +255,12 @@ describe("makePlan", () => {
       }),
     );
     const r = makePlan({
-      config: config([user("bot", "bot-1"), team("bot", "Finance"), gp("bot", ["Customers", "Vendors"]), token("bot", "pbi", "pbi")]),
+      config: config([
+        user("bot", "bot-1"),
+        team("bot", "Finance"),
+        gp("bot", ["Customers", "Vendors"]),
+        token("bot", "pbi", "pbi"),
+      ]),
       state: s,
       live: l,
       endpoint: "local",
@@ -205,8 +272,23 @@ describe("makePlan", () => {
 
   it("updates connector scopes in place and replaces a renamed token create-before-destroy", () => {
     const l = live([apiUser("u1", "bot-1", [gpGrant("g2", "u1", ["Customers"])], [tok("t1", "u1", "old")])]);
-    const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_user_grant.bot["connector:GP Production"]': "g2", 'popdock_api_token.bot["pbi"]': "t1" }));
-    const r = makePlan({ config: config([user("bot", "bot-1"), gp("bot", ["Customers", "Invoices"]), token("bot", "pbi", "new")]), state: s, live: l, endpoint: "local" });
+    const s = state(
+      managed(l, {
+        "popdock_api_user.bot": "u1",
+        'popdock_api_user_grant.bot["connector:GP Production"]': "g2",
+        'popdock_api_token.bot["pbi"]': "t1",
+      }),
+    );
+    const r = makePlan({
+      config: config([
+        user("bot", "bot-1"),
+        gp("bot", ["Customers", "Invoices"]),
+        token("bot", "pbi", "new"),
+      ]),
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
     expect(actions(r)).toEqual({
       "popdock_api_user.bot": "noop",
       'popdock_api_user_grant.bot["connector:GP Production"]': "update",
@@ -231,18 +313,37 @@ describe("makePlan", () => {
     };
     const t = token("bot", "pbi", "pbi");
     t.lifecycle.replaceTriggeredBy = ["null_resource.rot"];
-    s.resources["null_resource.rot"] = { type: "null_resource", id: "n1", version: 1, attributes: { triggers: { q: "1" } }, dependencies: [] };
-    const r = makePlan({ config: config([user("bot", "bot-1"), t, rot]), state: s, live: l, endpoint: "local" });
+    s.resources["null_resource.rot"] = {
+      type: "null_resource",
+      id: "n1",
+      version: 1,
+      attributes: { triggers: { q: "1" } },
+      dependencies: [],
+    };
+    const r = makePlan({
+      config: config([user("bot", "bot-1"), t, rot]),
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
     expect(actions(r)['popdock_api_token.bot["pbi"]']).toBe("replace:delete_before_create");
     expect(actions(r)["null_resource.rot"]).toBe("replace:create_before_destroy");
     expect(() => planSteps(r.plan!)).not.toThrow();
-    expect(r.plan?.changes.find((c) => c.type === "popdock_api_token")?.reasons.join(" ")).toMatch(/replace_triggered_by null_resource.rot/);
+    expect(r.plan?.changes.find((c) => c.type === "popdock_api_token")?.reasons.join(" ")).toMatch(
+      /replace_triggered_by null_resource.rot/,
+    );
   });
 
   it("orders a keeper rotation with a renamed token without a cycle: new keeper, new token, old token, old keeper", () => {
     const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "pbi-q1")])]);
     const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["pbi"]': "t1" }));
-    s.resources["null_resource.rot"] = { type: "null_resource", id: "n1", version: 1, attributes: { triggers: { q: "q1" } }, dependencies: [] };
+    s.resources["null_resource.rot"] = {
+      type: "null_resource",
+      id: "n1",
+      version: 1,
+      attributes: { triggers: { q: "q1" } },
+      dependencies: [],
+    };
     const t = token("bot", "pbi", "pbi-q2");
     t.lifecycle.replaceTriggeredBy = ["null_resource.rot"];
     t.dependsOn = ["null_resource.rot"];
@@ -255,7 +356,12 @@ describe("makePlan", () => {
       source: src,
       attrs: { triggers: { q: "q2" } },
     };
-    const r = makePlan({ config: config([user("bot", "bot-1"), t, rot]), state: s, live: l, endpoint: "local" });
+    const r = makePlan({
+      config: config([user("bot", "bot-1"), t, rot]),
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
     const steps = planSteps(r.plan!);
     const deps = Object.fromEntries(steps.map((x) => [x.id, [...x.deps].sort()]));
     expect(deps).toEqual({
@@ -267,38 +373,76 @@ describe("makePlan", () => {
   });
 
   it("deletes children with their user and sends no separate calls for them", () => {
-    const l = live([apiUser("u1", "bot-1", [teamGrant("g1", "u1", "team_finance")], [tok("t1", "u1", "pbi")])]);
-    const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_user_grant.bot["team:Finance"]': "g1", 'popdock_api_token.bot["pbi"]': "t1" }));
+    const l = live([
+      apiUser("u1", "bot-1", [teamGrant("g1", "u1", "team_finance")], [tok("t1", "u1", "pbi")]),
+    ]);
+    const s = state(
+      managed(l, {
+        "popdock_api_user.bot": "u1",
+        'popdock_api_user_grant.bot["team:Finance"]': "g1",
+        'popdock_api_token.bot["pbi"]': "t1",
+      }),
+    );
     const r = makePlan({ config: config([]), state: s, live: l, endpoint: "local" });
     expect(r.plan?.summary.destroy).toBe(3);
     const steps = planSteps(r.plan!);
-    expect(steps.map((x) => x.id).sort()).toEqual([
-      'forget:popdock_api_token.bot["pbi"]',
-      'forget:popdock_api_user_grant.bot["team:Finance"]',
-      "delete:popdock_api_user.bot",
-    ].sort());
+    expect(steps.map((x) => x.id).sort()).toEqual(
+      [
+        'forget:popdock_api_token.bot["pbi"]',
+        'forget:popdock_api_user_grant.bot["team:Finance"]',
+        "delete:popdock_api_user.bot",
+      ].sort(),
+    );
     expect(steps.find((x) => x.kind === "forget")?.deps).toEqual(["delete:popdock_api_user.bot"]);
   });
 
   it("shows drift and plans re-creation of an object deleted outside", () => {
     const l = live([apiUser("u1", "bot-1", [], [], "edited in UI")]);
-    const s = state(managed(live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "pbi")])]), { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["pbi"]': "t1" }));
-    const r = makePlan({ config: config([user("bot", "bot-1"), token("bot", "pbi", "pbi")]), state: s, live: l, endpoint: "local" });
+    const s = state(
+      managed(live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "pbi")])]), {
+        "popdock_api_user.bot": "u1",
+        'popdock_api_token.bot["pbi"]': "t1",
+      }),
+    );
+    const r = makePlan({
+      config: config([user("bot", "bot-1"), token("bot", "pbi", "pbi")]),
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
     expect(r.plan?.drift.map((d) => `${d.address}:${d.action}`)).toEqual([
       'popdock_api_token.bot["pbi"]:delete',
       "popdock_api_user.bot:update",
     ]);
-    expect(actions(r)).toEqual({ "popdock_api_user.bot": "update", 'popdock_api_token.bot["pbi"]': "create" });
+    expect(actions(r)).toEqual({
+      "popdock_api_user.bot": "update",
+      'popdock_api_token.bot["pbi"]': "create",
+    });
   });
 
   it("refuses to create over an unmanaged object and names the import command", () => {
-    const r = makePlan({ config: config([user("bot", "Bot-1")]), state: state(), live: live([apiUser("u9", "bot-1")]), endpoint: "local" });
+    const r = makePlan({
+      config: config([user("bot", "Bot-1")]),
+      state: state(),
+      live: live([apiUser("u9", "bot-1")]),
+      endpoint: "local",
+    });
     expect(r.plan).toBeUndefined();
-    expect(r.diagnostics).toMatchObject([{ code: "PLAN_ALREADY_EXISTS", hint: expect.stringContaining("popdock import 'popdock_api_user.bot' u9") }]);
+    expect(r.diagnostics).toMatchObject([
+      {
+        code: "PLAN_ALREADY_EXISTS",
+        hint: expect.stringContaining("popdock import 'popdock_api_user.bot' u9"),
+      },
+    ]);
   });
 
   it("reports unknown names with a did-you-mean", () => {
-    const r = makePlan({ config: config([user("bot", "b"), team("bot", "Finanse"), gp("bot", ["Customer"])]), state: state(), live: live(), endpoint: "local" });
+    const r = makePlan({
+      config: config([user("bot", "b"), team("bot", "Finanse"), gp("bot", ["Customer"])]),
+      state: state(),
+      live: live(),
+      endpoint: "local",
+    });
     expect(r.diagnostics.map((d) => [d.code, d.hint])).toEqual([
       ["REF_UNKNOWN_TEAM", 'did you mean "Finance"?'],
       ["REF_UNKNOWN_SCOPE_ITEM", 'did you mean "Customers"?'],
@@ -321,9 +465,16 @@ describe("makePlan", () => {
   it("orders a new token after the delete of an old one holding its name", () => {
     const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "shared")])]);
     const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["a"]': "t1" }));
-    const r = makePlan({ config: config([user("bot", "bot-1"), token("bot", "b", "shared")]), state: s, live: l, endpoint: "local" });
+    const r = makePlan({
+      config: config([user("bot", "bot-1"), token("bot", "b", "shared")]),
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
     expect(r.diagnostics).toEqual([]);
     const steps = planSteps(r.plan!);
-    expect(steps.find((x) => x.id === 'create:popdock_api_token.bot["b"]')?.deps).toContain('delete:popdock_api_token.bot["a"]');
+    expect(steps.find((x) => x.id === 'create:popdock_api_token.bot["b"]')?.deps).toContain(
+      'delete:popdock_api_token.bot["a"]',
+    );
   });
 });

@@ -55,9 +55,17 @@ export function sameValue(a: unknown, b: unknown, asSet = false): boolean {
 }
 
 /** Attributes among `compared` whose values differ. */
-export function changedAttrs(h: ResourceHandler, before: Attrs, after: Attrs, ignore: readonly string[] = []): string[] {
+export function changedAttrs(
+  h: ResourceHandler,
+  before: Attrs,
+  after: Attrs,
+  ignore: readonly string[] = [],
+): string[] {
   return h.compared.filter(
-    (k) => !ignore.includes(k) && (k in before || k in after) && !sameValue(before[k], after[k], h.sets.includes(k)),
+    (k) =>
+      !ignore.includes(k) &&
+      (k in before || k in after) &&
+      !sameValue(before[k], after[k], h.sets.includes(k)),
   );
 }
 
@@ -116,7 +124,15 @@ export function makePlan(input: PlanInput): PlanResult {
     if (h.local) continue;
     const group = entry.parent ?? address;
     if (!cur) {
-      drift.push({ address, type: entry.type, group, action: "delete", before: pick(entry.attributes, h.compared), after: null, changed: [] });
+      drift.push({
+        address,
+        type: entry.type,
+        group,
+        action: "delete",
+        before: pick(entry.attributes, h.compared),
+        after: null,
+        changed: [],
+      });
       continue;
     }
     const changed = changedAttrs(h, entry.attributes, cur.attrs);
@@ -153,7 +169,9 @@ export function makePlan(input: PlanInput): PlanResult {
     const deps = [
       ...(parent ? [parent] : []),
       ...res.dependsOn,
-      ...res.lifecycle.replaceTriggeredBy.map((r) => refTarget(r, (a) => desiredByAddr.has(a) || a in state.resources)),
+      ...res.lifecycle.replaceTriggeredBy.map((r) =>
+        refTarget(r, (a) => desiredByAddr.has(a) || a in state.resources),
+      ),
     ];
     const base = {
       address: res.address,
@@ -174,7 +192,11 @@ export function makePlan(input: PlanInput): PlanResult {
         ...base,
         action,
         reasons: forcing.map((k) => `${k} forces replacement`),
-        before: { id: cur.id, ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]), ...displayNames(cur.attrs) },
+        before: {
+          id: cur.id,
+          ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]),
+          ...displayNames(cur.attrs),
+        },
         after: { ...after },
         after_unknown: action === "replace" ? [...h.computed] : [],
         changed,
@@ -224,10 +246,11 @@ export function makePlan(input: PlanInput): PlanResult {
   //    old and new objects can coexist (token names are unique per user).
   for (const res of desired) {
     const ch = changes.get(res.address);
-    if (!ch || ch.action !== "replace") continue;
+    if (ch?.action !== "replace") continue;
     // Tokens and keepers default to create-before-destroy: a keeper has no remote object, and a
     // token's dependants (the keeper it follows) must not be deleted before the new token exists.
-    const cbd = res.lifecycle.createBeforeDestroy ?? (res.type === "popdock_api_token" || res.type === "null_resource");
+    const cbd =
+      res.lifecycle.createBeforeDestroy ?? (res.type === "popdock_api_token" || res.type === "null_resource");
     const sameName =
       res.type !== "null_resource" &&
       typeof ch.before?.name === "string" &&
@@ -247,7 +270,8 @@ export function makePlan(input: PlanInput): PlanResult {
     if (desiredByAddr.has(address)) continue;
     const h = handlerFor(entry.type);
     const cur = current.get(address);
-    const parentDeleted = entry.parent !== undefined && !desiredByAddr.has(entry.parent) && entry.parent in state.resources;
+    const parentDeleted =
+      entry.parent !== undefined && !desiredByAddr.has(entry.parent) && entry.parent in state.resources;
     changes.set(address, {
       address,
       type: entry.type,
@@ -256,7 +280,13 @@ export function makePlan(input: PlanInput): PlanResult {
       ...(entry.parent ? { parent: entry.parent } : {}),
       action: "delete",
       reasons: cur || h.local ? [] : ["already deleted outside popdock-iac; it is removed from state"],
-      before: cur ? { id: cur.id, ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]), ...displayNames(cur.attrs) } : { ...entry.attributes },
+      before: cur
+        ? {
+            id: cur.id,
+            ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]),
+            ...displayNames(cur.attrs),
+          }
+        : { ...entry.attributes },
       after: null,
       after_unknown: [],
       sensitive: [...h.sensitive],
@@ -271,7 +301,13 @@ export function makePlan(input: PlanInput): PlanResult {
   // 6b. Objects deposed by an interrupted create-before-destroy replacement: delete them.
   for (const d of state.deposed ?? []) {
     const h = handlerFor(d.type);
-    const cur = h.read(live, { type: d.type, id: d.id, version: d.version, attributes: {}, dependencies: [] });
+    const cur = h.read(live, {
+      type: d.type,
+      id: d.id,
+      version: d.version,
+      attributes: {},
+      dependencies: [],
+    });
     if (!cur) continue;
     const address = `${d.address} (deposed object ${d.id})`;
     changes.set(address, {
@@ -322,10 +358,16 @@ export function makePlan(input: PlanInput): PlanResult {
           String(ownerCh.after?.name ?? "").toLowerCase() !== String(ch.after.name).toLowerCase()));
     if (owner && ownerLetsGo) {
       ch.waits_for.push(owner);
-      if (ownerCh?.action === "replace" && ch.action === "replace" && ch.replace_order === "create_before_destroy") {
+      if (
+        ownerCh?.action === "replace" &&
+        ch.action === "replace" &&
+        ch.replace_order === "create_before_destroy"
+      ) {
         // Both old objects must go before either new one can take the other's name.
         ch.replace_order = "delete_before_create";
-        ch.reasons.push(`its new name is held by ${owner}, which is replaced too, so the old objects are deleted first`);
+        ch.reasons.push(
+          `its new name is held by ${owner}, which is replaced too, so the old objects are deleted first`,
+        );
       }
       continue;
     }
@@ -352,7 +394,8 @@ export function makePlan(input: PlanInput): PlanResult {
   for (const ch of changes.values()) {
     if (ch.action !== "delete" && ch.action !== "replace") continue;
     const res = configByAddr.get(ch.address);
-    const protectedNow = res?.lifecycle.preventDestroy ?? state.resources[ch.address]?.prevent_destroy ?? false;
+    const protectedNow =
+      res?.lifecycle.preventDestroy ?? state.resources[ch.address]?.prevent_destroy ?? false;
     if (!protectedNow) continue;
     diagnostics.push({
       code: "PLAN_PREVENT_DESTROY",
@@ -478,9 +521,11 @@ function planOutputs(input: PlanInput, changes: Map<string, ResourceChange>): Ou
       }
     }
     const after = o.sensitive || unknown ? undefined : text;
-    const samePartsAsBefore = prior !== undefined && sameValue(prior.parts, o.parts) && prior.sensitive === o.sensitive;
+    const samePartsAsBefore =
+      prior !== undefined && sameValue(prior.parts, o.parts) && prior.sensitive === o.sensitive;
     const refsChange = o.parts.some(
-      (p) => typeof p !== "string" && ["create", "replace"].includes(changes.get(p.address)?.action ?? "noop"),
+      (p) =>
+        typeof p !== "string" && ["create", "replace"].includes(changes.get(p.address)?.action ?? "noop"),
     );
     const action: OutputChange["action"] = !prior
       ? "create"
@@ -496,7 +541,9 @@ function planOutputs(input: PlanInput, changes: Map<string, ResourceChange>): Ou
       after_unknown: !o.sensitive && unknown,
       automatic: o.automatic ?? false,
       ...(o.description !== undefined ? { description: o.description } : {}),
-      parts: o.parts.map((p: TemplatePart) => (typeof p === "string" ? p : { address: p.address, attr: p.attr })),
+      parts: o.parts.map((p: TemplatePart) =>
+        typeof p === "string" ? p : { address: p.address, attr: p.attr },
+      ),
     });
   }
   const names = new Set(wanted.map((o) => o.name));

@@ -26,7 +26,9 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
     if (p.action === "create") {
       const found = h.conflict(live, p.parent_id, p.request ?? {});
       if (!found || managed.has(found.id)) {
-        notes.push(`${p.address}: an earlier create (interrupted, or unanswered) did not reach Popdock; it will be planned again`);
+        notes.push(
+          `${p.address}: an earlier create (interrupted, or unanswered) did not reach Popdock; it will be planned again`,
+        );
         continue;
       }
       const prior = state.resources[p.address];
@@ -44,7 +46,9 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
       }
       const parent =
         p.parent_id !== undefined
-          ? Object.entries(state.resources).find(([, r]) => r.id === p.parent_id && r.type === "popdock_api_user")?.[0]
+          ? Object.entries(state.resources).find(
+              ([, r]) => r.id === p.parent_id && r.type === "popdock_api_user",
+            )?.[0]
           : undefined;
       const entry: StateResource = {
         type: p.type as StateResource["type"],
@@ -58,7 +62,9 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
       if (prior?.prevent_destroy) entry.prevent_destroy = true;
       state.resources[p.address] = entry;
       managed.add(found.id);
-      notes.push(`${p.address}: an earlier create (interrupted, or unanswered) had reached Popdock (id ${found.id}); adopted into state`);
+      notes.push(
+        `${p.address}: an earlier create (interrupted, or unanswered) had reached Popdock (id ${found.id}); adopted into state`,
+      );
     } else if (p.action === "delete") {
       const entry = state.resources[p.address];
       const id = p.object_id;

@@ -81,7 +81,15 @@ export function resolveGrant(
       const team = find(live.teams, spec.team);
       if (!team) {
         return {
-          diagnostics: [unknown("REF_UNKNOWN_TEAM", "team", spec.team, live.teams.map((t) => t.name), src)],
+          diagnostics: [
+            unknown(
+              "REF_UNKNOWN_TEAM",
+              "team",
+              spec.team,
+              live.teams.map((t) => t.name),
+              src,
+            ),
+          ],
         };
       }
       return { attrs: { kind: "team", team: team.name, team_id: team.id }, diagnostics: [] };
@@ -98,7 +106,14 @@ export function resolveGrant(
           : "";
         return {
           diagnostics: [
-            unknown("REF_UNKNOWN_ROLE", "system role", spec.role, system.map((r) => r.name), src, extra),
+            unknown(
+              "REF_UNKNOWN_ROLE",
+              "system role",
+              spec.role,
+              system.map((r) => r.name),
+              src,
+              extra,
+            ),
           ],
         };
       }
@@ -121,7 +136,14 @@ export function resolveGrant(
       }
       const diagnostics: Diagnostic[] = [];
       const connectorRoles = live.roles.filter((r) => r.scope === "connector").map((r) => r.name);
-      const roles = resolveItems(spec.roles, connectorRoles, "connector role", "REF_UNKNOWN_CONNECTOR_ROLE", src, diagnostics);
+      const roles = resolveItems(
+        spec.roles,
+        connectorRoles,
+        "connector role",
+        "REF_UNKNOWN_CONNECTOR_ROLE",
+        src,
+        diagnostics,
+      );
       const scope = (key: "companies" | "lists" | "actions" | "details", what: string) =>
         resolveItems(
           spec[key],

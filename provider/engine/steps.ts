@@ -60,7 +60,13 @@ function buildSteps(changes: readonly ResourceChange[]): Step[] {
         break;
       case "replace":
         add({ kind: "create", address: ch.address, change: ch, deps: [] });
-        add({ kind: ch.deleted_with ? "forget" : "delete", address: ch.address, change: ch, deposed: true, deps: [] });
+        add({
+          kind: ch.deleted_with ? "forget" : "delete",
+          address: ch.address,
+          change: ch,
+          deposed: true,
+          deps: [],
+        });
         break;
     }
   }
@@ -70,13 +76,22 @@ function buildSteps(changes: readonly ResourceChange[]): Step[] {
   const removal = (address: string): string | undefined => {
     const c = byAddr.get(address);
     if (!c) return undefined;
-    for (const id of [`delete:${address}`, `forget:${address}`, `delete-old:${address}`, `forget-old:${address}`]) {
+    for (const id of [
+      `delete:${address}`,
+      `forget:${address}`,
+      `delete-old:${address}`,
+      `forget-old:${address}`,
+    ]) {
       if (has(id)) return id;
     }
     return undefined;
   };
   const write = (address: string): string | undefined =>
-    has(`create:${address}`) ? `create:${address}` : has(`update:${address}`) ? `update:${address}` : undefined;
+    has(`create:${address}`)
+      ? `create:${address}`
+      : has(`update:${address}`)
+        ? `update:${address}`
+        : undefined;
 
   for (const s of steps) {
     const ch = s.change;

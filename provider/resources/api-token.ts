@@ -58,7 +58,10 @@ export const apiToken: ResourceHandler<DesiredToken> = {
 
   async delete(ctx, remote) {
     if (remote.parentId === undefined) throw new Error("token delete without a parent user id");
-    await ctx.api.deleteToken(remote.parentId, remote.id, { signal: ctx.signal, ifMatchVersion: remote.version });
+    await ctx.api.deleteToken(remote.parentId, remote.id, {
+      signal: ctx.signal,
+      ifMatchVersion: remote.version,
+    });
   },
 
   async import(ctx, importId) {

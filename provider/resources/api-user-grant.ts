@@ -81,7 +81,9 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
 
   desired(res, live) {
     const r = resolveGrant(res, live);
-    return r.attrs ? { attrs: r.attrs as unknown as Attrs, diagnostics: r.diagnostics } : { diagnostics: r.diagnostics };
+    return r.attrs
+      ? { attrs: r.attrs as unknown as Attrs, diagnostics: r.diagnostics }
+      : { diagnostics: r.diagnostics };
   },
 
   read(live, entry) {
@@ -118,7 +120,10 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
 
   async delete(ctx, remote) {
     if (remote.parentId === undefined) throw new Error("grant delete without a parent user id");
-    await ctx.api.deleteGrant(remote.parentId, remote.id, { signal: ctx.signal, ifMatchVersion: remote.version });
+    await ctx.api.deleteGrant(remote.parentId, remote.id, {
+      signal: ctx.signal,
+      ifMatchVersion: remote.version,
+    });
   },
 
   async import(ctx, importId) {
@@ -133,7 +138,15 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
       ctx.api.listConnectors({ signal: ctx.signal }),
     ]);
     const g = grants.find((x) => x.id === grantId);
-    if (!g) throw new UsageError(`API user ${userId} has no grant ${grantId}`, { hint: "list them with the Popdock UI or GET .../grants" });
-    return { id: g.id, parentId: userId, version: g.version, attrs: grantAttrs(g, { teams, roles, connectors }) };
+    if (!g)
+      throw new UsageError(`API user ${userId} has no grant ${grantId}`, {
+        hint: "list them with the Popdock UI or GET .../grants",
+      });
+    return {
+      id: g.id,
+      parentId: userId,
+      version: g.version,
+      attrs: grantAttrs(g, { teams, roles, connectors }),
+    };
   },
 };

@@ -20,7 +20,10 @@ export const apiUser: ResourceHandler<DesiredApiUser> = {
   sets: [],
   importIdFormat: "USER_ID (e.g. usr_8f2c…)",
 
-  desired: (res) => ({ attrs: { name: res.attrs.name, description: res.attrs.description }, diagnostics: [] }),
+  desired: (res) => ({
+    attrs: { name: res.attrs.name, description: res.attrs.description },
+    diagnostics: [],
+  }),
 
   read(live, entry) {
     const u = live.userById.get(entry.id);
@@ -44,7 +47,10 @@ export const apiUser: ResourceHandler<DesiredApiUser> = {
     const patch: { name?: string; description?: string } = {};
     if (after.name !== remote.attrs.name) patch.name = String(after.name);
     if (after.description !== remote.attrs.description) patch.description = String(after.description ?? "");
-    const u = await ctx.api.updateApiUser(remote.id, patch, { signal: ctx.signal, ifMatchVersion: remote.version });
+    const u = await ctx.api.updateApiUser(remote.id, patch, {
+      signal: ctx.signal,
+      ifMatchVersion: remote.version,
+    });
     return { id: u.id, version: u.version, attrs: attrsOf(u) };
   },
 

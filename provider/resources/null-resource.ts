@@ -25,7 +25,11 @@ export const nullResource: ResourceHandler<DesiredNull> = {
   conflict: () => undefined,
 
   create: async (_ctx, after) => ({ id: randomUUID(), version: 1, attrs: { ...after } }),
-  update: async (_ctx, remote, after) => ({ id: remote.id, version: remote.version + 1, attrs: { ...after } }),
+  update: async (_ctx, remote, after) => ({
+    id: remote.id,
+    version: remote.version + 1,
+    attrs: { ...after },
+  }),
   delete: async () => {},
   import: () => Promise.reject(new UsageError("null_resource cannot be imported: it exists only in state")),
 };

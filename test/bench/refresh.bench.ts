@@ -22,10 +22,15 @@ const server = await sandbox.listen({ host: "127.0.0.1", port: 0 });
 const api = new PopdockClient({ endpoint: server.url, apiKey, connections: 10 });
 
 // Seed: users with a team grant, a role grant, a connector grant and two tokens each.
-const [teams, roles, connectors] = await Promise.all([api.listTeams(), api.listRoles(), api.listConnectors()]);
-const team = teams[0]!;
-const role = roles.find((r) => r.scope === "system")!;
-const connector = connectors[0]!;
+const [teams, roles, connectors] = await Promise.all([
+  api.listTeams(),
+  api.listRoles(),
+  api.listConnectors(),
+]);
+const team = teams[0];
+const role = roles.find((r) => r.scope === "system");
+const connector = connectors[0];
+if (!team || !role || !connector) throw new Error("the sandbox has no reference data to grant");
 const ids: { user: string; grants: string[]; tokens: string[] }[] = [];
 const batch = 20;
 for (let i = 0; i < users; i += batch) {
@@ -35,16 +40,26 @@ for (let i = 0; i < users; i += batch) {
       const g = await Promise.all([
         api.createGrant(u.id, { type: "team", team_id: team.id }),
         api.createGrant(u.id, { type: "role", role_id: role.id }),
-        api.createGrant(u.id, { type: "connector", connector_id: connector.id, lists: connector.lists.slice(0, 2) }),
+        api.createGrant(u.id, {
+          type: "connector",
+          connector_id: connector.id,
+          lists: connector.lists.slice(0, 2),
+        }),
       ]);
-      const t = await Promise.all([api.createToken(u.id, { name: "a" }), api.createToken(u.id, { name: "b" })]);
+      const t = await Promise.all([
+        api.createToken(u.id, { name: "a" }),
+        api.createToken(u.id, { name: "b" }),
+      ]);
       ids.push({ user: u.id, grants: g.map((x) => x.id), tokens: t.map((x) => x.id) });
     }),
   );
 }
 sandbox.setFaults({ latency_ms: latency });
 
-async function measure(name: string, fn: () => Promise<unknown>): Promise<{ name: string; ms: number; requests: number }> {
+async function measure(
+  name: string,
+  fn: () => Promise<unknown>,
+): Promise<{ name: string; ms: number; requests: number }> {
   api.resetStats();
   const t0 = performance.now();
   await fn();
@@ -60,13 +75,17 @@ async function perResource(): Promise<void> {
     for (const _ of r.grants) reads.push(() => api.listGrants(r.user)); // no single-grant GET in the API
     for (const t of r.tokens) reads.push(() => api.getToken(r.user, t));
   }
-  reads.push(() => api.listTeams(), () => api.listRoles(), () => api.listConnectors());
+  reads.push(
+    () => api.listTeams(),
+    () => api.listRoles(),
+    () => api.listConnectors(),
+  );
   let next = 0;
   await Promise.all(
     Array.from({ length: 10 }, async () => {
       while (next < reads.length) {
         const i = next++;
-        await reads[i]!();
+        await reads[i]?.();
       }
     }),
   );
@@ -75,9 +94,13 @@ async function perResource(): Promise<void> {
 const ours = await measure("popdock-iac refresh (paged expand)", () => refresh(api));
 const theirs = await measure("per-resource refresh (parallelism 10)", perResource);
 const resources = ids.length * 6;
-process.stdout.write(`${users} API users, ${resources} resources, ${latency} ms added latency per request\n\n`);
+process.stdout.write(
+  `${users} API users, ${resources} resources, ${latency} ms added latency per request\n\n`,
+);
 for (const m of [ours, theirs]) {
-  process.stdout.write(`${m.name.padEnd(40)} ${String(m.requests).padStart(6)} requests ${m.ms.toFixed(0).padStart(7)} ms\n`);
+  process.stdout.write(
+    `${m.name.padEnd(40)} ${String(m.requests).padStart(6)} requests ${m.ms.toFixed(0).padStart(7)} ms\n`,
+  );
 }
 process.stdout.write(
   `\nratio per-resource / popdock-iac: ${(theirs.requests / ours.requests).toFixed(1)}× requests, ${(theirs.ms / ours.ms).toFixed(1)}× wall time\n`,

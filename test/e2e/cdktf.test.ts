@@ -14,7 +14,9 @@ let dir: string;
 let env: Record<string, string>;
 
 async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`${sandbox.url}/api/v1/security${path}`, { headers: { authorization: `Bearer ${sandbox.apiKey}` } });
+  const res = await fetch(`${sandbox.url}/api/v1/security${path}`, {
+    headers: { authorization: `Bearer ${sandbox.apiKey}` },
+  });
   return (await res.json()) as T;
 }
 
@@ -63,7 +65,10 @@ describe("the CDKTF example", () => {
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain("Plan: 13 to add, 0 to change, 0 to destroy. 3 tokens will be created.");
 
-    const apply = await runCli(["apply", "--auto-approve", "--no-color", ...state()], { cwd: REPO_ROOT, env });
+    const apply = await runCli(["apply", "--auto-approve", "--no-color", ...state()], {
+      cwd: REPO_ROOT,
+      env,
+    });
     expect(apply.code).toBe(0);
     const before = await reportingBot();
     const oldPowerbi = before.tokens.find((t) => t.name === "powerbi-refresh-2026-Q4");
@@ -79,7 +84,10 @@ describe("the CDKTF example", () => {
 
     // Bump the keeper's trigger: exactly the Power BI token is replaced, new one first.
     const rotEnv = { ...env, ROTATION_QUARTER: "2027-Q1" };
-    const rot = await runCli(["plan", "--no-color", "--detailed-exitcode", ...state()], { cwd: REPO_ROOT, env: rotEnv });
+    const rot = await runCli(["plan", "--no-color", "--detailed-exitcode", ...state()], {
+      cwd: REPO_ROOT,
+      env: rotEnv,
+    });
     expect(rot.code).toBe(2);
     const replaced = rot.stdout.split("\n").filter((l) => /must be replaced$/.test(l));
     expect(replaced).toEqual([
@@ -89,10 +97,17 @@ describe("the CDKTF example", () => {
     expect(rot.stdout).toMatch(/^\+\/- resource "popdock_api_token" "reporting_bot"/m);
     expect(rot.stdout).toContain("Plan: 2 to add, 0 to change, 2 to destroy. 1 token will be created.");
 
-    const applyRot = await runCli(["apply", "--auto-approve", "--no-color", ...state()], { cwd: REPO_ROOT, env: rotEnv });
+    const applyRot = await runCli(["apply", "--auto-approve", "--no-color", ...state()], {
+      cwd: REPO_ROOT,
+      env: rotEnv,
+    });
     expect(applyRot.code).toBe(0);
-    const created = applyRot.stdout.indexOf('popdock_api_token.reporting_bot["powerbi"]: replacement created');
-    const destroyed = applyRot.stdout.indexOf('popdock_api_token.reporting_bot["powerbi"]: replaced object destroyed');
+    const created = applyRot.stdout.indexOf(
+      'popdock_api_token.reporting_bot["powerbi"]: replacement created',
+    );
+    const destroyed = applyRot.stdout.indexOf(
+      'popdock_api_token.reporting_bot["powerbi"]: replaced object destroyed',
+    );
     expect(created).toBeGreaterThan(-1);
     expect(destroyed).toBeGreaterThan(created);
 
@@ -102,13 +117,17 @@ describe("the CDKTF example", () => {
     expect(fresh).toBeDefined();
 
     // The new token's ID comes out by name, and is in no file the tool wrote.
-    const out = await runCli(["output", "powerbi_token", "--raw", ...state()], { cwd: REPO_ROOT, env: rotEnv });
+    const out = await runCli(["output", "powerbi_token", "--raw", ...state()], {
+      cwd: REPO_ROOT,
+      env: rotEnv,
+    });
     expect(out.code).toBe(0);
     const full = await api<{ token_id: string }>(`/api-users/${after.id}/tokens/${fresh?.id}`);
     expect(out.stdout).toBe(full.token_id);
     for (const f of await allFiles(dir)) {
       expect(await readFile(f, "utf8"), f).not.toContain(full.token_id);
     }
-    for (const text of [applyRot.stdout, applyRot.stderr, rot.stdout, rot.stderr]) expect(text).not.toContain(full.token_id);
+    for (const text of [applyRot.stdout, applyRot.stderr, rot.stdout, rot.stderr])
+      expect(text).not.toContain(full.token_id);
   }, 120_000);
 });

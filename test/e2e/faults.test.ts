@@ -93,7 +93,9 @@ describe("apply under faults", () => {
     await sandbox.setFaults({});
     const rerun = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toContain("popdock_api_user.u1: an earlier create (interrupted, or unanswered) did not reach Popdock");
+    expect(rerun.stderr).toContain(
+      "popdock_api_user.u1: an earlier create (interrupted, or unanswered) did not reach Popdock",
+    );
     await expectFleet(sandbox, users);
     await expectConverged(dir);
   });

@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnCli, workdir } from "../helpers/cli.js";
 import {
-  clearDeadHolderLock,
   countOf,
   createdLines,
   exitWithin,

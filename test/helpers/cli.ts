@@ -35,7 +35,10 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
-export function spawnCli(args: readonly string[], opts: CliOptions): ChildProcess & { output: Promise<CliResult> } {
+export function spawnCli(
+  args: readonly string[],
+  opts: CliOptions,
+): ChildProcess & { output: Promise<CliResult> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: cleanEnv(opts.env),

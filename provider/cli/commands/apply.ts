@@ -74,7 +74,8 @@ function parallelismOf(args: ParsedArgs): number {
   const p = str(args, "parallelism");
   if (p === undefined) return 10;
   const n = Number(p);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
   return n;
 }
 
@@ -83,44 +84,66 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const parallelism = parallelismOf(args);
   if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
   const loaded = await loadConfigOrFail(args, io);
-  return withLock(args, io, loaded.location, mode === "destroy" ? "popdock destroy" : "popdock apply", async (store) => {
-    const state = await store.load();
-    const conn = await connectFor(args, io, loaded);
-    try {
-      checkStateEndpoint(state, conn.identity, store.path);
-      const r = await computePlan({ api: conn.api, config: loaded.config, loaded: state, identity: conn.identity, mode, signal: io.signal });
-      printDiagnostics(io, r.diagnostics);
-      for (const n of r.notes) io.stderr.write(`note: ${n}\n`);
-      if (!r.plan || hasErrors(r.diagnostics)) throw new ConfigError("the plan has errors; nothing was changed");
-      const plan = r.plan;
-      io.stdout.write(renderPlanText(plan, { color: useColor(args, io), refresh: { users: r.live.users.length, requests: r.requests } }));
-      if (!hasWork(plan) && r.notes.length === 0) return 0;
-      if (!flag(args, "auto-approve")) {
-        if (!io.prompt) {
-          throw new UsageError("apply needs confirmation, and this run is not interactive", {
-            hint: "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
-          });
+  return withLock(
+    args,
+    io,
+    loaded.location,
+    mode === "destroy" ? "popdock destroy" : "popdock apply",
+    async (store) => {
+      const state = await store.load();
+      const conn = await connectFor(args, io, loaded);
+      try {
+        checkStateEndpoint(state, conn.identity, store.path);
+        const r = await computePlan({
+          api: conn.api,
+          config: loaded.config,
+          loaded: state,
+          identity: conn.identity,
+          mode,
+          signal: io.signal,
+        });
+        printDiagnostics(io, r.diagnostics);
+        for (const n of r.notes) io.stderr.write(`note: ${n}\n`);
+        if (!r.plan || hasErrors(r.diagnostics))
+          throw new ConfigError("the plan has errors; nothing was changed");
+        const plan = r.plan;
+        io.stdout.write(
+          renderPlanText(plan, {
+            color: useColor(args, io),
+            refresh: { users: r.live.users.length, requests: r.requests },
+          }),
+        );
+        if (!hasWork(plan) && r.notes.length === 0) return 0;
+        if (!flag(args, "auto-approve")) {
+          if (!io.prompt) {
+            throw new UsageError("apply needs confirmation, and this run is not interactive", {
+              hint: "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
+            });
+          }
+          const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
+          const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
+          if (answer.trim() !== "yes") {
+            io.stderr.write("Apply cancelled; nothing was changed.\n");
+            return 1;
+          }
         }
-        const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
-        const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
-        if (answer.trim() !== "yes") {
-          io.stderr.write("Apply cancelled; nothing was changed.\n");
-          return 1;
-        }
+        r.state.endpoint = conn.identity;
+        return await execute(args, io, plan, r.state, (s) => store.write(s), conn.api, parallelism);
+      } finally {
+        await conn.close();
       }
-      r.state.endpoint = conn.identity;
-      return await execute(args, io, plan, r.state, (s) => store.write(s), conn.api, parallelism);
-    } finally {
-      await conn.close();
-    }
-  });
+    },
+  );
 }
 
 async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
   const plan = await readPlanFile(file, io.cwd);
   const location = await locateConfig(list(args, "config"), io.cwd);
   const endpointFlag = str(args, "endpoint");
-  const connArgs: ParsedArgs = { ...args, values: { ...args.values, endpoint: endpointFlag ?? plan.endpoint } };
+  const connArgs: ParsedArgs = {
+    ...args,
+    values: { ...args.values, endpoint: endpointFlag ?? plan.endpoint },
+  };
   return withLock(args, io, location, "popdock apply", async (store) => {
     const loadedState = await store.load();
     const conn = await connectFor(connArgs, io, { location });
@@ -129,9 +152,12 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
       const prepared = await refreshAndRecover(conn.api, loadedState, io.signal);
       const reasons = staleReasons(plan, loadedState, conn.identity, prepared.live);
       if (reasons.length > 0) {
-        throw new PlanStaleError(`the saved plan ${file} is stale; nothing was changed:\n  - ${reasons.join("\n  - ")}`, {
-          hint: `make a new plan: popdock plan --out ${file}`,
-        });
+        throw new PlanStaleError(
+          `the saved plan ${file} is stale; nothing was changed:\n  - ${reasons.join("\n  - ")}`,
+          {
+            hint: `make a new plan: popdock plan --out ${file}`,
+          },
+        );
       }
       for (const n of prepared.notes) io.stderr.write(`note: ${n}\n`);
       prepared.state.endpoint = conn.identity;
@@ -155,9 +181,12 @@ const VERB: Record<string, [string, string]> = {
 
 function describeStep(s: Step): [string, string] {
   const [start, done] = VERB[s.kind] ?? ["", ""];
-  if (s.change.action === "replace" && s.kind === "create") return ["Creating replacement…", "replacement created"];
-  if (s.deposed && s.kind === "delete") return ["Destroying the replaced object…", "replaced object destroyed"];
-  if (s.kind === "forget" && s.change.deleted_with) return ["Removing from state…", `removed from state (deleted with ${s.change.deleted_with})`];
+  if (s.change.action === "replace" && s.kind === "create")
+    return ["Creating replacement…", "replacement created"];
+  if (s.deposed && s.kind === "delete")
+    return ["Destroying the replaced object…", "replaced object destroyed"];
+  if (s.kind === "forget" && s.change.deleted_with)
+    return ["Removing from state…", `removed from state (deleted with ${s.change.deleted_with})`];
   return [start, done];
 }
 
@@ -183,7 +212,10 @@ async function execute(
       io.stdout.write(`${prefix()}${ev.step.address}: ${end} in ${(ev.ms / 1000).toFixed(1)}s${id}\n`);
     } else if (ev.type === "failed") {
       done++;
-      const msg = ev.error instanceof PopdockError ? `${ev.error.code}: ${ev.error.message}` : String((ev.error as Error)?.message ?? ev.error);
+      const msg =
+        ev.error instanceof PopdockError
+          ? `${ev.error.code}: ${ev.error.message}`
+          : String((ev.error as Error)?.message ?? ev.error);
       io.stderr.write(`${prefix()}${ev.step.address}: failed after ${(ev.ms / 1000).toFixed(1)}s: ${msg}\n`);
     } else {
       done++;
@@ -191,7 +223,16 @@ async function execute(
     }
   };
   io.stdout.write("\n");
-  const result = await applyPlan({ plan, api, state, persist, parallelism, signal: io.signal, onEvent, onPlanned: (n) => (total = n) });
+  const result = await applyPlan({
+    plan,
+    api,
+    state,
+    persist,
+    parallelism,
+    signal: io.signal,
+    onEvent,
+    onPlanned: (n) => (total = n),
+  });
   const s = plan.summary;
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined && result.secrets.size > 0) {
@@ -199,11 +240,14 @@ async function execute(
     for (const [name, out] of Object.entries(state.outputs)) {
       if (!out.sensitive) continue;
       const refs = out.parts.filter((p) => typeof p !== "string");
-      if (refs.length === 0 || !refs.every((p) => p.attr !== "token_id" || result.secrets.has(p.address))) continue;
+      if (refs.length === 0 || !refs.every((p) => p.attr !== "token_id" || result.secrets.has(p.address)))
+        continue;
       values.set(name, await resolveOutput(name, state, api, result.secrets));
     }
     await writeSecretsFile(io, secretsOut, values);
-    io.stdout.write(`\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`);
+    io.stdout.write(
+      `\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`,
+    );
   }
   printOutputs(io, state.outputs);
   if (result.interrupted) {
@@ -214,18 +258,28 @@ async function execute(
   }
   if (!result.ok) {
     const failed = result.errors.map((e) => e.step.address).join(", ");
-    throw new ApplyFailedError(`apply failed: ${result.errors.length} step(s) failed (${failed}); the state records what was done`, {
-      hint: "fix the cause above and run `popdock plan` again",
-    });
+    throw new ApplyFailedError(
+      `apply failed: ${result.errors.length} step(s) failed (${failed}); the state records what was done`,
+      {
+        hint: "fix the cause above and run `popdock plan` again",
+      },
+    );
   }
-  io.stdout.write(`\nApply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed.\n`);
+  io.stdout.write(
+    `\nApply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed.\n`,
+  );
   if (s.tokens_to_create > 0 && secretsOut === undefined) {
-    io.stdout.write(`New token IDs are sensitive: read one with \`popdock output NAME --raw\`, or apply with --secrets-out FILE.\n`);
+    io.stdout.write(
+      `New token IDs are sensitive: read one with \`popdock output NAME --raw\`, or apply with --secrets-out FILE.\n`,
+    );
   }
   return 0;
 }
 
-function printOutputs(io: CliIO, outputs: Record<string, { sensitive: boolean; value?: string | undefined }>): void {
+function printOutputs(
+  io: CliIO,
+  outputs: Record<string, { sensitive: boolean; value?: string | undefined }>,
+): void {
   const names = Object.keys(outputs).sort();
   if (names.length === 0) return;
   const width = Math.max(...names.map((n) => n.length));

@@ -11,7 +11,13 @@ export const command: Command = {
   usage: "force-unlock LOCK_ID [options]",
   maxPositionals: 1,
   options: {
-    config: { type: "string", short: "c", multiple: true, value: "PATH", description: "Config file or directory (locates the state)" },
+    config: {
+      type: "string",
+      short: "c",
+      multiple: true,
+      value: "PATH",
+      description: "Config file or directory (locates the state)",
+    },
     state: { type: "string", value: "PATH", description: "State file" },
   },
   async run(args, io) {

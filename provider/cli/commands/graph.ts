@@ -9,10 +9,14 @@ export const command: Command = {
   summary: "Print the dependency graph (Graphviz dot or Mermaid).",
   usage: "graph [--format dot|mermaid] [options]",
   maxPositionals: 0,
-  options: { ...CONFIG_OPTIONS, format: { type: "string", value: "dot|mermaid", description: "Output format (default dot)" } },
+  options: {
+    ...CONFIG_OPTIONS,
+    format: { type: "string", value: "dot|mermaid", description: "Output format (default dot)" },
+  },
   async run(args, io) {
     const format = str(args, "format") ?? "dot";
-    if (format !== "dot" && format !== "mermaid") throw new UsageError(`--format must be dot or mermaid, not "${format}"`);
+    if (format !== "dot" && format !== "mermaid")
+      throw new UsageError(`--format must be dot or mermaid, not "${format}"`);
     const loaded = await loadConfigOrFail(args, io);
     io.stdout.write(renderGraph(graphNodesFromConfig(loaded.config), format));
     return 0;

@@ -2,8 +2,10 @@
  * `popdock import ADDRESS ID`: adopt an existing Popdock object into state. The address must be
  * in the configuration; a grant or token's API user must be in state already.
  */
-import { handlerFor } from "../../resources/index.js";
+
+import { didYouMean } from "../../diagnostics.js";
 import { UsageError } from "../../errors.js";
+import { handlerFor } from "../../resources/index.js";
 import {
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
@@ -14,7 +16,6 @@ import {
   withLock,
 } from "../common.js";
 import type { Command } from "../io.js";
-import { didYouMean } from "../../diagnostics.js";
 
 export const command: Command = {
   name: "import",
@@ -26,12 +27,19 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
   options: { ...CONFIG_OPTIONS, ...CONNECTION_OPTIONS, ...STATE_OPTIONS },
   async run(args, io) {
     const [address, id] = args.positionals;
-    if (address === undefined || id === undefined) throw new UsageError("import needs ADDRESS and ID", { hint: "popdock import --help" });
+    if (address === undefined || id === undefined)
+      throw new UsageError("import needs ADDRESS and ID", { hint: "popdock import --help" });
     const loaded = await loadConfigOrFail(args, io);
     const res = loaded.config.resources.find((r) => r.address === address);
     if (!res) {
-      const guess = didYouMean(address, loaded.config.resources.map((r) => r.address));
-      throw new UsageError(`${address} is not in the configuration; add it first, then import`, guess ? { hint: `did you mean ${guess}?` } : {});
+      const guess = didYouMean(
+        address,
+        loaded.config.resources.map((r) => r.address),
+      );
+      throw new UsageError(
+        `${address} is not in the configuration; add it first, then import`,
+        guess ? { hint: `did you mean ${guess}?` } : {},
+      );
     }
     const h = handlerFor(res.type);
     return withLock(args, io, loaded.location, "popdock import", async (store) => {
@@ -45,11 +53,15 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
       try {
         checkStateEndpoint(state, conn.identity, store.path);
         const w = await h.import({ api: conn.api, signal: io.signal }, id);
-        const parent = res.type === "popdock_api_user_grant" || res.type === "popdock_api_token" ? res.user : undefined;
+        const parent =
+          res.type === "popdock_api_user_grant" || res.type === "popdock_api_token" ? res.user : undefined;
         if (parent !== undefined) {
           const p = state.resources[parent];
           if (!p) throw new UsageError(`import ${parent} first: ${address} belongs to it`);
-          if (p.id !== w.parentId) throw new UsageError(`${id} belongs to API user ${w.parentId}, but ${parent} is ${p.id} in state`);
+          if (p.id !== w.parentId)
+            throw new UsageError(
+              `${id} belongs to API user ${w.parentId}, but ${parent} is ${p.id} in state`,
+            );
         }
         if (Object.values(state.resources).some((r) => r.id === w.id)) {
           throw new UsageError(`${w.id} is already managed under another address`);
@@ -65,7 +77,9 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
         };
         state.endpoint = conn.identity;
         await store.write(state);
-        io.stdout.write(`${address}: imported [id=${w.id}]. Run \`popdock plan\` to see how it differs from the configuration.\n`);
+        io.stdout.write(
+          `${address}: imported [id=${w.id}]. Run \`popdock plan\` to see how it differs from the configuration.\n`,
+        );
         return 0;
       } finally {
         await conn.close();

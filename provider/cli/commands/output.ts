@@ -15,7 +15,13 @@ export const command: Command = {
   usage: "output [NAME] [options]",
   maxPositionals: 1,
   options: {
-    config: { type: "string", short: "c", multiple: true, value: "PATH", description: "Config file or directory (locates the state)" },
+    config: {
+      type: "string",
+      short: "c",
+      multiple: true,
+      value: "PATH",
+      description: "Config file or directory (locates the state)",
+    },
     state: { type: "string", value: "PATH", description: "State file" },
     ...CONNECTION_OPTIONS,
     json: { type: "boolean", description: "Print JSON" },
@@ -30,7 +36,10 @@ export const command: Command = {
       const entries = Object.entries(state.outputs).sort(([a], [b]) => (a < b ? -1 : 1));
       if (flag(args, "json")) {
         const obj = Object.fromEntries(
-          entries.map(([n, o]) => [n, { sensitive: o.sensitive, ...(o.sensitive ? {} : { value: o.value ?? null }) }]),
+          entries.map(([n, o]) => [
+            n,
+            { sensitive: o.sensitive, ...(o.sensitive ? {} : { value: o.value ?? null }) },
+          ]),
         );
         io.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
         return 0;
@@ -41,12 +50,22 @@ export const command: Command = {
       }
       const width = Math.max(...entries.map(([n]) => n.length));
       for (const [n, o] of entries) {
-        io.stdout.write(`${n.padEnd(width)} = ${o.sensitive ? "<sensitive>" : JSON.stringify(o.value ?? null)}\n`);
+        io.stdout.write(
+          `${n.padEnd(width)} = ${o.sensitive ? "<sensitive>" : JSON.stringify(o.value ?? null)}\n`,
+        );
       }
       return 0;
     }
-    const needsApi = state.outputs[name]?.parts.some((p) => typeof p !== "string" && p.attr === "token_id") ?? false;
-    const conn = needsApi ? await connectFor(args, io, { location, ...(state.endpoint && !str(args, "endpoint") && !io.env.POPDOCK_ENDPOINT ? { config: { provider: { endpoint: state.endpoint } } as never } : {}) }) : undefined;
+    const needsApi =
+      state.outputs[name]?.parts.some((p) => typeof p !== "string" && p.attr === "token_id") ?? false;
+    const conn = needsApi
+      ? await connectFor(args, io, {
+          location,
+          ...(state.endpoint && !str(args, "endpoint") && !io.env.POPDOCK_ENDPOINT
+            ? { config: { provider: { endpoint: state.endpoint } } as never }
+            : {}),
+        })
+      : undefined;
     try {
       const value = await resolveOutput(name, state, conn?.api);
       if (state.outputs[name]?.sensitive) maskForCi(io, [value]);

@@ -39,7 +39,10 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
     destroy: { type: "boolean", description: "Plan to destroy everything in state" },
-    "detailed-exitcode": { type: "boolean", description: "Exit 0 for no changes, 2 for changes, 1 for errors" },
+    "detailed-exitcode": {
+      type: "boolean",
+      description: "Exit 0 for no changes, 2 for changes, 1 for errors",
+    },
   },
   async run(args, io) {
     const loaded = await loadConfigOrFail(args, io);
@@ -66,7 +69,10 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
         else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
         else {
           io.stdout.write(
-            renderPlanText(plan, { color: useColor(args, io), refresh: { users: r.live.users.length, requests: r.requests } }),
+            renderPlanText(plan, {
+              color: useColor(args, io),
+              refresh: { users: r.live.users.length, requests: r.requests },
+            }),
           );
         }
         const out = str(args, "out");
@@ -75,7 +81,8 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
           const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
           (flag(args, "json") ? io.stderr : io.stdout).write(msg);
         }
-        const changes = plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+        const changes =
+          plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
         return flag(args, "detailed-exitcode") && changes ? 2 : 0;
       } finally {
         await conn.close();

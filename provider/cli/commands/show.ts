@@ -18,7 +18,8 @@ export const command: Command = {
   },
   async run(args, io) {
     const file = args.positionals[0];
-    if (file === undefined) throw new UsageError("show needs a PLANFILE", { hint: "make one with `popdock plan --out FILE`" });
+    if (file === undefined)
+      throw new UsageError("show needs a PLANFILE", { hint: "make one with `popdock plan --out FILE`" });
     const plan = await readPlanFile(file, io.cwd);
     if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
     else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));

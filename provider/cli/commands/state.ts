@@ -11,7 +11,13 @@ export const command: Command = {
   usage: "state list | show ADDRESS | rm ADDRESS [options]",
   maxPositionals: 2,
   options: {
-    config: { type: "string", short: "c", multiple: true, value: "PATH", description: "Config file or directory (locates the state)" },
+    config: {
+      type: "string",
+      short: "c",
+      multiple: true,
+      value: "PATH",
+      description: "Config file or directory (locates the state)",
+    },
     ...STATE_OPTIONS,
   },
   async run(args, io) {
@@ -35,14 +41,21 @@ export const command: Command = {
       if (!address) throw new UsageError("state rm needs an ADDRESS");
       return withLock(args, io, location, "popdock state rm", async (store) => {
         const state = await store.load();
-        if (!state.resources[address]) throw new UsageError(`${address} is not in state`, { hint: "popdock state list" });
-        const children = Object.entries(state.resources).filter(([, r]) => r.parent === address).map(([a]) => a);
+        if (!state.resources[address])
+          throw new UsageError(`${address} is not in state`, { hint: "popdock state list" });
+        const children = Object.entries(state.resources)
+          .filter(([, r]) => r.parent === address)
+          .map(([a]) => a);
         for (const a of [address, ...children]) delete state.resources[a];
         await store.write(state);
-        io.stdout.write(`Removed ${[address, ...children].join(", ")} from state. Popdock was not changed.\n`);
+        io.stdout.write(
+          `Removed ${[address, ...children].join(", ")} from state. Popdock was not changed.\n`,
+        );
         return 0;
       });
     }
-    throw new UsageError(`unknown state subcommand "${sub ?? ""}"`, { hint: "popdock state list | show ADDRESS | rm ADDRESS" });
+    throw new UsageError(`unknown state subcommand "${sub ?? ""}"`, {
+      hint: "popdock state list | show ADDRESS | rm ADDRESS",
+    });
   },
 };

@@ -1,9 +1,16 @@
 /** `popdock validate`: offline schema and reference checks; `--remote` also checks names against Popdock. */
 import { hasErrors } from "../../diagnostics.js";
 import { refresh } from "../../engine/live.js";
-import { handlerFor } from "../../resources/index.js";
 import { ConfigError } from "../../errors.js";
-import { CONFIG_OPTIONS, CONNECTION_OPTIONS, connectFor, flag, loadConfigOrFail, printDiagnostics } from "../common.js";
+import { handlerFor } from "../../resources/index.js";
+import {
+  CONFIG_OPTIONS,
+  CONNECTION_OPTIONS,
+  connectFor,
+  flag,
+  loadConfigOrFail,
+  printDiagnostics,
+} from "../common.js";
 import type { Command } from "../io.js";
 
 export const command: Command = {
@@ -22,7 +29,9 @@ export const command: Command = {
       const conn = await connectFor(args, io, loaded);
       try {
         const live = await refresh(conn.api, { signal: io.signal });
-        const diags = loaded.config.resources.flatMap((r) => handlerFor(r.type).desired(r as never, live).diagnostics);
+        const diags = loaded.config.resources.flatMap(
+          (r) => handlerFor(r.type).desired(r as never, live).diagnostics,
+        );
         printDiagnostics(io, diags);
         if (hasErrors(diags)) throw new ConfigError("the configuration names things Popdock does not have");
       } finally {
@@ -30,7 +39,9 @@ export const command: Command = {
       }
     }
     const n = loaded.config.resources.length;
-    io.stdout.write(`The configuration is valid: ${n} resource${n === 1 ? "" : "s"}, ${loaded.config.outputs.length} outputs.\n`);
+    io.stdout.write(
+      `The configuration is valid: ${n} resource${n === 1 ? "" : "s"}, ${loaded.config.outputs.length} outputs.\n`,
+    );
     return 0;
   },
 };
