@@ -3,6 +3,8 @@
  * into output and an exit code (after zod's issues and Terraform's diagnostics).
  */
 
+import type { SourceRef } from "./engine/desired.js";
+
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
@@ -18,6 +20,16 @@ export interface Diagnostic {
   path?: string;
   /** The next step, e.g. "did you mean \"Finance\"?". */
   hint?: string;
+}
+
+/** The location fields of a diagnostic about something that came from `source`. */
+export function locate(source: SourceRef): Pick<Diagnostic, "file" | "line" | "column" | "path"> {
+  const out: Pick<Diagnostic, "file" | "line" | "column" | "path"> = { file: source.file };
+  if (source.line !== undefined) out.line = source.line;
+  if (source.column !== undefined) out.column = source.column;
+  const path = source.constructPath ?? source.path;
+  if (path !== undefined) out.path = path;
+  return out;
 }
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {

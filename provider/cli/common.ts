@@ -9,6 +9,8 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.js"
 import type { DesiredConfig } from "../engine/desired.js";
 import type { LiveSnapshot } from "../engine/live.js";
 import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
+import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
+import { renderPlanText } from "../engine/render/text.js";
 import { StateStore } from "../engine/state-store.js";
 import {
   type ConfigLocation,
@@ -31,6 +33,22 @@ export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
   },
   var: { type: "string", multiple: true, value: "NAME=VALUE", description: "Set a variable (repeatable)" },
   stack: { type: "string", value: "NAME", description: "CDKTF stack to read when the app has several" },
+};
+
+/** For commands that only need to find the state: the config location and `--state`. */
+export const LOCATE_OPTIONS: Record<string, OptionSpec> = {
+  config: {
+    type: "string",
+    short: "c",
+    multiple: true,
+    value: "PATH",
+    description: "Config file or directory (locates the state)",
+  },
+  state: {
+    type: "string",
+    value: "PATH",
+    description: "State file (default .popdock/state.json beside the config)",
+  },
 };
 
 export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
@@ -202,4 +220,57 @@ export class PlanFileInvalidError extends PopdockError {
 
 export function refreshNote(live: LiveSnapshot, requests: number): string {
   return `Refreshed ${live.users.length} API user${live.users.length === 1 ? "" : "s"} from Popdock in ${requests} request${requests === 1 ? "" : "s"}.\n`;
+}
+
+export interface Planned {
+  plan: Plan;
+  computed: ComputedPlan;
+  store: StateStore;
+  conn: Connection;
+}
+
+/**
+ * What `plan`, `apply` and `destroy` share: load the configuration, take the lock, load the
+ * state, connect, refresh, recover and plan, printing diagnostics and recovery notes; a plan
+ * with errors stops here. `body` gets the plan; the connection and lock are released after it.
+ */
+export async function withPlan(
+  args: ParsedArgs,
+  io: CliIO,
+  command: string,
+  mode: "normal" | "destroy",
+  body: (p: Planned) => Promise<number>,
+): Promise<number> {
+  const loaded = await loadConfigOrFail(args, io);
+  return withLock(args, io, loaded.location, command, async (store) => {
+    const state = await store.load();
+    const conn = await connectFor(args, io, loaded);
+    try {
+      checkStateEndpoint(state, conn.identity, store.path);
+      const computed = await computePlan({
+        api: conn.api,
+        config: loaded.config,
+        loaded: state,
+        identity: conn.identity,
+        mode,
+        signal: io.signal,
+      });
+      printDiagnostics(io, computed.diagnostics);
+      for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);
+      if (!computed.plan || hasErrors(computed.diagnostics)) {
+        throw new ConfigError("the plan has errors; nothing was changed");
+      }
+      return await body({ plan: computed.plan, computed, store, conn });
+    } finally {
+      await conn.close();
+    }
+  });
+}
+
+/** The plan as text, with the refresh line. */
+export function planText(args: ParsedArgs, io: CliIO, p: Planned): string {
+  return renderPlanText(p.plan, {
+    color: useColor(args, io),
+    refresh: { users: p.computed.live.users.length, requests: p.computed.requests },
+  });
 }

@@ -208,6 +208,11 @@ function managed(l: LiveSnapshot, map: Record<string, string>): Record<string, S
   return out;
 }
 
+function planOf(r: ReturnType<typeof makePlan>) {
+  if (!r.plan) throw new Error(`no plan: ${JSON.stringify(r.diagnostics)}`);
+  return r.plan;
+}
+
 const actions = (r: ReturnType<typeof makePlan>) =>
   Object.fromEntries(
     (r.plan?.changes ?? []).map((c) => [
@@ -328,7 +333,7 @@ describe("makePlan", () => {
     });
     expect(actions(r)['popdock_api_token.bot["pbi"]']).toBe("replace:delete_before_create");
     expect(actions(r)["null_resource.rot"]).toBe("replace:create_before_destroy");
-    expect(() => planSteps(r.plan!)).not.toThrow();
+    expect(() => planSteps(planOf(r))).not.toThrow();
     expect(r.plan?.changes.find((c) => c.type === "popdock_api_token")?.reasons.join(" ")).toMatch(
       /replace_triggered_by null_resource.rot/,
     );
@@ -362,7 +367,7 @@ describe("makePlan", () => {
       live: l,
       endpoint: "local",
     });
-    const steps = planSteps(r.plan!);
+    const steps = planSteps(planOf(r));
     const deps = Object.fromEntries(steps.map((x) => [x.id, [...x.deps].sort()]));
     expect(deps).toEqual({
       "create:null_resource.rot": [],
@@ -385,7 +390,7 @@ describe("makePlan", () => {
     );
     const r = makePlan({ config: config([]), state: s, live: l, endpoint: "local" });
     expect(r.plan?.summary.destroy).toBe(3);
-    const steps = planSteps(r.plan!);
+    const steps = planSteps(planOf(r));
     expect(steps.map((x) => x.id).sort()).toEqual(
       [
         'forget:popdock_api_token.bot["pbi"]',
@@ -472,7 +477,7 @@ describe("makePlan", () => {
       endpoint: "local",
     });
     expect(r.diagnostics).toEqual([]);
-    const steps = planSteps(r.plan!);
+    const steps = planSteps(planOf(r));
     expect(steps.find((x) => x.id === 'create:popdock_api_token.bot["b"]')?.deps).toContain(
       'delete:popdock_api_token.bot["a"]',
     );

@@ -11,10 +11,10 @@
 import type { Action, Attrs, DriftChange, OutputChange, Plan, ResourceChange } from "../../schema/plan.js";
 import { PLAN_FORMAT_VERSION } from "../../schema/plan.js";
 import type { StateFile, StateResource } from "../../schema/state.js";
-import type { Diagnostic } from "../diagnostics.js";
+import { type Diagnostic, locate } from "../diagnostics.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, ResourceHandler } from "../resources/types.js";
-import type { DesiredConfig, DesiredResource, SourceRef, TemplatePart } from "./desired.js";
+import type { DesiredConfig, DesiredResource, TemplatePart } from "./desired.js";
 import { parseAddress } from "./desired.js";
 import type { LiveSnapshot } from "./live.js";
 import { findStepCycle } from "./steps.js";
@@ -72,15 +72,6 @@ export function changedAttrs(
 function pick(attrs: Attrs, keys: readonly string[]): Attrs {
   const out: Attrs = {};
   for (const k of keys) if (k in attrs) out[k] = attrs[k];
-  return out;
-}
-
-function where(source: SourceRef): Pick<Diagnostic, "file" | "line" | "column" | "path"> {
-  const out: Pick<Diagnostic, "file" | "line" | "column" | "path"> = { file: source.file };
-  if (source.line !== undefined) out.line = source.line;
-  if (source.column !== undefined) out.column = source.column;
-  const path = source.constructPath ?? source.path;
-  if (path !== undefined) out.path = path;
   return out;
 }
 
@@ -381,7 +372,7 @@ export function makePlan(input: PlanInput): PlanResult {
         : renames
           ? `${ch.address}: another API user named "${String(ch.after.name)}" exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`
           : `${ch.address}: ${describe(ch)} already exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`,
-      ...(src ? where(src) : {}),
+      ...(src ? locate(src) : {}),
       hint: owner
         ? "give one of them another name"
         : renames
@@ -401,7 +392,7 @@ export function makePlan(input: PlanInput): PlanResult {
       code: "PLAN_PREVENT_DESTROY",
       severity: "error",
       message: `${ch.address} has prevent_destroy set, but the plan would ${ch.action === "delete" ? "destroy" : "replace"} it`,
-      ...(res ? where(res.source) : {}),
+      ...(res ? locate(res.source) : {}),
       hint: res
         ? "remove prevent_destroy (and apply) first if you really mean to destroy it"
         : "it was protected when last applied: put it back in the configuration, or remove prevent_destroy, apply, then remove it",

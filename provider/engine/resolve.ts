@@ -4,7 +4,7 @@
  * "did you mean". Exact matches win; otherwise a unique case-insensitive match is accepted.
  */
 import type { Connector } from "../../schema/api.js";
-import { type Diagnostic, didYouMean } from "../diagnostics.js";
+import { type Diagnostic, didYouMean, locate } from "../diagnostics.js";
 import type { DesiredGrant, GrantSpec, SourceRef } from "./desired.js";
 import type { LiveSnapshot } from "./live.js";
 
@@ -32,15 +32,6 @@ function uniqueFold<T extends { name: string }>(items: readonly T[], name: strin
   return hits.length === 1 ? hits[0] : undefined;
 }
 
-function where(source: SourceRef): Pick<Diagnostic, "file" | "line" | "column" | "path"> {
-  const out: Pick<Diagnostic, "file" | "line" | "column" | "path"> = { file: source.file };
-  if (source.line !== undefined) out.line = source.line;
-  if (source.column !== undefined) out.column = source.column;
-  const path = source.constructPath ?? source.path;
-  if (path !== undefined) out.path = path;
-  return out;
-}
-
 function unknown(
   code: string,
   what: string,
@@ -54,7 +45,7 @@ function unknown(
     code,
     severity: "error",
     message: `unknown ${what} "${name}"${extra}`,
-    ...where(source),
+    ...locate(source),
   };
   d.hint =
     guess !== undefined

@@ -3,13 +3,11 @@
  * plan, applies exactly it or refuses a stale one; without, plans and asks for confirmation.
  */
 import type { Plan } from "../../../schema/plan.js";
-import { hasErrors } from "../../diagnostics.js";
 import { type ApplyEvent, applyPlan, type Step } from "../../engine/apply.js";
 import { resolveOutput } from "../../engine/outputs.js";
-import { computePlan, PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
-import { renderPlanText } from "../../engine/render/text.js";
+import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
 import { locateConfig } from "../../engine/workspace.js";
-import { ConfigError, PopdockError, UsageError } from "../../errors.js";
+import { PopdockError, UsageError } from "../../errors.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
@@ -18,13 +16,12 @@ import {
   connectFor,
   flag,
   list,
-  loadConfigOrFail,
-  printDiagnostics,
+  planText,
   readPlanFile,
   STATE_OPTIONS,
   str,
-  useColor,
   withLock,
+  withPlan,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
 import { writeSecretsFile } from "../secrets.js";
@@ -83,57 +80,27 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const planFile = args.positionals[0];
   const parallelism = parallelismOf(args);
   if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
-  const loaded = await loadConfigOrFail(args, io);
-  return withLock(
-    args,
-    io,
-    loaded.location,
-    mode === "destroy" ? "popdock destroy" : "popdock apply",
-    async (store) => {
-      const state = await store.load();
-      const conn = await connectFor(args, io, loaded);
-      try {
-        checkStateEndpoint(state, conn.identity, store.path);
-        const r = await computePlan({
-          api: conn.api,
-          config: loaded.config,
-          loaded: state,
-          identity: conn.identity,
-          mode,
-          signal: io.signal,
+  const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
+  return withPlan(args, io, command, mode, async (p) => {
+    const { plan, computed, store, conn } = p;
+    io.stdout.write(planText(args, io, p));
+    if (!hasWork(plan) && computed.notes.length === 0) return 0;
+    if (!flag(args, "auto-approve")) {
+      if (!io.prompt) {
+        throw new UsageError("apply needs confirmation, and this run is not interactive", {
+          hint: "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
         });
-        printDiagnostics(io, r.diagnostics);
-        for (const n of r.notes) io.stderr.write(`note: ${n}\n`);
-        if (!r.plan || hasErrors(r.diagnostics))
-          throw new ConfigError("the plan has errors; nothing was changed");
-        const plan = r.plan;
-        io.stdout.write(
-          renderPlanText(plan, {
-            color: useColor(args, io),
-            refresh: { users: r.live.users.length, requests: r.requests },
-          }),
-        );
-        if (!hasWork(plan) && r.notes.length === 0) return 0;
-        if (!flag(args, "auto-approve")) {
-          if (!io.prompt) {
-            throw new UsageError("apply needs confirmation, and this run is not interactive", {
-              hint: "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
-            });
-          }
-          const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
-          const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
-          if (answer.trim() !== "yes") {
-            io.stderr.write("Apply cancelled; nothing was changed.\n");
-            return 1;
-          }
-        }
-        r.state.endpoint = conn.identity;
-        return await execute(args, io, plan, r.state, (s) => store.write(s), conn.api, parallelism);
-      } finally {
-        await conn.close();
       }
-    },
-  );
+      const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
+      const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
+      if (answer.trim() !== "yes") {
+        io.stderr.write("Apply cancelled; nothing was changed.\n");
+        return 1;
+      }
+    }
+    computed.state.endpoint = conn.identity;
+    return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
+  });
 }
 
 async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {

@@ -2,7 +2,7 @@
 import { forceUnlock } from "../../engine/lock.js";
 import { locateConfig, statePathFor } from "../../engine/workspace.js";
 import { UsageError } from "../../errors.js";
-import { list, str } from "../common.js";
+import { LOCATE_OPTIONS, list, str } from "../common.js";
 import type { Command } from "../io.js";
 
 export const command: Command = {
@@ -11,14 +11,7 @@ export const command: Command = {
   usage: "force-unlock LOCK_ID [options]",
   maxPositionals: 1,
   options: {
-    config: {
-      type: "string",
-      short: "c",
-      multiple: true,
-      value: "PATH",
-      description: "Config file or directory (locates the state)",
-    },
-    state: { type: "string", value: "PATH", description: "State file" },
+    ...LOCATE_OPTIONS,
   },
   async run(args, io) {
     const id = args.positionals[0];

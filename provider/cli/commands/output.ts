@@ -5,7 +5,7 @@
 import { resolveOutput } from "../../engine/outputs.js";
 import { StateStore } from "../../engine/state-store.js";
 import { locateConfig, statePathFor } from "../../engine/workspace.js";
-import { CONNECTION_OPTIONS, connectFor, flag, list, str } from "../common.js";
+import { CONNECTION_OPTIONS, connectFor, flag, LOCATE_OPTIONS, list, str } from "../common.js";
 import type { Command } from "../io.js";
 import { maskForCi } from "../secrets.js";
 
@@ -15,14 +15,7 @@ export const command: Command = {
   usage: "output [NAME] [options]",
   maxPositionals: 1,
   options: {
-    config: {
-      type: "string",
-      short: "c",
-      multiple: true,
-      value: "PATH",
-      description: "Config file or directory (locates the state)",
-    },
-    state: { type: "string", value: "PATH", description: "State file" },
+    ...LOCATE_OPTIONS,
     ...CONNECTION_OPTIONS,
     json: { type: "boolean", description: "Print JSON" },
     raw: { type: "boolean", description: "Print the bare value (no quotes, no newline)" },
@@ -58,20 +51,14 @@ export const command: Command = {
     }
     const needsApi =
       state.outputs[name]?.parts.some((p) => typeof p !== "string" && p.attr === "token_id") ?? false;
-    const conn = needsApi
-      ? await connectFor(args, io, {
-          location,
-          ...(state.endpoint && !str(args, "endpoint") && !io.env.POPDOCK_ENDPOINT
-            ? { config: { provider: { endpoint: state.endpoint } } as never }
-            : {}),
-        })
-      : undefined;
+    // The state knows which Popdock it belongs to; --endpoint or POPDOCK_ENDPOINT still win.
+    const endpoint = str(args, "endpoint") ?? io.env.POPDOCK_ENDPOINT ?? state.endpoint;
+    const connArgs = { ...args, values: { ...args.values, endpoint } };
+    const conn = needsApi ? await connectFor(connArgs, io, { location }) : undefined;
     try {
       const value = await resolveOutput(name, state, conn?.api);
       if (state.outputs[name]?.sensitive) maskForCi(io, [value]);
-      if (flag(args, "raw")) io.stdout.write(value);
-      else if (flag(args, "json")) io.stdout.write(`${JSON.stringify(value)}\n`);
-      else io.stdout.write(`${JSON.stringify(value)}\n`);
+      io.stdout.write(flag(args, "raw") ? value : `${JSON.stringify(value)}\n`);
       return 0;
     } finally {
       await conn?.close();

@@ -1,25 +1,17 @@
 /** `popdock plan`: refresh, diff, show the plan; `--out FILE` saves it for an exact apply. */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { hasErrors } from "../../diagnostics.js";
-import { computePlan } from "../../engine/pipeline.js";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
-import { renderPlanText } from "../../engine/render/text.js";
-import { ConfigError } from "../../errors.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
-  checkStateEndpoint,
-  connectFor,
   flag,
-  loadConfigOrFail,
-  printDiagnostics,
+  planText,
   STATE_OPTIONS,
   str,
-  useColor,
-  withLock,
+  withPlan,
 } from "../common.js";
 import type { Command } from "../io.js";
 
@@ -44,49 +36,20 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       description: "Exit 0 for no changes, 2 for changes, 1 for errors",
     },
   },
-  async run(args, io) {
-    const loaded = await loadConfigOrFail(args, io);
-    return withLock(args, io, loaded.location, "popdock plan", async (store) => {
-      const state = await store.load();
-      const conn = await connectFor(args, io, loaded);
-      try {
-        checkStateEndpoint(state, conn.identity, store.path);
-        const r = await computePlan({
-          api: conn.api,
-          config: loaded.config,
-          loaded: state,
-          identity: conn.identity,
-          mode: flag(args, "destroy") ? "destroy" : "normal",
-          signal: io.signal,
-        });
-        printDiagnostics(io, r.diagnostics);
-        for (const n of r.notes) io.stderr.write(`note: ${n}\n`);
-        if (!r.plan || hasErrors(r.diagnostics)) {
-          throw new ConfigError("the plan has errors; nothing was changed");
-        }
-        const plan = r.plan;
-        if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-        else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
-        else {
-          io.stdout.write(
-            renderPlanText(plan, {
-              color: useColor(args, io),
-              refresh: { users: r.live.users.length, requests: r.requests },
-            }),
-          );
-        }
-        const out = str(args, "out");
-        if (out !== undefined) {
-          await writeFile(resolve(io.cwd, out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
-          const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
-          (flag(args, "json") ? io.stderr : io.stdout).write(msg);
-        }
-        const changes =
-          plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
-        return flag(args, "detailed-exitcode") && changes ? 2 : 0;
-      } finally {
-        await conn.close();
+  run: (args, io) =>
+    withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
+      const { plan } = p;
+      if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
+      else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
+      else io.stdout.write(planText(args, io, p));
+      const out = str(args, "out");
+      if (out !== undefined) {
+        await writeFile(resolve(io.cwd, out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+        const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
+        (flag(args, "json") ? io.stderr : io.stdout).write(msg);
       }
-    });
-  },
+      const changes =
+        plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+      return flag(args, "detailed-exitcode") && changes ? 2 : 0;
+    }),
 };

@@ -2,8 +2,8 @@
 import { StateStore } from "../../engine/state-store.js";
 import { locateConfig, statePathFor } from "../../engine/workspace.js";
 import { UsageError } from "../../errors.js";
-import { list, STATE_OPTIONS, str, withLock } from "../common.js";
-import type { Command } from "../io.js";
+import { LOCATE_OPTIONS, list, STATE_OPTIONS, str, withLock } from "../common.js";
+import type { Command, OptionSpec } from "../io.js";
 
 export const command: Command = {
   name: "state",
@@ -11,14 +11,8 @@ export const command: Command = {
   usage: "state list | show ADDRESS | rm ADDRESS [options]",
   maxPositionals: 2,
   options: {
-    config: {
-      type: "string",
-      short: "c",
-      multiple: true,
-      value: "PATH",
-      description: "Config file or directory (locates the state)",
-    },
-    ...STATE_OPTIONS,
+    ...LOCATE_OPTIONS,
+    "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
   },
   async run(args, io) {
     const [sub, address] = args.positionals;
