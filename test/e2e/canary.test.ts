@@ -9,19 +9,11 @@
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli, workdir } from "../helpers/cli.js";
-import { type Sandbox, startSandbox } from "../helpers/resilience.js";
+import { describe, expect, it } from "vitest";
+import { type CliResult, expectExit, runCli } from "../helpers/cli.js";
+import { project, useSandbox } from "../helpers/e2e-sandbox.js";
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
+const sandbox = useSandbox();
 
 function config(opts: { biName: string; withSync: boolean }): string {
   return `api_users:
@@ -58,7 +50,7 @@ async function walk(dir: string, root = dir, out = new Map<string, string>()): P
 describe("secrets canary", () => {
   it("no token ID or API key in any output or file, except where asked for by name", async () => {
     await sandbox.reset();
-    const dir = await workdir({ "popdock.yaml": config({ biName: "bi-2026-q1", withSync: true }) });
+    const dir = await project({ "popdock.yaml": config({ biName: "bi-2026-q1", withSync: true }) });
     const env = sandbox.env();
     const debug = sandbox.env({ POPDOCK_LOG: "debug" });
     const ALLOWED_FILES = new Set(["first.env", "rotated.json"]);
@@ -78,7 +70,7 @@ describe("secrets canary", () => {
     const run = async (args: string[], e = debug, expectCode = 0): Promise<CliResult> => {
       const r = await runCli(args, { cwd: dir, env: e });
       const label = `popdock ${args.join(" ")}`;
-      expect(r.code, `${label}\n${r.stderr}`).toBe(expectCode);
+      expectExit(r, expectCode);
       seen.push(
         { where: `stdout of \`${label}\``, text: r.stdout },
         { where: `stderr of \`${label}\``, text: r.stderr },
@@ -124,11 +116,11 @@ describe("secrets canary", () => {
 
     // Asked for by name: these must print the secret (they are not part of `seen`).
     const raw = await runCli(["output", "alpha_ci_token", "--raw"], { cwd: dir, env: debug });
-    expect(raw.code, raw.stderr).toBe(0);
+    expectExit(raw, 0);
     const ci = await sandbox.tokenIds();
     expect(ci).toContain(raw.stdout);
     const named = await runCli(["output", "alpha.bi"], { cwd: dir, env });
-    expect(named.code, named.stderr).toBe(0);
+    expectExit(named, 0);
     expect(named.stdout).toBe(`${JSON.stringify(fresh[0])}\n`);
     expect(raw.stderr, "the debug log of `output NAME` stays redacted").not.toContain(raw.stdout);
 

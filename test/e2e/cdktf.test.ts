@@ -3,21 +3,16 @@
  * synth + plan + apply against a sandbox process, rotate a token by bumping the keeper's trigger,
  * and check parity with the equivalent YAML (apply one, plan the other: no changes).
  */
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, runCli, workdir } from "../helpers/cli.js";
-import { type SandboxProcess, startSandboxProcess } from "../helpers/sandbox-process.js";
+import { describe, expect, it } from "vitest";
+import { expectExit, REPO_ROOT } from "../helpers/cli.js";
+import { project, useSandbox } from "../helpers/e2e-sandbox.js";
 
-let sandbox: SandboxProcess;
-let dir: string;
-let env: Record<string, string>;
+const sandbox = useSandbox();
 
 async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`${sandbox.url}/api/v1/security${path}`, {
-    headers: { authorization: `Bearer ${sandbox.apiKey}` },
-  });
-  return (await res.json()) as T;
+  return (await sandbox.api<T>("GET", path)).body;
 }
 
 interface Tok {
@@ -45,50 +40,38 @@ async function allFiles(root: string): Promise<string[]> {
   return out;
 }
 
-beforeAll(async () => {
-  sandbox = await startSandboxProcess({ apiKey: "cdktf-e2e" });
-  dir = await workdir();
-  env = { POPDOCK_ENDPOINT: sandbox.url, POPDOCK_API_KEY: sandbox.apiKey };
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
 describe("the CDKTF example", () => {
-  const state = () => ["--state", join(dir, "state.json")];
-
   it("plans, applies, rotates one token create-before-destroy, and matches its YAML twin", async () => {
-    const plan = await runCli(["plan", "--no-color", ...state()], { cwd: REPO_ROOT, env });
+    const dir = await project();
+    /** The CLI in the repository root (the CDKTF app), with its state in `dir`. */
+    const cdktf = (args: string[], extra: Record<string, string> = {}) =>
+      sandbox.popdock([...args, "--state", join(dir, "state.json")], REPO_ROOT, extra);
+    const rotEnv = { ROTATION_QUARTER: "2027-Q1" };
+
+    const plan = await cdktf(["plan", "--no-color"]);
     expect(plan.stderr).toBe("");
-    expect(plan.code).toBe(0);
+    expectExit(plan, 0);
     expect(plan.stdout).toContain("Plan: 13 to add, 0 to change, 0 to destroy. 3 tokens will be created.");
 
-    const apply = await runCli(["apply", "--auto-approve", "--no-color", ...state()], {
-      cwd: REPO_ROOT,
-      env,
-    });
-    expect(apply.code).toBe(0);
+    expectExit(await cdktf(["apply", "--auto-approve", "--no-color"]), 0);
     const before = await reportingBot();
     const oldPowerbi = before.tokens.find((t) => t.name === "powerbi-refresh-2026-Q4");
     expect(oldPowerbi).toBeDefined();
 
     // Parity: the YAML twin of the example plans no changes against what the CDKTF app applied.
-    const yaml = await runCli(
-      ["plan", "--no-color", "--detailed-exitcode", "-c", "examples/cdktf/popdock.yaml", ...state()],
-      { cwd: REPO_ROOT, env },
-    );
-    expect(yaml.code).toBe(0);
+    const yaml = await cdktf([
+      "plan",
+      "--no-color",
+      "--detailed-exitcode",
+      "-c",
+      "examples/cdktf/popdock.yaml",
+    ]);
+    expectExit(yaml, 0);
     expect(yaml.stdout).toContain("No changes.");
 
     // Bump the keeper's trigger: exactly the Power BI token is replaced, new one first.
-    const rotEnv = { ...env, ROTATION_QUARTER: "2027-Q1" };
-    const rot = await runCli(["plan", "--no-color", "--detailed-exitcode", ...state()], {
-      cwd: REPO_ROOT,
-      env: rotEnv,
-    });
-    expect(rot.code).toBe(2);
+    const rot = await cdktf(["plan", "--no-color", "--detailed-exitcode"], rotEnv);
+    expectExit(rot, 2);
     const replaced = rot.stdout.split("\n").filter((l) => /must be replaced$/.test(l));
     expect(replaced).toEqual([
       '  # popdock_api_token.reporting_bot["powerbi"] must be replaced',
@@ -97,11 +80,8 @@ describe("the CDKTF example", () => {
     expect(rot.stdout).toMatch(/^\+\/- resource "popdock_api_token" "reporting_bot"/m);
     expect(rot.stdout).toContain("Plan: 2 to add, 0 to change, 2 to destroy. 1 token will be created.");
 
-    const applyRot = await runCli(["apply", "--auto-approve", "--no-color", ...state()], {
-      cwd: REPO_ROOT,
-      env: rotEnv,
-    });
-    expect(applyRot.code).toBe(0);
+    const applyRot = await cdktf(["apply", "--auto-approve", "--no-color"], rotEnv);
+    expectExit(applyRot, 0);
     const created = applyRot.stdout.indexOf(
       'popdock_api_token.reporting_bot["powerbi"]: replacement created',
     );
@@ -117,11 +97,8 @@ describe("the CDKTF example", () => {
     expect(fresh).toBeDefined();
 
     // The new token's ID comes out by name, and is in no file the tool wrote.
-    const out = await runCli(["output", "powerbi_token", "--raw", ...state()], {
-      cwd: REPO_ROOT,
-      env: rotEnv,
-    });
-    expect(out.code).toBe(0);
+    const out = await cdktf(["output", "powerbi_token", "--raw"], rotEnv);
+    expectExit(out, 0);
     const full = await api<{ token_id: string }>(`/api-users/${after.id}/tokens/${fresh?.id}`);
     expect(out.stdout).toBe(full.token_id);
     for (const f of await allFiles(dir)) {

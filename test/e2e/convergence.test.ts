@@ -4,70 +4,45 @@
  * counters, not the CLI's word). First for the quick-start example, then as a fast-check
  * property over random configurations and random edits of them.
  */
-import { copyFile, writeFile } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/cli.js";
 import {
-  type E2ESandbox,
   type ModelConfig,
   type ModelGrant,
   type ModelUser,
-  mutations,
   project,
-  removeProjects,
-  startE2ESandbox,
-  statsDiff,
-  toYaml,
   uniq,
+  useSandbox,
+  writeConfig,
 } from "../helpers/e2e-sandbox.js";
 
-let sb: E2ESandbox;
-
-beforeAll(async () => {
-  sb = await startE2ESandbox();
-});
-
-afterAll(async () => {
-  await sb?.stop();
-  await removeProjects();
-});
-
-function explain(args: readonly string[], r: { stdout: string; stderr: string }, extra = ""): string {
-  return `popdock ${args.join(" ")}${extra}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
+const sb = useSandbox();
 
 /**
  * Checks that `dir` has converged: plan --detailed-exitcode exits 0 with "No changes", and
  * another apply exits 0 having sent only GETs.
  */
 async function expectConverged(dir: string, context = ""): Promise<void> {
-  const planArgs = ["plan", "--detailed-exitcode", "--no-color"];
-  const plan = await sb.popdock(planArgs, dir);
-  expect(plan.code, explain(planArgs, plan, context)).toBe(0);
+  const plan = await sb.run(dir, ["plan", "--detailed-exitcode", "--no-color"], 0, context);
   expect(plan.stdout).toContain("No changes. Your Popdock API users match the configuration.");
 
-  const before = await sb.stats();
-  const applyArgs = ["apply", "--auto-approve", "--no-color"];
-  const again = await sb.popdock(applyArgs, dir);
-  const sent = statsDiff(before, await sb.stats());
-  expect(again.code, explain(applyArgs, again, context)).toBe(0);
-  expect(again.stdout).toContain("No changes.");
-  expect(again.stdout).not.toContain("Apply complete!");
-  expect(mutations(sent), `second apply sent mutating requests${context}`).toEqual({});
-  expect(Object.keys(sent).length).toBeGreaterThan(0); // it did refresh
+  const again = await sb.counting(dir, ["apply", "--auto-approve", "--no-color"], 0, context);
+  expect(again.r.stdout).toContain("No changes.");
+  expect(again.r.stdout).not.toContain("Apply complete!");
+  expect(again.sent, `second apply sent mutating requests${context}`).toEqual({});
+  expect(Object.keys(again.requests).length).toBeGreaterThan(0); // it did refresh
 }
 
 describe("the quick-start example", () => {
   it("converges: no changes after apply, and a second apply sends only GETs", async () => {
     const dir = await project();
     await copyFile(join(REPO_ROOT, "examples", "quickstart", "popdock.yaml"), join(dir, "popdock.yaml"));
-    const before = await sb.stats();
-    const first = await sb.popdock(["apply", "--auto-approve", "--no-color"], dir);
-    expect(first.code, explain(["apply"], first)).toBe(0);
-    expect(first.stdout).toContain("Apply complete! Resources: 13 added, 0 changed, 0 destroyed.");
-    expect(mutations(statsDiff(before, await sb.stats()))).toEqual({
+    const first = await sb.counting(dir, ["apply", "--auto-approve", "--no-color"]);
+    expect(first.r.stdout).toContain("Apply complete! Resources: 13 added, 0 changed, 0 destroyed.");
+    expect(first.sent).toEqual({
       "POST /api/v1/security/api-users": 2,
       "POST /api/v1/security/api-users/{userId}/grants": 7,
       "POST /api/v1/security/api-users/{userId}/tokens": 3,
@@ -145,11 +120,9 @@ describe("apply then plan is empty (property)", () => {
           ["edited", edited],
         ];
         for (const [label, shape] of steps) {
-          const yaml = toYaml(toModel(prefix, shape));
-          await writeFile(join(dir, "popdock.yaml"), yaml);
+          const yaml = await writeConfig(dir, toModel(prefix, shape));
           const context = ` (run ${run}, ${label} configuration)\n--- popdock.yaml\n${yaml}`;
-          const applied = await sb.popdock(["apply", "--auto-approve", "--no-color"], dir);
-          expect(applied.code, explain(["apply", "--auto-approve"], applied, context)).toBe(0);
+          await sb.run(dir, ["apply", "--auto-approve", "--no-color"], 0, context);
           // Creating from scratch converges in the quick-start case above; here the edit is what
           // matters, and each check costs two CLI processes, so only the edit gets them.
           if (label === "edited") await expectConverged(dir, context);

@@ -5,19 +5,14 @@
  * with exactly the configured objects — none missing, none created twice — under a state that
  * plans clean. Repeated at several moments of the run.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, spawnCli, workdir } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { expectExit } from "../helpers/cli.js";
+import { readState, sleep, useSandbox } from "../helpers/e2e-sandbox.js";
 import {
   clearDeadHolderLock,
   countOf,
-  expectCleanState,
-  expectFleet,
-  fleetYaml,
-  readState,
-  type Sandbox,
-  sleep,
-  startSandbox,
-  statusCount,
+  expectRerunConverges,
+  fleetProject,
   watchStream,
 } from "../helpers/resilience.js";
 
@@ -31,24 +26,13 @@ const KILL_POINTS = [
   { moment: "late", afterCreated: 60 },
 ];
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
+const sandbox = useSandbox();
 
 describe("kill -9 during apply", () => {
   it.each(KILL_POINTS)("converges without duplicates after a kill $moment", async ({ afterCreated }) => {
-    await sandbox.reset();
-    await sandbox.setFaults({ latency_ms: LATENCY_MS });
-    const dir = await workdir({ "popdock.yaml": fleetYaml(USERS) });
-    const env = sandbox.env();
+    const dir = await fleetProject(sandbox, USERS, { latency_ms: LATENCY_MS });
 
-    const child = spawnCli(["apply", "--auto-approve"], { cwd: dir, env });
+    const child = sandbox.spawn(["apply", "--auto-approve"], dir);
     const out = watchStream(child.stdout);
     await out.waitFor(
       (t) => countOf(t, " created in ") >= afterCreated,
@@ -69,42 +53,29 @@ describe("kill -9 during apply", () => {
     await sleep(LATENCY_MS * 3);
     await sandbox.setFaults({});
 
-    await clearDeadHolderLock(dir, env);
-    const rerun = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
-    expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stdout).toContain("Apply complete!");
-
-    await expectFleet(sandbox, USERS);
+    await clearDeadHolderLock(sandbox, dir);
     // Every object was created exactly once: no create was refused as a duplicate (409), none
-    // went through twice.
-    const stats = await sandbox.stats();
-    expect(statusCount(stats, 409)).toBe(0);
-    expect(statusCount(stats, 201)).toBe(USERS * 4);
-
-    const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    const state = await expectCleanState(dir, sandbox);
+    // went through twice; then the plan is clean.
+    const { rerun, state } = await expectRerunConverges(sandbox, dir, USERS);
+    expect(rerun.stdout).toContain("Apply complete!");
     expect(Object.keys(state.resources)).toHaveLength(USERS * 4);
   });
 
   it("refuses a second run while the lock's holder is alive", async () => {
     // The other half of the lock rule: the dead-holder path above must not become "anyone may
     // take the lock". A live apply holds it; a concurrent apply is refused and changes nothing.
-    await sandbox.reset();
-    await sandbox.setFaults({ latency_ms: 500 }); // the first apply outlasts the second one's start-up
-    const dir = await workdir({ "popdock.yaml": fleetYaml(8, "live") });
-    const env = sandbox.env();
-    const child = spawnCli(["apply", "--auto-approve"], { cwd: dir, env });
+    // The first apply outlasts the second one's start-up.
+    const dir = await fleetProject(sandbox, 8, { latency_ms: 500 }, "live");
+    const child = sandbox.spawn(["apply", "--auto-approve"], dir);
     const out = watchStream(child.stdout);
     await out.waitFor((t) => t.includes("Creating…"), 20_000, "the first Creating… line");
-    const second = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
+    const second = await sandbox.popdock(["apply", "--auto-approve"], dir);
     expect(child.exitCode, "the first apply was still running when the second one ended").toBeNull();
-    expect(second.code).toBe(1);
+    expectExit(second, 1);
     expect(second.stderr).toContain("POPDOCK_STATE_LOCKED");
     expect(second.stderr).not.toMatch(/no longer running/);
     expect(second.stdout).not.toContain("Creating…");
-    const first = await child.output;
-    expect(first.code, first.stderr).toBe(0);
+    expectExit(await child.output, 0);
     expect((await sandbox.inventory()).userCount).toBe(8);
   });
 });

@@ -4,83 +4,44 @@
  * connection). The client's retries must make each of them invisible — or, when a step
  * ultimately fails, leave a state the next run converges from — and never create an object twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, workdir } from "../helpers/cli.js";
-import {
-  expectCleanState,
-  expectFleet,
-  fleetYaml,
-  ROUTES,
-  readState,
-  routeCount,
-  type Sandbox,
-  startSandbox,
-  statusCount,
-} from "../helpers/resilience.js";
+import { describe, expect, it } from "vitest";
+import { ROUTES, readState, routeCount, statusCount, useSandbox } from "../helpers/e2e-sandbox.js";
+import { expectConverged, expectFleet, fleetProject } from "../helpers/resilience.js";
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
+const sandbox = useSandbox();
 
 const CREATE_ROUTES = [ROUTES.createUser, ROUTES.createGrant, ROUTES.createToken];
-
-/** `plan --detailed-exitcode` exits 0 (nothing to do) and the state is clean, faults off. */
-async function expectConverged(dir: string): Promise<void> {
-  await sandbox.setFaults({});
-  const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env: sandbox.env() });
-  expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-  await expectCleanState(dir, sandbox);
-}
 
 describe("apply under faults", () => {
   it("rate limit: 429s are waited out (Retry-After) and the apply succeeds", async () => {
     const users = 10;
-    await sandbox.reset();
-    await sandbox.setFaults({ rate_limit_rps: 20 });
-    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
-    const r = await runCli(["apply", "--auto-approve"], { cwd: dir, env: sandbox.env() });
-    expect(r.code, r.stderr).toBe(0);
+    const dir = await fleetProject(sandbox, users, { rate_limit_rps: 20 });
+    await sandbox.run(dir, ["apply", "--auto-approve"]);
     const stats = await sandbox.stats();
     expect(statusCount(stats, 429), "the limit was hit").toBeGreaterThan(0);
     expect(statusCount(stats, 201)).toBe(users * 4);
     await expectFleet(sandbox, users);
-    await expectConverged(dir);
+    await expectConverged(sandbox, dir);
   });
 
   // With one step at a time the sandbox's seeded fault sequence meets the same requests in the
   // same order on every run, so the outcome is deterministic.
   it("error_rate 0.3, seed 11: every injected 500/503 is retried and the apply succeeds", async () => {
     const users = 4;
-    await sandbox.reset();
-    await sandbox.setFaults({ error_rate: 0.3, seed: 11 });
-    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
-    const r = await runCli(["apply", "--auto-approve", "--parallelism", "1"], {
-      cwd: dir,
-      env: sandbox.env(),
-    });
-    expect(r.code, r.stderr).toBe(0);
+    const dir = await fleetProject(sandbox, users, { error_rate: 0.3, seed: 11 });
+    await sandbox.run(dir, ["apply", "--auto-approve", "--parallelism", "1"]);
     const stats = await sandbox.stats();
     expect(statusCount(stats, 500) + statusCount(stats, 503), "faults were injected").toBeGreaterThan(0);
     expect(statusCount(stats, 201)).toBe(users * 4);
     expect(statusCount(stats, 409)).toBe(0);
     await expectFleet(sandbox, users);
-    await expectConverged(dir);
+    await expectConverged(sandbox, dir);
   });
 
   it("error_rate 0.3, seed 7: a create that fails 5 times fails the apply (exit 1); the re-run converges", async () => {
     const users = 2;
-    await sandbox.reset();
-    await sandbox.setFaults({ error_rate: 0.3, seed: 7 });
-    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
-    const env = sandbox.env();
-    const r = await runCli(["apply", "--auto-approve", "--parallelism", "1"], { cwd: dir, env });
-    expect(r.code, r.stderr).toBe(1);
+    const dir = await fleetProject(sandbox, users, { error_rate: 0.3, seed: 7 });
+    const r = await sandbox.run(dir, ["apply", "--auto-approve", "--parallelism", "1"], 1);
     expect(r.stderr).toContain("POPDOCK_APPLY_FAILED");
     expect(r.stderr).toMatch(/popdock_api_user\.u1: failed after .*after 5 attempts/);
     // Its grants and token were not attempted; the independent user finished.
@@ -91,25 +52,24 @@ describe("apply under faults", () => {
     expect(state.pending.map((p) => p.address)).toEqual(["popdock_api_user.u1"]);
 
     await sandbox.setFaults({});
-    const rerun = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
-    expect(rerun.code, rerun.stderr).toBe(0);
+    const rerun = await sandbox.run(dir, ["apply", "--auto-approve"]);
     expect(rerun.stderr).toContain(
       "popdock_api_user.u1: an earlier create (interrupted, or unanswered) did not reach Popdock",
     );
     await expectFleet(sandbox, users);
-    await expectConverged(dir);
+    await expectConverged(sandbox, dir);
   });
 
   it.each(["drop", "500"] as const)(
     "fail_after_commit_rate 0.5, mode %s: retries replay the same Idempotency-Key, nothing is created twice",
     async (mode) => {
       const users = 10;
-      await sandbox.reset();
-      await sandbox.setFaults({ fail_after_commit_rate: 0.5, fail_after_commit_mode: mode, seed: 3 });
-      const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
-      const env = sandbox.env();
-      const r = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
-      expect(r.code, r.stderr).toBe(0);
+      const dir = await fleetProject(sandbox, users, {
+        fail_after_commit_rate: 0.5,
+        fail_after_commit_mode: mode,
+        seed: 3,
+      });
+      await sandbox.run(dir, ["apply", "--auto-approve"]);
       await expectFleet(sandbox, users);
 
       const stats = await sandbox.stats();
@@ -120,13 +80,12 @@ describe("apply under faults", () => {
       const posts = CREATE_ROUTES.reduce((n, route) => n + routeCount(stats, route), 0);
       expect(posts).toBe(users * 4 + failed);
       expect(statusCount(stats, 409)).toBe(0);
-      await expectConverged(dir);
+      await expectConverged(sandbox, dir);
 
       // Deletes too: a DELETE whose answer was lost is retried, its 404 means done.
       await sandbox.setFaults({ fail_after_commit_rate: 0.5, fail_after_commit_mode: mode, seed: 4 });
-      await sandbox.request("POST", "/__sandbox/reset"); // stats only
-      const destroy = await runCli(["destroy", "--auto-approve"], { cwd: dir, env });
-      expect(destroy.code, destroy.stderr).toBe(0);
+      await sandbox.resetStats();
+      await sandbox.run(dir, ["destroy", "--auto-approve"]);
       expect((await sandbox.inventory()).userCount).toBe(0);
       expect(statusCount(await sandbox.stats(), 500), "deletes whose answer was lost").toBeGreaterThan(0);
       const state = await readState(dir);

@@ -5,57 +5,26 @@
  * run recovers from. Both end with a re-run that converges without duplicates.
  */
 import { existsSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, spawnCli, workdir } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { expectExit } from "../helpers/cli.js";
+import { lockPath, readState, sleep, useSandbox } from "../helpers/e2e-sandbox.js";
 import {
   countOf,
   createdLines,
   exitWithin,
-  expectCleanState,
-  expectFleet,
-  fleetYaml,
-  lockPath,
-  readState,
-  type Sandbox,
-  sleep,
-  startSandbox,
-  statusCount,
+  expectRerunConverges,
+  fleetProject,
   watchStream,
 } from "../helpers/resilience.js";
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-/** The re-run every interrupted apply must allow: exit 0, exact objects, a clean plan. */
-async function expectConverges(dir: string, users: number): Promise<void> {
-  const env = sandbox.env();
-  const rerun = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
-  expect(rerun.code, rerun.stderr).toBe(0);
-  await expectFleet(sandbox, users);
-  const stats = await sandbox.stats();
-  expect(statusCount(stats, 409), "a create refused as a duplicate").toBe(0);
-  expect(statusCount(stats, 201), "objects created, over both runs").toBe(users * 4);
-  const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
-  expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-  await expectCleanState(dir, sandbox);
-}
+const sandbox = useSandbox();
 
 describe("SIGINT during apply", () => {
   it("first SIGINT: in-flight steps finish, state saved, lock released, exit 130", async () => {
     const users = 20;
-    await sandbox.reset();
-    await sandbox.setFaults({ latency_ms: 100 });
-    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
-    const env = sandbox.env();
+    const dir = await fleetProject(sandbox, users, { latency_ms: 100 });
 
-    const child = spawnCli(["apply", "--auto-approve"], { cwd: dir, env });
+    const child = sandbox.spawn(["apply", "--auto-approve"], dir);
     const out = watchStream(child.stdout);
     await out.waitFor((t) => countOf(t, " created in ") >= 15, 20_000, "15 created lines");
     const sentAt = Date.now();
@@ -63,7 +32,7 @@ describe("SIGINT during apply", () => {
     const r = await exitWithin(child, 8_000, "apply after one SIGINT");
     const tookMs = Date.now() - sentAt;
 
-    expect(r.code, r.stderr).toBe(130);
+    expectExit(r, 130);
     expect(tookMs, "exit after the first SIGINT").toBeLessThan(5_000);
     expect(r.stderr).toContain("POPDOCK_APPLY_INTERRUPTED");
     expect(r.stderr).toMatch(/interrupted: \d+ of \d+ steps completed; state is saved/);
@@ -84,18 +53,15 @@ describe("SIGINT during apply", () => {
     expect(inv.userCount + inv.grantCount + inv.tokenCount).toBe(created.size);
 
     await sandbox.setFaults({});
-    await expectConverges(dir, users);
+    await expectRerunConverges(sandbox, dir, users);
   });
 
   it("second SIGINT exits at once and leaves a state the next run recovers from", async () => {
     const users = 12;
     const latency = 2_000; // calls in flight for long enough to tell "wait for them" from "exit now"
-    await sandbox.reset();
-    await sandbox.setFaults({ latency_ms: latency });
-    const dir = await workdir({ "popdock.yaml": fleetYaml(users) });
-    const env = sandbox.env();
+    const dir = await fleetProject(sandbox, users, { latency_ms: latency });
 
-    const child = spawnCli(["apply", "--auto-approve"], { cwd: dir, env });
+    const child = sandbox.spawn(["apply", "--auto-approve"], dir);
     const out = watchStream(child.stdout);
     await out.waitFor((t) => t.includes(": Creating…"), 20_000, "the first Creating… line");
     const firstStepAt = Date.now();
@@ -108,7 +74,7 @@ describe("SIGINT during apply", () => {
     const secondAt = Date.now();
     child.kill("SIGINT");
     const r = await exitWithin(child, 5_000, "apply after a second SIGINT");
-    expect(r.code, r.stderr).toBe(130);
+    expectExit(r, 130);
     expect(Date.now() - secondAt, "exit after the second SIGINT").toBeLessThan(1_000);
     expect(Date.now() - firstStepAt, "exited before its calls in flight could finish").toBeLessThan(latency);
 
@@ -122,6 +88,6 @@ describe("SIGINT during apply", () => {
 
     // The process released its lock on the way out, so the re-run needs no force-unlock.
     expect(existsSync(lockPath(dir)), "the lock is released by the exiting process").toBe(false);
-    await expectConverges(dir, users);
+    await expectRerunConverges(sandbox, dir, users);
   });
 });

@@ -4,55 +4,27 @@
  * Every step is checked against Popdock itself (direct API reads and the sandbox's request
  * counters), not only against what the CLI prints.
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import {
-  type E2ESandbox,
   type ModelConfig,
-  mutations,
   project,
   readState,
-  removeProjects,
-  startE2ESandbox,
   stateId,
-  statsDiff,
-  toYaml,
+  statePath,
   uniq,
+  useSandbox,
+  writeConfig,
 } from "../helpers/e2e-sandbox.js";
 
 const USER_ROUTE = "/api/v1/security/api-users/{userId}";
 const GRANTS_ROUTE = `${USER_ROUTE}/grants`;
 const TOKENS_ROUTE = `${USER_ROUTE}/tokens`;
 
-let sb: E2ESandbox;
-
-beforeAll(async () => {
-  sb = await startE2ESandbox();
-});
-
-afterAll(async () => {
-  await sb?.stop();
-  await removeProjects();
-});
-
-async function writeConfig(dir: string, model: ModelConfig): Promise<void> {
-  await writeFile(join(dir, "popdock.yaml"), toYaml(model));
-}
-
-/** Runs the CLI and fails with its output when the exit code is not the expected one. */
-async function ok(dir: string, args: string[], code = 0) {
-  const r = await sb.popdock(args, dir);
-  expect(r.code, `popdock ${args.join(" ")}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`).toBe(code);
-  return r;
-}
+const sb = useSandbox();
 
 /** Applies and returns the CLI result and the mutating requests it sent. */
-async function applyCounting(dir: string, extra: string[] = []) {
-  const before = await sb.stats();
-  const r = await ok(dir, ["apply", "--auto-approve", "--no-color", ...extra]);
-  return { r, sent: mutations(statsDiff(before, await sb.stats())) };
-}
+const applyCounting = (dir: string) => sb.counting(dir, ["apply", "--auto-approve", "--no-color"]);
 
 describe("popdock_api_user", () => {
   it("creates, reads, updates in place with one PATCH, re-imports with no changes, and deletes", async () => {
@@ -66,7 +38,7 @@ describe("popdock_api_user", () => {
     expect(created.r.stdout).toMatch(/^popdock_api_user\.bot: created in \d+\.\ds \[id=usr_\w+\]$/m);
 
     // read: `state show` has the id, and it is the object in Popdock
-    const shown = await ok(dir, ["state", "show", "popdock_api_user.bot"]);
+    const shown = await sb.run(dir, ["state", "show", "popdock_api_user.bot"]);
     const entry = JSON.parse(shown.stdout);
     expect(entry).toMatchObject({
       address: "popdock_api_user.bot",
@@ -82,7 +54,7 @@ describe("popdock_api_user", () => {
     // update: rename and new description → one in-place update, one PATCH
     const renamed = `${name}-renamed`;
     await writeConfig(dir, { users: { bot: { name: renamed, description: "second" } } });
-    const plan = await ok(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
+    const plan = await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
     expect(plan.stdout).toContain("  ~ update in-place");
     expect(plan.stdout).toContain("# popdock_api_user.bot will be updated in-place");
     expect(plan.stdout).toContain(`~ name        = "${name}" -> "${renamed}"`);
@@ -99,13 +71,13 @@ describe("popdock_api_user", () => {
     });
 
     // import: forget it, adopt it again by id → no changes
-    const rm = await ok(dir, ["state", "rm", "popdock_api_user.bot"]);
+    const rm = await sb.run(dir, ["state", "rm", "popdock_api_user.bot"]);
     expect(rm.stdout).toBe("Removed popdock_api_user.bot from state. Popdock was not changed.\n");
     expect((await readState(dir)).resources).toEqual({});
     expect((await sb.api("GET", `/api-users/${id}`)).status).toBe(200);
-    const imported = await ok(dir, ["import", "popdock_api_user.bot", id]);
+    const imported = await sb.run(dir, ["import", "popdock_api_user.bot", id]);
     expect(imported.stdout).toContain(`popdock_api_user.bot: imported [id=${id}]`);
-    const after = await ok(dir, ["plan", "--no-color", "--detailed-exitcode"], 0);
+    const after = await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 0);
     expect(after.stdout).toContain("No changes. Your Popdock API users match the configuration.");
 
     // delete: remove it from the configuration
@@ -172,7 +144,7 @@ describe("popdock_api_user_grant", () => {
 
     // update the lists in place: the plan shows the element diff; one PATCH
     await writeConfig(dir, model(["Customers", "Invoices"]));
-    const plan = await ok(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
+    const plan = await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
     expect(plan.stdout).toContain(`# ${conAddr} will be updated in-place`);
     expect(plan.stdout).toContain(
       [
@@ -193,13 +165,13 @@ describe("popdock_api_user_grant", () => {
     expect(patched.version).toBe(2);
 
     // import: forget the connector grant; planning now finds it in Popdock and names the import
-    await ok(dir, ["state", "rm", conAddr]);
-    const clash = await ok(dir, ["plan", "--no-color"], 1);
+    await sb.run(dir, ["state", "rm", conAddr]);
+    const clash = await sb.run(dir, ["plan", "--no-color"], 1);
     expect(clash.stderr).toContain(`error PLAN_ALREADY_EXISTS: ${conAddr}`);
     expect(clash.stderr).toContain(`popdock import '${conAddr}' ${userId}/${conId}`);
-    const imported = await ok(dir, ["import", conAddr, `${userId}/${conId}`]);
+    const imported = await sb.run(dir, ["import", conAddr, `${userId}/${conId}`]);
     expect(imported.stdout).toContain(`${conAddr}: imported [id=${conId}]`);
-    await ok(dir, ["plan", "--no-color", "--detailed-exitcode"], 0);
+    await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 0);
 
     // delete the team and role grants
     await writeConfig(dir, model(["Customers", "Invoices"], false));
@@ -230,17 +202,17 @@ describe("popdock_api_token", () => {
     const tokId = await stateId(dir, addr);
 
     // read: `output <user>.<token> --raw` is the Token ID Popdock holds
-    const out = await ok(dir, ["output", "t.ci", "--raw"]);
+    const out = await sb.run(dir, ["output", "t.ci", "--raw"]);
     const live = await sb.api("GET", `/api-users/${userId}/tokens/${tokId}`);
     expect(live.status).toBe(200);
     expect(live.body.name).toBe("ci-v1");
     expect(out.stdout).toBe(live.body.token_id);
     expect(out.stdout.length).toBeGreaterThan(8);
-    expect(await readFile(join(dir, ".popdock", "state.json"), "utf8")).not.toContain(out.stdout);
+    expect(await readFile(statePath(dir), "utf8")).not.toContain(out.stdout);
 
     // update: a new name replaces the token, the new one created before the old one is deleted
     await writeConfig(dir, model({ ci: "ci-v2" }));
-    const plan = await ok(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
+    const plan = await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
     expect(plan.stdout).toContain("+/- create replacement and then destroy");
     expect(plan.stdout).toContain(`# ${addr} must be replaced`);
     expect(plan.stdout).toContain('+/- resource "popdock_api_token" "t" {');
@@ -261,14 +233,14 @@ describe("popdock_api_token", () => {
     }[];
     expect(tokens.map((t) => [t.id, t.name])).toEqual([[newTokId, "ci-v2"]]);
     const newSecret = (await sb.api("GET", `/api-users/${userId}/tokens/${newTokId}`)).body.token_id;
-    expect((await ok(dir, ["output", "t.ci", "--raw"])).stdout).toBe(newSecret);
+    expect((await sb.run(dir, ["output", "t.ci", "--raw"])).stdout).toBe(newSecret);
 
     // import: forget the token, adopt it again as USER_ID/TOKEN_ID → no changes
-    await ok(dir, ["state", "rm", addr]);
-    const imported = await ok(dir, ["import", addr, `${userId}/${newTokId}`]);
+    await sb.run(dir, ["state", "rm", addr]);
+    const imported = await sb.run(dir, ["import", addr, `${userId}/${newTokId}`]);
     expect(imported.stdout).toContain(`${addr}: imported [id=${newTokId}]`);
     expect(imported.stdout).not.toContain(newSecret);
-    await ok(dir, ["plan", "--no-color", "--detailed-exitcode"], 0);
+    await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 0);
 
     // delete
     await writeConfig(dir, model({}));

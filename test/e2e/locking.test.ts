@@ -8,39 +8,24 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { expectExit } from "../helpers/cli.js";
 import {
-  type E2ESandbox,
   exists,
+  lockPath,
   project,
-  removeProjects,
-  startE2ESandbox,
+  statePath,
   toYaml,
   uniq,
+  useSandbox,
   waitFor,
 } from "../helpers/e2e-sandbox.js";
 
-let sb: E2ESandbox;
-
-beforeAll(async () => {
-  sb = await startE2ESandbox();
-});
-
-afterAll(async () => {
-  await sb?.stop();
-  await removeProjects();
-});
-
-function explain(r: { stdout: string; stderr: string }): string {
-  return `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
+const sb = useSandbox();
 
 async function projectWithUser(prefix: string): Promise<string> {
   return project({ "popdock.yaml": toYaml({ users: { u: { name: `${prefix}-${uniq()}` } } }) });
 }
-
-const lockFile = (dir: string) => join(dir, ".popdock", "state.json.lock");
-const stateFile = (dir: string) => join(dir, ".popdock", "state.json");
 
 describe("lock contention between two processes", () => {
   it("a plan during an apply fails naming the holder; with --lock-timeout it waits and then succeeds", async () => {
@@ -49,7 +34,7 @@ describe("lock contention between two processes", () => {
     try {
       const apply = sb.spawn(["apply", "--auto-approve", "--no-color"], dir);
       const lock = await waitFor("the apply's lock", async () => {
-        const text = await readFile(lockFile(dir), "utf8").catch(() => undefined);
+        const text = await readFile(lockPath(dir), "utf8").catch(() => undefined);
         return text?.endsWith("}\n")
           ? (JSON.parse(text) as { id: string; pid: number; command: string })
           : undefined;
@@ -61,20 +46,20 @@ describe("lock contention between two processes", () => {
         sb.popdock(["plan", "--no-color", "--lock-timeout", "20s"], dir),
       ]);
       const applied = await apply.output;
-      expect(applied.code, explain(applied)).toBe(0);
+      expectExit(applied, 0);
 
-      expect(busy.code, explain(busy)).toBe(1);
+      expectExit(busy, 1);
       expect(busy.stdout).toBe("");
       expect(busy.stderr).toContain(
         `error POPDOCK_STATE_LOCKED: state is locked by pid ${apply.pid} on ${hostname()} (popdock apply) since `,
       );
-      expect(busy.stderr).toContain(`(lock file ${lockFile(dir)})`);
+      expect(busy.stderr).toContain(`(lock file ${lockPath(dir)})`);
       expect(busy.stderr).toContain(`popdock force-unlock ${lock.id}`);
 
       // The waiting plan ran after the apply released the lock, so it saw the applied state.
-      expect(waiting.code, explain(waiting)).toBe(0);
+      expectExit(waiting, 0);
       expect(waiting.stdout).toContain("No changes. Your Popdock API users match the configuration.");
-      expect(await exists(lockFile(dir))).toBe(false);
+      expect(await exists(lockPath(dir))).toBe(false);
     } finally {
       await sb.setFaults({});
     }
@@ -95,34 +80,29 @@ describe("force-unlock", () => {
       created_at: new Date().toISOString(),
     };
     await mkdir(join(dir, ".popdock"), { recursive: true });
-    await writeFile(lockFile(dir), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFile(lockPath(dir), `${JSON.stringify(record, null, 2)}\n`);
 
-    const locked = await sb.popdock(["plan"], dir);
-    expect(locked.code, explain(locked)).toBe(1);
+    const locked = await sb.run(dir, ["plan"], 1);
     expect(locked.stderr).toContain(
       `error POPDOCK_STATE_LOCKED: state is locked by pid ${process.pid} on ${hostname()} (popdock apply) since `,
     );
     expect(locked.stderr).toContain(`popdock force-unlock ${id}`);
 
-    const wrong = await sb.popdock(["force-unlock", "not-the-id"], dir);
-    expect(wrong.code, explain(wrong)).toBe(1);
+    const wrong = await sb.run(dir, ["force-unlock", "not-the-id"], 1);
     expect(wrong.stderr).toContain(
       `error POPDOCK_LOCK_ID_MISMATCH: lock id not-the-id does not match the current lock ${id}`,
     );
     expect(wrong.stderr).toContain("nothing was removed");
-    expect(JSON.parse(await readFile(lockFile(dir), "utf8"))).toEqual(record);
+    expect(JSON.parse(await readFile(lockPath(dir), "utf8"))).toEqual(record);
 
-    const right = await sb.popdock(["force-unlock", id], dir);
-    expect(right.code, explain(right)).toBe(0);
+    const right = await sb.run(dir, ["force-unlock", id]);
     expect(right.stdout).toBe(`Lock ${id} removed.\n`);
-    expect(await exists(lockFile(dir))).toBe(false);
+    expect(await exists(lockPath(dir))).toBe(false);
 
-    const again = await sb.popdock(["force-unlock", id], dir);
-    expect(again.code, explain(again)).toBe(1);
+    const again = await sb.run(dir, ["force-unlock", id], 1);
     expect(again.stderr).toContain("error POPDOCK_NOT_LOCKED: the state is not locked");
 
-    const plan = await sb.popdock(["plan", "--detailed-exitcode"], dir);
-    expect(plan.code, explain(plan)).toBe(2);
+    await sb.run(dir, ["plan", "--detailed-exitcode"], 2);
   });
 
   it("a lock left by a dead process fails at once, even with --lock-timeout, and says the holder is gone", async () => {
@@ -133,7 +113,7 @@ describe("force-unlock", () => {
     const id = randomUUID();
     await mkdir(join(dir, ".popdock"), { recursive: true });
     await writeFile(
-      lockFile(dir),
+      lockPath(dir),
       JSON.stringify({
         id,
         pid: deadPid,
@@ -146,7 +126,7 @@ describe("force-unlock", () => {
     const started = Date.now();
     const r = await sb.popdock(["plan", "--lock-timeout", "20s"], dir);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(r.code, explain(r)).toBe(1);
+    expectExit(r, 1);
     expect(r.stderr).toContain(`(process ${deadPid} is no longer running on this host)`);
     expect(r.stderr).toContain(
       `the holder is gone; if you are sure no popdock process uses this state, run \`popdock force-unlock ${id}\``,
@@ -157,22 +137,21 @@ describe("force-unlock", () => {
 describe("the lock never creates the state file", () => {
   it("not after a successful plan, nor after a plan that failed with the lock held", async () => {
     const dir = await projectWithUser("lk-nostate");
-    const ok = await sb.popdock(["plan", "--detailed-exitcode"], dir);
-    expect(ok.code, explain(ok)).toBe(2);
-    expect(await exists(stateFile(dir))).toBe(false);
+    await sb.run(dir, ["plan", "--detailed-exitcode"], 2);
+    expect(await exists(statePath(dir))).toBe(false);
 
     // Fails after taking the lock: Popdock refuses the key.
     const denied = await sb.popdock(["plan"], dir, { POPDOCK_API_KEY: "wrong-key" });
-    expect(denied.code, explain(denied)).toBe(1);
+    expectExit(denied, 1);
     expect(denied.stderr).toContain("POPDOCK_API_UNAUTHORIZED");
-    expect(await exists(stateFile(dir))).toBe(false);
-    expect(await exists(`${stateFile(dir)}.backup`)).toBe(false);
-    expect(await exists(lockFile(dir))).toBe(false);
+    expect(await exists(statePath(dir))).toBe(false);
+    expect(await exists(`${statePath(dir)}.backup`)).toBe(false);
+    expect(await exists(lockPath(dir))).toBe(false);
 
     // A failed apply leaves no state file either.
     const refused = await sb.popdock(["apply", "--auto-approve"], dir, { POPDOCK_API_KEY: "wrong-key" });
-    expect(refused.code, explain(refused)).toBe(1);
-    expect(await exists(stateFile(dir))).toBe(false);
-    expect(await exists(lockFile(dir))).toBe(false);
+    expectExit(refused, 1);
+    expect(await exists(statePath(dir))).toBe(false);
+    expect(await exists(lockPath(dir))).toBe(false);
   });
 });

@@ -7,35 +7,22 @@
  */
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { expectExit, runCli } from "../helpers/cli.js";
 import {
-  type E2ESandbox,
   exists,
   type ModelConfig,
   project,
   readState,
-  removeProjects,
-  startE2ESandbox,
   stateId,
+  statePath,
   toYaml,
   uniq,
+  useSandbox,
+  writeConfig,
 } from "../helpers/e2e-sandbox.js";
 
-let sb: E2ESandbox;
-
-beforeAll(async () => {
-  sb = await startE2ESandbox();
-});
-
-afterAll(async () => {
-  await sb?.stop();
-  await removeProjects();
-});
-
-function explain(r: { stdout: string; stderr: string }): string {
-  return `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
+const sb = useSandbox();
 
 function model(name: string, tokens: Record<string, string>): ModelConfig {
   return {
@@ -56,20 +43,22 @@ async function liveTokenId(dir: string, address: string): Promise<string> {
 /** Files and streams a token ID must never reach. */
 async function expectNowhere(dir: string, secret: string, streams: string[]): Promise<void> {
   for (const s of streams) expect(s).not.toContain(secret);
-  expect(await readFile(join(dir, ".popdock", "state.json"), "utf8")).not.toContain(secret);
+  expect(await readFile(statePath(dir), "utf8")).not.toContain(secret);
 }
 
 describe("--secrets-out", () => {
   it("writes new token IDs as dotenv (0600), then only the next run's new ones as JSON", async () => {
     const dir = await project();
     const name = `out-files-${uniq()}`;
-    await writeFile(join(dir, "popdock.yaml"), toYaml(model(name, { a: "a", b: "b" })));
+    await writeConfig(dir, model(name, { a: "a", b: "b" }));
 
-    const first = await sb.popdock(
-      ["apply", "--auto-approve", "--no-color", "--secrets-out", "secrets.env"],
-      dir,
-    );
-    expect(first.code, explain(first)).toBe(0);
+    const first = await sb.run(dir, [
+      "apply",
+      "--auto-approve",
+      "--no-color",
+      "--secrets-out",
+      "secrets.env",
+    ]);
     expect(first.stdout).toContain("Wrote 2 token IDs to secrets.env (mode 0600).");
     const a = await liveTokenId(dir, 'popdock_api_token.o["a"]');
     const b = await liveTokenId(dir, 'popdock_api_token.o["b"]');
@@ -79,12 +68,8 @@ describe("--secrets-out", () => {
 
     // An existing, world-readable file is tightened to 0600; only the new token is in it.
     await writeFile(join(dir, "s.json"), "{}\n", { mode: 0o644 });
-    await writeFile(join(dir, "popdock.yaml"), toYaml(model(name, { a: "a", b: "b", c: "c" })));
-    const second = await sb.popdock(
-      ["apply", "--auto-approve", "--no-color", "--secrets-out", "s.json"],
-      dir,
-    );
-    expect(second.code, explain(second)).toBe(0);
+    await writeConfig(dir, model(name, { a: "a", b: "b", c: "c" }));
+    const second = await sb.run(dir, ["apply", "--auto-approve", "--no-color", "--secrets-out", "s.json"]);
     expect(second.stdout).toContain("Wrote 1 token ID to s.json (mode 0600).");
     const c = await liveTokenId(dir, 'popdock_api_token.o["c"]');
     expect((await stat(join(dir, "s.json"))).mode & 0o777).toBe(0o600);
@@ -97,7 +82,7 @@ describe("GitHub Actions masking and popdock output", () => {
   it("masks every token ID before any line reveals it; listings and --json show no secret", async () => {
     const dir = await project();
     const name = `out-mask-${uniq()}`;
-    await writeFile(join(dir, "popdock.yaml"), toYaml(model(name, { ci: "ci" })));
+    await writeConfig(dir, model(name, { ci: "ci" }));
     const gha = { GITHUB_ACTIONS: "true" };
 
     const applied = await sb.popdock(
@@ -105,14 +90,14 @@ describe("GitHub Actions masking and popdock output", () => {
       dir,
       gha,
     );
-    expect(applied.code, explain(applied)).toBe(0);
+    expectExit(applied, 0);
     const secret = await liveTokenId(dir, 'popdock_api_token.o["ci"]');
     expect(await readFile(join(dir, "ci.env"), "utf8")).toBe(`O_CI=${secret}\n`);
     expect(applied.stdout.split("\n")).toContain(`::add-mask::${secret}`);
     expectMaskedFirst(applied.stdout, secret);
 
     const raw = await sb.popdock(["output", "o.ci", "--raw"], dir, gha);
-    expect(raw.code, explain(raw)).toBe(0);
+    expectExit(raw, 0);
     expect(raw.stdout).toBe(`::add-mask::${secret}\n${secret}`);
     const quoted = await sb.popdock(["output", "o.ci"], dir, gha);
     expect(quoted.stdout).toBe(`::add-mask::${secret}\n"${secret}"\n`);
@@ -122,11 +107,11 @@ describe("GitHub Actions masking and popdock output", () => {
 
     const userId = await stateId(dir, "popdock_api_user.o");
     const listed = await sb.popdock(["output"], dir, gha);
-    expect(listed.code, explain(listed)).toBe(0);
+    expectExit(listed, 0);
     expect(listed.stdout).toBe(`o.ci    = <sensitive>\nuser_id = "${userId}"\n`);
 
     const json = await sb.popdock(["output", "--json"], dir, gha);
-    expect(json.code, explain(json)).toBe(0);
+    expectExit(json, 0);
     expect(JSON.parse(json.stdout)).toEqual({
       "o.ci": { sensitive: true },
       user_id: { sensitive: false, value: userId },
@@ -134,8 +119,7 @@ describe("GitHub Actions masking and popdock output", () => {
     await expectNowhere(dir, secret, [listed.stdout, listed.stderr, json.stdout, json.stderr]);
     expect((await readState(dir)).outputs["o.ci"]).not.toHaveProperty("value");
 
-    const missing = await sb.popdock(["output", "nope"], dir);
-    expect(missing.code, explain(missing)).toBe(1);
+    const missing = await sb.run(dir, ["output", "nope"], 1);
     expect(missing.stderr).toBe(
       'error POPDOCK_USAGE: no output named "nope" in state\n  outputs: o.ci, user_id\n',
     );
@@ -156,14 +140,14 @@ describe("the endpoint", () => {
     for (const args of [["plan"], ["apply", "--auto-approve"]]) {
       // runCli's clean environment has no POPDOCK_* variable at all.
       const r = await runCli(args, { cwd: dir });
-      expect(r.code, explain(r)).toBe(1);
+      expectExit(r, 1);
       expect(r.stderr).toContain("error POPDOCK_USAGE: no Popdock endpoint is configured");
       expect(r.stderr).toContain("set POPDOCK_ENDPOINT");
       expect(r.stderr).toContain("--endpoint local uses the embedded sandbox");
       expect(r.stdout).toBe("");
     }
     expect(await exists(join(dir, ".popdock", "sandbox"))).toBe(false);
-    expect(await exists(join(dir, ".popdock", "state.json"))).toBe(false);
+    expect(await exists(statePath(dir))).toBe(false);
   });
 
   it("refuses plain http to a host that is not loopback, by flag or environment, before any request", async () => {
@@ -172,7 +156,7 @@ describe("the endpoint", () => {
       cwd: dir,
       env: { POPDOCK_API_KEY: "e2e-distinctive-api-key" },
     });
-    expect(viaFlag.code, explain(viaFlag)).toBe(1);
+    expectExit(viaFlag, 1);
     expect(viaFlag.stderr).toContain(
       "error POPDOCK_INSECURE_ENDPOINT: refusing plain-http endpoint http://192.0.2.10:8080: the API key would travel unencrypted",
     );
@@ -183,14 +167,13 @@ describe("the endpoint", () => {
       cwd: dir,
       env: { POPDOCK_ENDPOINT: "http://popdock.example.com", POPDOCK_API_KEY: "k" },
     });
-    expect(viaEnv.code, explain(viaEnv)).toBe(1);
+    expectExit(viaEnv, 1);
     expect(viaEnv.stderr).toContain(
       "error POPDOCK_INSECURE_ENDPOINT: refusing plain-http endpoint http://popdock.example.com",
     );
-    expect(await exists(join(dir, ".popdock", "state.json"))).toBe(false);
+    expect(await exists(statePath(dir))).toBe(false);
 
     // Loopback over plain http is the sandbox's case and is allowed.
-    const loopback = await sb.popdock(["plan", "--detailed-exitcode"], dir);
-    expect(loopback.code, explain(loopback)).toBe(2);
+    await sb.run(dir, ["plan", "--detailed-exitcode"], 2);
   });
 });

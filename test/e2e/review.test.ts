@@ -7,53 +7,24 @@
  */
 import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { type CliResult, expectExit } from "../helpers/cli.js";
 import {
-  type E2ESandbox,
   exists,
   type Json,
-  type ModelConfig,
-  mutations,
   project,
   readState,
-  removeProjects,
-  startE2ESandbox,
+  routeCount,
   stateId,
-  statsDiff,
+  statePath,
   statusDiff,
-  toYaml,
   uniq,
+  useSandbox,
   waitFor,
+  writeConfig,
 } from "../helpers/e2e-sandbox.js";
 
-let sb: E2ESandbox;
-
-beforeAll(async () => {
-  sb = await startE2ESandbox();
-});
-
-afterAll(async () => {
-  await sb?.stop();
-  await removeProjects();
-});
-
-async function writeConfig(dir: string, model: ModelConfig): Promise<void> {
-  await writeFile(join(dir, "popdock.yaml"), toYaml(model));
-}
-
-/** Runs the CLI and fails with its output when the exit code is not the expected one. */
-async function run(dir: string, args: string[], code = 0) {
-  const r = await sb.popdock(args, dir);
-  expect(r.code, `popdock ${args.join(" ")}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`).toBe(code);
-  return r;
-}
-
-/** Runs the CLI and returns its result with the mutating requests Popdock received meanwhile. */
-async function counting(dir: string, args: string[], code = 0) {
-  const before = await sb.stats();
-  const r = await run(dir, args, code);
-  return { r, sent: mutations(statsDiff(before, await sb.stats())) };
-}
+const sb = useSandbox();
 
 async function usersNamed(name: string): Promise<Json[]> {
   const all = (await sb.api("GET", "/api-users?limit=500")).body.data as Json[];
@@ -66,7 +37,7 @@ describe("saved plans", () => {
     const name = `rv-saved-${uniq()}`;
     await writeConfig(dir, { users: { s: { name, description: "saved", tokens: { ci: "ci" } } } });
 
-    const planned = await run(dir, ["plan", "--out", "plan.json", "--detailed-exitcode", "--no-color"], 2);
+    const planned = await sb.run(dir, ["plan", "--out", "plan.json", "--detailed-exitcode", "--no-color"], 2);
     expect(planned.stdout).toContain("# popdock_api_user.s will be created");
     expect(planned.stdout).toContain("Plan: 2 to add, 0 to change, 0 to destroy. 1 token will be created.");
     expect(planned.stdout).toContain(
@@ -74,11 +45,11 @@ describe("saved plans", () => {
     );
     expect((await stat(join(dir, "plan.json"))).mode & 0o777).toBe(0o600);
 
-    const text = await run(dir, ["show", "plan.json", "--no-color"]);
+    const text = await sb.run(dir, ["show", "plan.json", "--no-color"]);
     expect(text.stdout).toContain('# popdock_api_token.s["ci"] will be created');
     expect(text.stdout).toContain("Plan: 2 to add, 0 to change, 0 to destroy. 1 token will be created.");
 
-    const json = await run(dir, ["show", "plan.json", "--json"]);
+    const json = await sb.run(dir, ["show", "plan.json", "--json"]);
     const doc = JSON.parse(json.stdout) as Json;
     expect(doc.format_version).toBe("1.2");
     const byAddr = Object.fromEntries(
@@ -86,37 +57,37 @@ describe("saved plans", () => {
     );
     expect(byAddr).toEqual({ "popdock_api_user.s": ["create"], 'popdock_api_token.s["ci"]': ["create"] });
 
-    const md = await run(dir, ["show", "plan.json", "--markdown"]);
+    const md = await sb.run(dir, ["show", "plan.json", "--markdown"]);
     expect(md.stdout).toContain("**Plan:** 2 to add, 0 to change, 0 to destroy");
     expect(md.stdout).toContain("`popdock_api_user.s`");
-    const livePlanMd = await run(dir, ["plan", "--markdown"]);
+    const livePlanMd = await sb.run(dir, ["plan", "--markdown"]);
     expect(livePlanMd.stdout).toContain("**Plan:** 2 to add, 0 to change, 0 to destroy");
 
-    const applied = await counting(dir, ["apply", "plan.json", "--no-color"]);
+    const applied = await sb.counting(dir, ["apply", "plan.json", "--no-color"]);
     expect(applied.r.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
     expect(applied.sent).toEqual({
       "POST /api/v1/security/api-users": 1,
       "POST /api/v1/security/api-users/{userId}/tokens": 1,
     });
     expect(await usersNamed(name)).toHaveLength(1);
-    await run(dir, ["plan", "--detailed-exitcode"], 0);
+    await sb.run(dir, ["plan", "--detailed-exitcode"], 0);
   });
 
   it("refuses a plan whose object was edited in Popdock since, and changes nothing", async () => {
     const dir = await project();
     const name = `rv-stale-${uniq()}`;
     await writeConfig(dir, { users: { x: { name, description: "one" } } });
-    await run(dir, ["apply", "--auto-approve"]);
+    await sb.run(dir, ["apply", "--auto-approve"]);
     const id = await stateId(dir, "popdock_api_user.x");
 
     await writeConfig(dir, { users: { x: { name, description: "two" } } });
-    await run(dir, ["plan", "--out", "p.json"]);
+    await sb.run(dir, ["plan", "--out", "p.json"]);
     // Someone edits the user in the Popdock UI after the review.
     const edit = await sb.api("PATCH", `/api-users/${id}`, { description: "edited in the UI" });
     expect(edit.status).toBe(200);
     const serial = (await readState(dir)).serial;
 
-    const refused = await counting(dir, ["apply", "p.json"], 1);
+    const refused = await sb.counting(dir, ["apply", "p.json"], 1);
     expect(refused.r.stderr).toContain(
       "error POPDOCK_PLAN_STALE: the saved plan p.json is stale; nothing was changed:",
     );
@@ -137,14 +108,14 @@ describe("saved plans", () => {
     const planned = `rv-moved-${uniq()}`;
     const other = `rv-other-${uniq()}`;
     await writeConfig(dir, { users: { y: { name: planned } } });
-    await run(dir, ["plan", "--out", "p.json"]);
+    await sb.run(dir, ["plan", "--out", "p.json"]);
     // Something else is applied with the same state in between.
     await writeConfig(dir, { users: { z: { name: other } } });
-    await run(dir, ["apply", "--auto-approve"]);
+    await sb.run(dir, ["apply", "--auto-approve"]);
     const serial = (await readState(dir)).serial;
     expect(serial).toBeGreaterThan(0);
 
-    const refused = await counting(dir, ["apply", "p.json"], 1);
+    const refused = await sb.counting(dir, ["apply", "p.json"], 1);
     expect(refused.r.stderr).toContain(
       "error POPDOCK_PLAN_STALE: the saved plan p.json is stale; nothing was changed:",
     );
@@ -159,17 +130,17 @@ describe("exit codes and confirmation", () => {
   it("--detailed-exitcode: 2 with changes (also with --json), 0 without, 1 for a configuration error", async () => {
     const dir = await project();
     await writeConfig(dir, { users: { e: { name: `rv-exit-${uniq()}` } } });
-    const changes = await run(dir, ["plan", "--detailed-exitcode", "--json", "--out", "p.json"], 2);
+    const changes = await sb.run(dir, ["plan", "--detailed-exitcode", "--json", "--out", "p.json"], 2);
     // With --json, stdout is only the JSON plan; the "saved" note goes to stderr.
     expect(JSON.parse(changes.stdout).resource_changes.map((c: Json) => c.change.actions)).toEqual([
       ["create"],
     ]);
     expect(changes.stderr).toContain("Saved the plan to p.json.");
-    await run(dir, ["apply", "--auto-approve"]);
-    await run(dir, ["plan", "--detailed-exitcode"], 0);
+    await sb.run(dir, ["apply", "--auto-approve"]);
+    await sb.run(dir, ["plan", "--detailed-exitcode"], 0);
 
     await writeFile(join(dir, "popdock.yaml"), "api_users:\n  e:\n    nmae: typo\n");
-    const broken = await run(dir, ["plan", "--detailed-exitcode"], 1);
+    const broken = await sb.run(dir, ["plan", "--detailed-exitcode"], 1);
     expect(broken.stderr).toMatch(/popdock\.yaml:3:5: error CONFIG_\w+: /);
     expect(broken.stderr).toContain("error POPDOCK_CONFIG_INVALID: the configuration has");
     expect(broken.stdout).toBe("");
@@ -179,7 +150,7 @@ describe("exit codes and confirmation", () => {
     const dir = await project();
     const name = `rv-confirm-${uniq()}`;
     await writeConfig(dir, { users: { w: { name } } });
-    const refused = await counting(dir, ["apply", "--no-color"], 1);
+    const refused = await sb.counting(dir, ["apply", "--no-color"], 1);
     expect(refused.r.stdout).toContain("# popdock_api_user.w will be created");
     expect(refused.r.stderr).toContain(
       "error POPDOCK_USAGE: apply needs confirmation, and this run is not interactive",
@@ -187,7 +158,7 @@ describe("exit codes and confirmation", () => {
     expect(refused.r.stderr).toContain("pass --auto-approve");
     expect(refused.sent).toEqual({});
     expect(await usersNamed(name)).toEqual([]);
-    expect(await exists(join(dir, ".popdock", "state.json"))).toBe(false);
+    expect(await exists(statePath(dir))).toBe(false);
   });
 });
 
@@ -196,7 +167,7 @@ describe("changes made in Popdock", () => {
     const dir = await project();
     const name = `rv-drift-${uniq()}`;
     await writeConfig(dir, { users: { d: { name, description: "as configured", tokens: { k: "k" } } } });
-    await run(dir, ["apply", "--auto-approve"]);
+    await sb.run(dir, ["apply", "--auto-approve"]);
     const userId = await stateId(dir, "popdock_api_user.d");
     const tokenId = await stateId(dir, 'popdock_api_token.d["k"]');
 
@@ -205,7 +176,7 @@ describe("changes made in Popdock", () => {
     );
     expect((await sb.api("DELETE", `/api-users/${userId}/tokens/${tokenId}`)).status).toBe(204);
 
-    const plan = await run(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
+    const plan = await sb.run(dir, ["plan", "--no-color", "--detailed-exitcode"], 2);
     const out = plan.stdout;
     const drift = out.indexOf("Objects have changed outside of popdock-iac");
     const actions = out.indexOf("popdock-iac will perform the following actions:");
@@ -222,7 +193,7 @@ describe("changes made in Popdock", () => {
     expect(actionPart).toContain("# (deleted outside popdock-iac; it will be created again)");
     expect(actionPart).toContain("Plan: 1 to add, 1 to change, 0 to destroy. 1 token will be created.");
 
-    const applied = await counting(dir, ["apply", "--auto-approve"]);
+    const applied = await sb.counting(dir, ["apply", "--auto-approve"]);
     expect(applied.sent).toEqual({
       "PATCH /api/v1/security/api-users/{userId}": 1,
       "POST /api/v1/security/api-users/{userId}/tokens": 1,
@@ -242,15 +213,14 @@ describe("changes made in Popdock", () => {
     const id = made.body.id as string;
     // Names are unique case-insensitively in Popdock.
     await writeConfig(dir, { users: { dup: { name: name.toUpperCase() } } });
-    const before = await sb.stats();
-    const plan = await run(dir, ["plan", "--no-color"], 1);
+    const { r: plan, sent } = await sb.counting(dir, ["plan", "--no-color"], 1);
     expect(plan.stderr).toContain(
       `popdock.yaml:2:3: error PLAN_ALREADY_EXISTS: popdock_api_user.dup: an API user named "${name.toUpperCase()}" ` +
         `already exists in Popdock (id ${id}) and is not managed by popdock-iac (at api_users.dup)\n` +
         `  hint: adopt it with \`popdock import 'popdock_api_user.dup' ${id}\`, or choose another name\n`,
     );
     expect(plan.stderr).toContain("error POPDOCK_CONFIG_INVALID: the plan has errors; nothing was changed");
-    expect(mutations(statsDiff(before, await sb.stats()))).toEqual({});
+    expect(sent).toEqual({});
   });
 
   it("If-Match: an edit made in Popdock during the apply fails that step (412) and is not overwritten", async () => {
@@ -259,7 +229,7 @@ describe("changes made in Popdock", () => {
     const grant = (lists: string[]) => ({ connector: "GP Production", roles: ["Reader"], lists });
     const grantAddr = 'popdock_api_user_grant.m["connector:GP Production"]';
     await writeConfig(dir, { users: { m: { name, description: "d1", grants: [grant(["Customers"])] } } });
-    await run(dir, ["apply", "--auto-approve"]);
+    await sb.run(dir, ["apply", "--auto-approve"]);
     const userId = await stateId(dir, "popdock_api_user.m");
     const grantId = await stateId(dir, grantAddr);
 
@@ -269,14 +239,14 @@ describe("changes made in Popdock", () => {
     });
     const before = await sb.stats();
     await sb.setFaults({ latency_ms: 300 });
-    let result: Awaited<ReturnType<E2ESandbox["popdock"]>>;
+    let result: CliResult;
     try {
       const child = sb.spawn(["apply", "--auto-approve", "--no-color"], dir);
       // Once the refresh is answered the plan is fixed; edit the grant "in the UI" now.
       await waitFor("the apply's refresh", async () => {
         const s = await sb.stats();
         const key = "GET /api/v1/security/api-users";
-        return (s.by_route[key] ?? 0) > (before.by_route[key] ?? 0) ? true : undefined;
+        return routeCount(s, key) > routeCount(before, key) ? true : undefined;
       });
       const edit = await sb.api("PATCH", `/api-users/${userId}/grants/${grantId}`, { lists: ["Invoices"] });
       expect(edit.status).toBe(200);
@@ -284,7 +254,7 @@ describe("changes made in Popdock", () => {
     } finally {
       await sb.setFaults({});
     }
-    expect(result.code, `--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`).toBe(1);
+    expectExit(result, 1);
     expect(result.stderr).toMatch(
       new RegExp(
         `^${escapeRegExp(grantAddr)}: failed after \\d+\\.\\ds: POPDOCK_API_PRECONDITION_FAILED: `,

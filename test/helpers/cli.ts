@@ -1,17 +1,21 @@
 /**
  * Runs the real CLI (`node bin/popdock.js`, the built dist) as a child process, the way a user
- * or CI does. Captures stdout and stderr separately, with a deadline.
+ * or CI does. Captures stdout and stderr separately, with a deadline; `expectExit` asserts a
+ * result's exit code and shows the command's output when it is not the expected one.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = join(REPO_ROOT, "bin", "popdock.js");
 
 export interface CliResult {
+  /** The arguments the CLI ran with (after `popdock`). */
+  args: readonly string[];
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -52,7 +56,7 @@ export function spawnCli(
   const output = new Promise<CliResult>((resolveP) => {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolveP({ code, signal, stdout, stderr });
+      resolveP({ args, code, signal, stdout, stderr });
     });
   });
   return Object.assign(child, { output });
@@ -67,4 +71,15 @@ export async function workdir(files: Record<string, string> = {}): Promise<strin
   const dir = await mkdtemp(join(tmpdir(), "popdock-e2e-"));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
+}
+
+/** A CLI result for an assertion message: the command, `context`, then its stdout and stderr. */
+export function explain(r: CliResult, context = ""): string {
+  return `popdock ${r.args.join(" ")}${context}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/** Asserts the exit code, showing the command and its output when it differs; returns `r`. */
+export function expectExit(r: CliResult, code: number, context = ""): CliResult {
+  expect(r.code, explain(r, context)).toBe(code);
+  return r;
 }

@@ -10,12 +10,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { BIN, REPO_ROOT } from "./cli.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../../bin/popdock.js", import.meta.url));
-const MAIN = fileURLToPath(new URL("../../dist/provider/cli/main.js", import.meta.url));
+const MAIN = join(REPO_ROOT, "dist", "provider", "cli", "main.js");
 
 export interface SandboxProcessOptions {
   /** `--api-key`; null starts without one (the CLI generates a key and prints it). Default "test-key". */
@@ -54,7 +53,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
   ];
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!options.env?.POPDOCK_SANDBOX_API_KEY) delete env.POPDOCK_SANDBOX_API_KEY;
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 
   let out = "";
   let err = "";
