@@ -53,6 +53,24 @@ describe("the CDKTF example", () => {
     expectExit(plan, 0);
     expect(plan.stdout).toContain("Plan: 13 to add, 0 to change, 0 to destroy. 3 tokens will be created.");
 
+    // Parity before anything exists: the app and its YAML twin plan the same changes.
+    const shape = (json: string) => {
+      const doc = JSON.parse(json) as {
+        resource_changes: { address: string; change: { actions: string[]; after: unknown } }[];
+        output_changes: Record<string, { actions: string[]; after_sensitive: unknown }>;
+      };
+      return {
+        resources: doc.resource_changes.map((c) => [c.address, c.change.actions, c.change.after]),
+        outputs: doc.output_changes,
+      };
+    };
+    const fromApp = await cdktf(["plan", "--json"]);
+    const fromYaml = await cdktf(["plan", "--json", "-c", "examples/cdktf/popdock.yaml"]);
+    expectExit(fromApp, 0);
+    expectExit(fromYaml, 0);
+    expect(shape(fromApp.stdout).resources.length).toBe(13);
+    expect(shape(fromYaml.stdout)).toEqual(shape(fromApp.stdout));
+
     expectExit(await cdktf(["apply", "--auto-approve", "--no-color"]), 0);
     const before = await reportingBot();
     const oldPowerbi = before.tokens.find((t) => t.name === "powerbi-refresh-2026-Q4");
