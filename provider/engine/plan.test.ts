@@ -452,6 +452,7 @@ describe("makePlan", () => {
       ["REF_UNKNOWN_TEAM", 'did you mean "Finance"?'],
       ["REF_UNKNOWN_SCOPE_ITEM", 'did you mean "Customers"?'],
     ]);
+    expect(r.diagnostics[1]?.message).toBe('unknown list "Customer" in connector "GP Production"');
   });
 
   it("refuses to destroy what prevent_destroy protects, in config or in state", () => {

@@ -131,17 +131,19 @@ export function resolveGrant(
         spec.roles,
         connectorRoles,
         "connector role",
+        "",
         "REF_UNKNOWN_CONNECTOR_ROLE",
-        src,
+        at(src, "roles"),
         diagnostics,
       );
       const scope = (key: "companies" | "lists" | "actions" | "details", what: string) =>
         resolveItems(
           spec[key],
           (connector as Connector)[key],
-          `${what} of connector "${connector.name}"`,
+          what,
+          ` in connector "${connector.name}"`,
           "REF_UNKNOWN_SCOPE_ITEM",
-          src,
+          at(src, key),
           diagnostics,
         );
       const attrs: ResolvedGrant = {
@@ -159,10 +161,16 @@ export function resolveGrant(
   }
 }
 
+/** The source of a grant's field: same position, a path that names the field. */
+function at(src: SourceRef, key: string): SourceRef {
+  return src.path !== undefined ? { ...src, path: `${src.path}.${key}` } : src;
+}
+
 function resolveItems(
   wanted: readonly string[],
   known: readonly string[],
   what: string,
+  extra: string,
   code: string,
   src: SourceRef,
   out: Diagnostic[],
@@ -172,7 +180,7 @@ function resolveItems(
     const exact = known.find((k) => k === w);
     const folded = known.filter((k) => k.toLowerCase() === w.toLowerCase());
     const hit = exact ?? (folded.length === 1 ? folded[0] : undefined);
-    if (hit === undefined) out.push(unknown(code, what, w, known, src));
+    if (hit === undefined) out.push(unknown(code, what, w, known, src, extra));
     else result.push(hit);
   }
   return normalizeSet(result);

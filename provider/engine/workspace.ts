@@ -38,6 +38,11 @@ export async function locateConfig(given: readonly string[], cwd: string): Promi
   }
   const first = paths[0] as string;
   const st = await stat(first).catch(() => undefined);
+  if (given.length === 0 && st === undefined) {
+    throw new UsageError(`no configuration here: ${cwd} has no popdock.yaml (nor a cdktf.json)`, {
+      hint: "pass -c FILE or -c DIR, or create popdock.yaml (see examples/quickstart/popdock.yaml)",
+    });
+  }
   const baseDir = st?.isDirectory() ? first : dirname(first);
   return { paths, baseDir };
 }
