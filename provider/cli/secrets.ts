@@ -5,11 +5,17 @@
  */
 import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { CliIO } from "./io.js";
+import type { CliIO, Out } from "./io.js";
 
-export function maskForCi(io: CliIO, secrets: Iterable<string>): void {
+/**
+ * Registers each secret with the GitHub Actions runner before it is revealed. On stdout by
+ * default, so the mask line is read before the value on the same stream; pass `io.stderr` when
+ * stdout carries a machine-readable value (`--raw`, `--json`) that a script captures — the
+ * runner reads workflow commands from both streams, and the captured value stays exact.
+ */
+export function maskForCi(io: CliIO, secrets: Iterable<string>, stream: Out = io.stdout): void {
   if (io.env.GITHUB_ACTIONS !== "true") return;
-  for (const s of secrets) io.stdout.write(`::add-mask::${s}\n`);
+  for (const s of secrets) stream.write(`::add-mask::${s}\n`);
 }
 
 /** `reporting_bot.powerbi` → `REPORTING_BOT_POWERBI`. */

@@ -98,7 +98,9 @@ describe("GitHub Actions masking and popdock output", () => {
 
     const raw = await sb.popdock(["output", "o.ci", "--raw"], dir, gha);
     expectExit(raw, 0);
-    expect(raw.stdout).toBe(`::add-mask::${secret}\n${secret}`);
+    // --raw keeps stdout exactly the value (TOKEN=$(popdock output … --raw)); the mask goes to stderr.
+    expect(raw.stdout).toBe(secret);
+    expect(raw.stderr).toBe(`::add-mask::${secret}\n`);
     const quoted = await sb.popdock(["output", "o.ci"], dir, gha);
     expect(quoted.stdout).toBe(`::add-mask::${secret}\n"${secret}"\n`);
     expectMaskedFirst(quoted.stdout, secret);

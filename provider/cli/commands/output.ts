@@ -57,7 +57,10 @@ export const command: Command = {
     const conn = needsApi ? await connectFor(connArgs, io, { location }) : undefined;
     try {
       const value = await resolveOutput(name, state, conn?.api);
-      if (state.outputs[name]?.sensitive) maskForCi(io, [value]);
+      if (state.outputs[name]?.sensitive) {
+        const captured = flag(args, "raw") || flag(args, "json");
+        maskForCi(io, [value], captured ? io.stderr : io.stdout);
+      }
       io.stdout.write(flag(args, "raw") ? value : `${JSON.stringify(value)}\n`);
       return 0;
     } finally {
