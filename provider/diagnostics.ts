@@ -32,6 +32,20 @@ export function locate(source: SourceRef): Pick<Diagnostic, "file" | "line" | "c
   return out;
 }
 
+/** A file that could not be read, as a diagnostic (a missing file says how paths resolve). */
+export function fileDiagnostic(file: string, e: NodeJS.ErrnoException): Diagnostic {
+  if (e.code === "ENOENT") {
+    return {
+      code: "FILE_NOT_FOUND",
+      severity: "error",
+      message: "no such file or directory",
+      file,
+      hint: "check the path (relative paths are resolved against the working directory)",
+    };
+  }
+  return { code: "FILE_READ_ERROR", severity: "error", message: `cannot read: ${e.code ?? e.message}`, file };
+}
+
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
 }

@@ -16,6 +16,7 @@ import type { PopdockApi } from "../client/types.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
+import { depose } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
 
 export { planSteps, type Step, type StepKind } from "./steps.js";
@@ -152,17 +153,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         }
         if (w.secret !== undefined) secrets.set(ch.address, w.secret);
         if (prior && ch.action === "replace" && ch.replace_order === "create_before_destroy") {
-          // The old object stays deposed until its delete step removes it.
-          state.deposed = [
-            ...(state.deposed ?? []),
-            {
-              address: ch.address,
-              type: prior.type,
-              id: prior.id,
-              version: prior.version,
-              ...(prior.parent_id !== undefined ? { parent_id: prior.parent_id } : {}),
-            },
-          ];
+          depose(state, ch.address, prior); // until its delete step removes it
         }
         state.resources[ch.address] = stateEntry(ch, w, state);
         clearPending(ch.address, "create");

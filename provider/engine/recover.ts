@@ -32,18 +32,7 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
         continue;
       }
       const prior = state.resources[p.address];
-      if (prior && p.replaces_id === prior.id) {
-        state.deposed = [
-          ...(state.deposed ?? []),
-          {
-            address: p.address,
-            type: prior.type,
-            id: prior.id,
-            version: prior.version,
-            ...(prior.parent_id !== undefined ? { parent_id: prior.parent_id } : {}),
-          },
-        ];
-      }
+      if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
       const parent =
         p.parent_id !== undefined
           ? Object.entries(state.resources).find(
@@ -84,6 +73,23 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
   // Deposed objects that are gone already need no delete.
   state.deposed = (state.deposed ?? []).filter((d) => liveHas(live, d.type, d.id));
   return { state, notes };
+}
+
+/**
+ * Moves the object `entry` at `address` to `state.deposed`: it was replaced create-before-destroy
+ * and stays recorded until its delete completes, so a crash in between orphans nothing.
+ */
+export function depose(state: StateFile, address: string, entry: StateResource): void {
+  state.deposed = [
+    ...(state.deposed ?? []),
+    {
+      address,
+      type: entry.type,
+      id: entry.id,
+      version: entry.version,
+      ...(entry.parent_id !== undefined ? { parent_id: entry.parent_id } : {}),
+    },
+  ];
 }
 
 function liveHas(live: LiveSnapshot, type: string, id: string): boolean {

@@ -11,7 +11,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Diagnostic, hasErrors } from "../../diagnostics.js";
+import { type Diagnostic, fileDiagnostic, hasErrors } from "../../diagnostics.js";
 import { configDigest, type DesiredConfig } from "../../engine/desired.js";
 import { readTerraformJson } from "./reader.js";
 import { JsonSource } from "./source.js";
@@ -67,7 +67,7 @@ export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<T
   const readSource = async (abs: string, file: string, positions: boolean) => {
     const st = await stat(abs).catch((e: NodeJS.ErrnoException) => e);
     if (st instanceof Error) {
-      diagnostics.push(fileError(file, st));
+      diagnostics.push(fileDiagnostic(file, st));
       return;
     }
     if (st.size > MAX_FILE_BYTES) {
@@ -82,7 +82,7 @@ export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<T
     try {
       sources.push({ file, text: await readFile(abs, "utf8"), positions });
     } catch (e) {
-      diagnostics.push(fileError(file, e as NodeJS.ErrnoException));
+      diagnostics.push(fileDiagnostic(file, e as NodeJS.ErrnoException));
     }
   };
   /** A CDKTF output directory: its manifest names the stacks. */
@@ -99,7 +99,7 @@ export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<T
     if (basename(abs) === "cdktf.json") abs = dirname(abs);
     const st = await stat(abs).catch((e: NodeJS.ErrnoException) => e);
     if (st instanceof Error) {
-      diagnostics.push(fileError(given, st));
+      diagnostics.push(fileDiagnostic(given, st));
       continue;
     }
     if (!st.isDirectory()) {
@@ -175,17 +175,4 @@ async function isFile(p: string): Promise<boolean> {
     (s) => s.isFile(),
     () => false,
   );
-}
-
-function fileError(file: string, e: NodeJS.ErrnoException): Diagnostic {
-  if (e.code === "ENOENT") {
-    return {
-      code: "FILE_NOT_FOUND",
-      severity: "error",
-      message: "no such file or directory",
-      file,
-      hint: "check the path (relative paths are resolved against the working directory)",
-    };
-  }
-  return { code: "FILE_READ_ERROR", severity: "error", message: `cannot read: ${e.code ?? e.message}`, file };
 }

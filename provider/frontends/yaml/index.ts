@@ -10,7 +10,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Diagnostic, hasErrors } from "../../diagnostics.js";
+import { type Diagnostic, fileDiagnostic, hasErrors } from "../../diagnostics.js";
 import { configDigest, type DesiredConfig } from "../../engine/desired.js";
 import { expandFiles } from "./expand.js";
 import { DEFAULT_LIMITS, type Limits, type ParsedFile, parseYamlFile, tooLarge } from "./parse.js";
@@ -63,7 +63,7 @@ export async function loadYamlConfig(opts: LoadYamlOptions): Promise<YamlLoadRes
     const abs = isAbsolute(given) ? given : resolve(opts.cwd, given);
     const st = await stat(abs).catch((e: NodeJS.ErrnoException) => e);
     if (st instanceof Error) {
-      diagnostics.push(fileError(given, st));
+      diagnostics.push(fileDiagnostic(given, st));
       continue;
     }
     if (st.isDirectory()) {
@@ -99,7 +99,7 @@ export async function loadYamlConfig(opts: LoadYamlOptions): Promise<YamlLoadRes
     try {
       sources.push({ file, text: await readFile(abs, "utf8") });
     } catch (e) {
-      diagnostics.push(fileError(file, e as NodeJS.ErrnoException));
+      diagnostics.push(fileDiagnostic(file, e as NodeJS.ErrnoException));
     }
   }
   const result = parseYamlSources(sources, opts);
@@ -144,22 +144,4 @@ function sortDiagnostics(diags: readonly Diagnostic[], files: readonly string[])
   return [...diags].sort(
     (a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
-}
-
-function fileError(file: string, e: NodeJS.ErrnoException): Diagnostic {
-  if (e.code === "ENOENT") {
-    return {
-      code: "FILE_NOT_FOUND",
-      severity: "error",
-      message: "no such file or directory",
-      file,
-      hint: "check the path (relative paths are resolved against the working directory)",
-    };
-  }
-  return {
-    code: "FILE_READ_ERROR",
-    severity: "error",
-    message: `cannot read: ${e.code ?? e.message}`,
-    file,
-  };
 }
