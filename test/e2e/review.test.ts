@@ -69,6 +69,9 @@ describe("saved plans", () => {
       "POST /api/v1/security/api-users": 1,
       "POST /api/v1/security/api-users/{userId}/tokens": 1,
     });
+    // The summary's request count is the client's own, and matches what Popdock saw.
+    const total = Object.values(applied.requests).reduce((a, b) => a + b, 0);
+    expect(applied.r.stdout).toContain(`destroyed. ${total} requests to Popdock.`);
     expect(await usersNamed(name)).toHaveLength(1);
     await sb.run(dir, ["plan", "--detailed-exitcode"], 0);
   });

@@ -232,8 +232,10 @@ async function execute(
       },
     );
   }
+  const sent = api.stats();
+  const retried = sent.retries > 0 ? `, ${sent.retries} of them retries` : "";
   io.stdout.write(
-    `\nApply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed.\n`,
+    `\nApply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed. ${sent.attempts} requests to Popdock${retried}.\n`,
   );
   if (s.tokens_to_create > 0 && secretsOut === undefined) {
     io.stdout.write(
