@@ -70,8 +70,10 @@ function defaultIO(): CliIO {
     io.prompt = async (question) => {
       const { createInterface } = await import("node:readline/promises");
       const rl = createInterface({ input: process.stdin, output: process.stdout });
+      // Ctrl-C at the prompt is a "no" (readline would otherwise just pause and hang).
+      const cancelled = new Promise<string>((resolve) => rl.once("SIGINT", () => resolve("")));
       try {
-        return await rl.question(question);
+        return await Promise.race([rl.question(question), cancelled]);
       } finally {
         rl.close();
       }
