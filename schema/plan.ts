@@ -95,6 +95,11 @@ export const PlanFile = z.strictObject({
   endpoint: z.string(),
   config_digest: z.string(),
   config_files: z.array(z.string()),
+  /**
+   * The state file the plan was made from, relative to the working directory of `plan` (or
+   * absolute when --state was): where `apply FILE` looks, unless -c or --state say otherwise.
+   */
+  state_path: z.string().optional(),
   /** The state the plan was made from; a saved plan applies only to exactly that state. */
   state_lineage: z.string(),
   state_serial: z.number().int(),

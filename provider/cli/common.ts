@@ -254,6 +254,7 @@ export async function withPlan(
         identity: conn.identity,
         mode,
         signal: io.signal,
+        replay: command !== "popdock plan",
       });
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);

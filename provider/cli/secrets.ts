@@ -3,8 +3,10 @@
  * masking. Every token ID the CLI is about to reveal is first registered with `::add-mask::`
  * when GITHUB_ACTIONS=true, so the runner hides it from every later log line.
  */
-import { chmod, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { UsageError } from "../errors.js";
 import type { CliIO, Out } from "./io.js";
 
 /**
@@ -23,6 +25,24 @@ export function envName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
 }
 
+/**
+ * Refuses output names that would collide as dotenv variables (`ci-prod` and `ci_prod` both
+ * become `CI_PROD`). Called before apply, so the run is refused before it mints anything.
+ */
+export function checkSecretsNames(path: string, names: readonly string[]): void {
+  if (!/\.env$/.test(path)) return;
+  const seen = new Map<string, string>();
+  for (const k of [...names].sort()) {
+    const other = seen.get(envName(k));
+    if (other !== undefined) {
+      throw new UsageError(`outputs "${other}" and "${k}" would both be ${envName(k)} in ${path}`, {
+        hint: "write JSON instead (--secrets-out FILE.json), or rename one of them",
+      });
+    }
+    seen.set(envName(k), k);
+  }
+}
+
 function dotenvQuote(value: string): string {
   return /^[A-Za-z0-9_\-./:+=@]*$/.test(value) ? value : JSON.stringify(value);
 }
@@ -33,12 +53,22 @@ export async function writeSecretsFile(
   path: string,
   values: ReadonlyMap<string, string>,
 ): Promise<void> {
-  maskForCi(io, values.values());
   const abs = resolve(io.cwd, path);
   const sorted = [...values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const text = /\.env$/.test(path)
+  const dotenv = /\.env$/.test(path);
+  checkSecretsNames(path, [...values.keys()]);
+  maskForCi(io, values.values());
+  const text = dotenv
     ? sorted.map(([k, v]) => `${envName(k)}=${dotenvQuote(v)}\n`).join("")
     : `${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`;
-  await writeFile(abs, text, { mode: 0o600 });
-  await chmod(abs, 0o600); // an existing file keeps its old mode on write
+  // A private temporary file renamed into place: the secrets are never in a file others can
+  // read, even for a moment when an existing file had a looser mode.
+  const tmp = join(dirname(abs), `.${basename(abs)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile(tmp, text, { mode: 0o600, flag: "wx" });
+    await rename(tmp, abs);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }

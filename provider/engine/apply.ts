@@ -16,6 +16,7 @@ import type { PopdockApi } from "../client/types.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
+import { sameValue } from "./plan.js";
 import { depose } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
 
@@ -84,12 +85,42 @@ function remoteFor(ch: ResourceChange): LiveObject {
 
 /** Errors after which the outcome of a create is unknown: keep its pending record for recovery. */
 function outcomeUnknown(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
+  const e = err as { code?: unknown; afterUnknownOutcome?: unknown } | undefined;
   return (
-    code === "POPDOCK_API_UNAVAILABLE" ||
-    code === "POPDOCK_API_TIMEOUT" ||
-    code === "POPDOCK_API_RATE_LIMITED"
+    e?.afterUnknownOutcome === true ||
+    e?.code === "POPDOCK_API_UNAVAILABLE" ||
+    e?.code === "POPDOCK_API_TIMEOUT" ||
+    e?.code === "POPDOCK_API_RATE_LIMITED" ||
+    // A 2xx whose body failed validation: the object may well exist.
+    e?.code === "POPDOCK_API_INVALID_RESPONSE"
   );
+}
+
+/**
+ * Brings the state entries of unchanged resources up to date with what the plan saw: live
+ * attributes and version (drift the configuration agrees with), lifecycle protection and
+ * dependencies. Returns whether anything differed. Pure apart from mutating `state`.
+ */
+export function syncUnchanged(plan: Plan, state: StateFile): boolean {
+  let changed = false;
+  for (const ch of plan.changes) {
+    if (ch.action !== "noop") continue;
+    const entry = state.resources[ch.address];
+    if (!entry) continue;
+    const next: StateResource = { ...entry, dependencies: [...ch.depends_on] };
+    if (ch.prevent_destroy) next.prevent_destroy = true;
+    else delete next.prevent_destroy;
+    if (ch.remote && ch.before) {
+      const { id: _id, ...attrs } = ch.before;
+      next.attributes = attrs;
+      next.version = ch.remote.version;
+    }
+    if (!sameValue(next, entry)) {
+      state.resources[ch.address] = next;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
@@ -98,6 +129,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const parallelism = Math.max(1, opts.parallelism ?? 10);
   const steps = planSteps(plan);
   opts.onPlanned?.(steps.length);
+  syncUnchanged(plan, state);
   const byId = new Map(steps.map((s) => [s.id, s]));
   const outcomes = new Map<string, StepOutcome>(steps.map((s) => [s.id, "not_started"]));
   const errors: ApplyResult["errors"] = [];
@@ -194,11 +226,13 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           try {
             await h.delete({ api, signal: callSignal }, remote);
           } catch (err) {
-            if (!outcomeUnknown(err)) {
+            // Already gone (deleted outside, or with its user): that is what we wanted.
+            const gone = (err as { code?: unknown })?.code === "POPDOCK_API_NOT_FOUND";
+            if (!gone && !outcomeUnknown(err)) {
               clearPending(ch.address, "delete");
               await persist();
             }
-            throw err;
+            if (!gone) throw err;
           }
           clearPending(ch.address, "delete");
         }

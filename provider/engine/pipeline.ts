@@ -3,7 +3,7 @@
  * refresh → recover pending steps → plan; and the staleness check of a saved plan.
  */
 import type { Plan } from "../../schema/plan.js";
-import type { StateFile } from "../../schema/state.js";
+import type { StateFile, StateResource } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { PopdockError } from "../errors.js";
@@ -11,7 +11,7 @@ import { handlerFor } from "../resources/index.js";
 import type { DesiredConfig } from "./desired.js";
 import { type LiveSnapshot, refresh } from "./live.js";
 import { makePlan } from "./plan.js";
-import { recoverPending } from "./recover.js";
+import { depose, recoverPending } from "./recover.js";
 
 export class PlanStaleError extends PopdockError {
   readonly code = "POPDOCK_PLAN_STALE";
@@ -39,6 +39,60 @@ export async function refreshAndRecover(
   return { live, state, notes, requests };
 }
 
+/**
+ * Apply only (it may create): resolves pending creates by replaying their Idempotency-Key.
+ * Popdock answers a replay with what the first attempt made, or makes it now if that attempt
+ * never arrived; either way the object is ours, and it goes into state. A replay Popdock refuses
+ * (the key expired, the name was taken meanwhile) is left to name-based recovery.
+ */
+export async function replayPendingCreates(
+  api: PopdockApi,
+  loaded: StateFile,
+  signal?: AbortSignal,
+): Promise<{ state: StateFile; notes: string[] }> {
+  const state: StateFile = structuredClone(loaded);
+  const notes: string[] = [];
+  const order = ["popdock_api_user", "popdock_api_user_grant", "popdock_api_token"];
+  const creates = loaded.pending
+    .filter((p) => p.action === "create" && p.idempotency_key !== undefined && p.request !== undefined)
+    .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+  for (const p of creates) {
+    const h = handlerFor(p.type);
+    if (h.local) continue;
+    let w: Awaited<ReturnType<typeof h.create>>;
+    try {
+      const ctx = {
+        api,
+        signal: signal ?? new AbortController().signal,
+        idempotencyKey: p.idempotency_key as string,
+      };
+      w = await h.create(ctx, p.request ?? {}, p.parent_id);
+    } catch {
+      continue; // refused: recoverPending decides by name
+    }
+    const prior = state.resources[p.address];
+    if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
+    const parent = Object.entries(state.resources).find(
+      ([, r]) => r.type === "popdock_api_user" && r.id === p.parent_id,
+    )?.[0];
+    state.resources[p.address] = {
+      type: p.type as StateResource["type"],
+      id: w.id,
+      version: w.version,
+      attributes: { ...w.attrs },
+      dependencies: parent ? [parent] : [],
+      ...(w.parentId !== undefined ? { parent_id: w.parentId } : {}),
+      ...(parent !== undefined ? { parent } : {}),
+      ...(prior?.prevent_destroy ? { prevent_destroy: true } : {}),
+    };
+    state.pending = state.pending.filter(
+      (x) => x !== p && !(x.address === p.address && x.action === "create"),
+    );
+    notes.push(`${p.address}: resolved an earlier create by replaying its Idempotency-Key (id ${w.id})`);
+  }
+  return { state, notes };
+}
+
 export interface ComputedPlan extends Prepared {
   plan?: Plan;
   diagnostics: Diagnostic[];
@@ -51,8 +105,14 @@ export async function computePlan(opts: {
   identity: string;
   mode?: "normal" | "destroy";
   signal?: AbortSignal;
+  /** Resolve pending creates by replaying their keys first (apply, not plan: it may create). */
+  replay?: boolean;
 }): Promise<ComputedPlan> {
-  const prepared = await refreshAndRecover(opts.api, opts.loaded, opts.signal);
+  const replayed = opts.replay
+    ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
+    : { state: opts.loaded, notes: [] };
+  const prepared = await refreshAndRecover(opts.api, replayed.state, opts.signal);
+  prepared.notes.unshift(...replayed.notes);
   // A saved plan refers to the state as it is on disk: recovery is redone at apply.
   const stateForPlan = { ...prepared.state, serial: opts.loaded.serial };
   const r = makePlan({

@@ -483,4 +483,90 @@ describe("makePlan", () => {
       'delete:popdock_api_token.bot["a"]',
     );
   });
+
+  it("keeps the live value of an ignore_changes attribute in what an update sends", () => {
+    const l = live([apiUser("u1", "renamed-in-ui", [], [], "old")]);
+    const s = state(managed(live([apiUser("u1", "bot-1", [], [], "old")]), { "popdock_api_user.bot": "u1" }));
+    const u = user("bot", "bot-1", "new");
+    u.lifecycle.ignoreChanges = ["name"];
+    const r = makePlan({ config: config([u]), state: s, live: l, endpoint: "local" });
+    const ch = planOf(r).changes[0];
+    expect(ch?.action).toBe("update");
+    expect(ch?.changed).toEqual(["description"]);
+    expect(ch?.after).toEqual({ name: "renamed-in-ui", description: "new" });
+  });
+
+  it("re-creates the children of a replaced user under the new one, even a child replaced itself", () => {
+    const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "old")])]);
+    const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["t"]': "t1" }));
+    s.resources["null_resource.k"] = {
+      type: "null_resource",
+      id: "n1",
+      version: 1,
+      attributes: { triggers: { v: "1" } },
+      dependencies: [],
+    };
+    const u = user("bot", "bot-1");
+    u.lifecycle.replaceTriggeredBy = ["null_resource.k"];
+    const k: DesiredResource = {
+      type: "null_resource",
+      address: "null_resource.k",
+      name: "k",
+      dependsOn: [],
+      lifecycle: defaultLifecycle(),
+      source: src,
+      attrs: { triggers: { v: "2" } },
+    };
+    const r = makePlan({
+      config: config([u, k, token("bot", "t", "new")]),
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
+    expect(r.diagnostics).toEqual([]);
+    const t = planOf(r).changes.find((c) => c.type === "popdock_api_token");
+    expect(t).toMatchObject({
+      action: "replace",
+      deleted_with: "popdock_api_user.bot",
+      replace_order: "delete_before_create",
+    });
+    expect(() => planSteps(planOf(r))).not.toThrow();
+  });
+
+  it("removes a deposed token with its user when the user is deleted, without a separate call", () => {
+    const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "a"), tok("t0", "u1", "old")])]);
+    const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["t"]': "t1" }));
+    s.deposed = [
+      {
+        address: 'popdock_api_token.bot["t"]',
+        type: "popdock_api_token",
+        id: "t0",
+        parent_id: "u1",
+        version: 1,
+      },
+    ];
+    const r = makePlan({ config: config([]), state: s, live: l, endpoint: "local", mode: "destroy" });
+    const deposed = planOf(r).changes.find((c) => c.deposed_of !== undefined);
+    expect(deposed).toMatchObject({
+      action: "delete",
+      parent: "popdock_api_user.bot",
+      deleted_with: "popdock_api_user.bot",
+    });
+    const step = planSteps(planOf(r)).find((x) => x.change === deposed);
+    expect(step).toMatchObject({ kind: "forget", deps: ["delete:popdock_api_user.bot"] });
+  });
+
+  it("refuses a keeper trigger named like a token ID (state never holds one)", () => {
+    const k: DesiredResource = {
+      type: "null_resource",
+      address: "null_resource.k",
+      name: "k",
+      dependsOn: [],
+      lifecycle: defaultLifecycle(),
+      source: src,
+      attrs: { triggers: { Token_ID: "gen-1" } },
+    };
+    const r = makePlan({ config: config([k]), state: state(), live: live(), endpoint: "local" });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["CONFIG_RESERVED_TRIGGER"]);
+  });
 });

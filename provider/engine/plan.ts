@@ -86,6 +86,10 @@ function groupOf(res: { type: string; address: string; user?: string }): string 
   return res.user ?? res.address;
 }
 
+function configParent(res: DesiredResource | undefined): string | undefined {
+  return res ? parentOf(res) : undefined;
+}
+
 function parentOf(res: DesiredResource): string | undefined {
   return res.type === "popdock_api_user_grant" || res.type === "popdock_api_token" ? res.user : undefined;
 }
@@ -176,6 +180,8 @@ export function makePlan(input: PlanInput): PlanResult {
       ...(res.lifecycle.preventDestroy ? { prevent_destroy: true } : {}),
     };
     if (entry && cur) {
+      // ignore_changes: the live value stands, in the diff and in what an update sends.
+      for (const k of res.lifecycle.ignoreChanges) if (k in cur.attrs) after[k] = cur.attrs[k];
       const changed = changedAttrs(h, cur.attrs, after, res.lifecycle.ignoreChanges);
       const forcing = changed.filter((k) => !h.updatable.includes(k));
       const action: Action = forcing.length > 0 ? "replace" : changed.length > 0 ? "update" : "noop";
@@ -213,7 +219,16 @@ export function makePlan(input: PlanInput): PlanResult {
     moved = false;
     for (const res of desired) {
       const ch = changes.get(res.address);
-      if (!ch || (ch.action !== "noop" && ch.action !== "update")) continue;
+      if (!ch) continue;
+      // A replaced user takes its grants and tokens with it: they are re-created under the new one.
+      const parent = parentOf(res);
+      const pc = parent ? changes.get(parent) : undefined;
+      if (parent && pc?.action === "replace" && ch.action !== "create" && ch.deleted_with === undefined) {
+        if (ch.action !== "replace") toReplace(ch, handlerFor(res.type), `${parent} is replaced`);
+        ch.deleted_with = parent;
+        moved = true;
+      }
+      if (ch.action !== "noop" && ch.action !== "update") continue;
       for (const ref of res.lifecycle.replaceTriggeredBy) {
         const target = refTarget(ref, (a) => changes.has(a) || a in state.resources);
         const t = changes.get(target);
@@ -222,13 +237,6 @@ export function makePlan(input: PlanInput): PlanResult {
           moved = true;
           break;
         }
-      }
-      const parent = parentOf(res);
-      const pc = parent ? changes.get(parent) : undefined;
-      if (parent && pc && pc.action === "replace" && (ch.action as Action) !== "replace") {
-        toReplace(ch, handlerFor(res.type), `${parent} is replaced`);
-        ch.deleted_with = parent;
-        moved = true;
       }
     }
   }
@@ -301,11 +309,16 @@ export function makePlan(input: PlanInput): PlanResult {
     });
     if (!cur) continue;
     const address = `${d.address} (deposed object ${d.id})`;
+    const parent = state.resources[d.address]?.parent ?? configParent(configByAddr.get(d.address));
+    const pc = parent ? changes.get(parent) : undefined;
+    const goesWithParent = pc !== undefined && (pc.action === "delete" || pc.action === "replace");
     changes.set(address, {
       address,
       type: d.type,
       ...identity(d.address),
-      group: state.resources[d.address]?.parent ?? d.address,
+      ...(parent ? { parent } : {}),
+      ...(goesWithParent ? { deleted_with: parent } : {}),
+      group: parent ?? d.address,
       action: "delete",
       reasons: ["left over from an interrupted create-before-destroy replacement"],
       before: { ...pick(cur.attrs, [...h.compared, "token_id_hint"]) },

@@ -25,6 +25,12 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
     const h = handlerFor(p.type);
     if (p.action === "create") {
       const found = h.conflict(live, p.parent_id, p.request ?? {});
+      if (found && !managed.has(found.id) && createdBefore(found.createdAt, p.started_at)) {
+        notes.push(
+          `${p.address}: an object with its name exists (id ${found.id}) but predates the interrupted create, so it is not ours; the plan will say how to import it`,
+        );
+        continue;
+      }
       if (!found || managed.has(found.id)) {
         notes.push(
           `${p.address}: an earlier create (interrupted, or unanswered) did not reach Popdock; it will be planned again`,
@@ -90,6 +96,19 @@ export function depose(state: StateFile, address: string, entry: StateResource):
       ...(entry.parent_id !== undefined ? { parent_id: entry.parent_id } : {}),
     },
   ];
+}
+
+/**
+ * Clock skew allowed between this machine (started_at) and Popdock (created_at): an object
+ * created more than this long before our attempt cannot be the one we created.
+ */
+export const RECOVERY_CLOCK_SKEW_MS = 5 * 60_000;
+
+function createdBefore(createdAt: string | undefined, startedAt: string): boolean {
+  if (createdAt === undefined) return false;
+  const c = Date.parse(createdAt);
+  const s = Date.parse(startedAt);
+  return Number.isFinite(c) && Number.isFinite(s) && c < s - RECOVERY_CLOCK_SKEW_MS;
 }
 
 function liveHas(live: LiveSnapshot, type: string, id: string): boolean {

@@ -15,6 +15,7 @@ function toLive(t: TokenMeta): LiveObject {
     parentId: t.api_user_id,
     version: t.version,
     attrs: { name: t.name, token_id_hint: t.token_id_hint, created_at: t.created_at },
+    createdAt: t.created_at,
   };
 }
 

@@ -39,12 +39,23 @@ export function grantAttrs(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" 
   }
 }
 
+/** The address index of a grant from its attributes: `team:Finance`, `connector:GP Production`. */
+export function grantKeyOfAttrs(a: Attrs): string {
+  return `${String(a.kind)}:${String(a.team ?? a.role ?? a.connector)}`;
+}
+
 function targetOf(a: Attrs): string {
   return `${String(a.kind)}:${String(a.team_id ?? a.role_id ?? a.connector_id)}`;
 }
 
 function toLive(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" | "connectors">): LiveObject {
-  return { id: g.id, parentId: g.api_user_id, version: g.version, attrs: grantAttrs(g, live) };
+  return {
+    id: g.id,
+    parentId: g.api_user_id,
+    version: g.version,
+    attrs: grantAttrs(g, live),
+    createdAt: g.created_at,
+  };
 }
 
 function strings(v: unknown): string[] {

@@ -8,7 +8,7 @@ function attrsOf(u: ApiUser) {
 }
 
 function toLive(u: ApiUser): LiveObject {
-  return { id: u.id, version: u.version, attrs: attrsOf(u) };
+  return { id: u.id, version: u.version, attrs: attrsOf(u), createdAt: u.created_at };
 }
 
 export const apiUser: ResourceHandler<DesiredApiUser> = {

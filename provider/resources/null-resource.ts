@@ -4,6 +4,7 @@
  * token, the standard keeper pattern for token rotation.
  */
 import { randomUUID } from "node:crypto";
+import { locate } from "../diagnostics.js";
 import type { DesiredNull } from "../engine/desired.js";
 import { UsageError } from "../errors.js";
 import type { ResourceHandler } from "./types.js";
@@ -18,7 +19,25 @@ export const nullResource: ResourceHandler<DesiredNull> = {
   local: true,
   importIdFormat: "(not importable)",
 
-  desired: (res) => ({ attrs: { triggers: { ...res.attrs.triggers } }, diagnostics: [] }),
+  desired(res) {
+    // Trigger values are kept in state, so a key that names a secret is refused (the state
+    // writer rejects any token_id-like key anywhere, and a trigger is no place for a secret).
+    const reserved = Object.keys(res.attrs.triggers).filter(
+      (k) => k.toLowerCase().replace(/[^a-z]/g, "") === "tokenid",
+    );
+    if (reserved.length > 0) {
+      return {
+        diagnostics: reserved.map((k) => ({
+          code: "CONFIG_RESERVED_TRIGGER",
+          severity: "error" as const,
+          message: `${res.address}: trigger "${k}" is reserved: state never holds a token ID, so no key may be named like one`,
+          ...locate(res.source),
+          hint: "name the trigger after what changes, e.g. quarter or version",
+        })),
+      };
+    }
+    return { attrs: { triggers: { ...res.attrs.triggers } }, diagnostics: [] };
+  },
 
   /** Lives only in state: what state says is the truth. */
   read: (_live, entry) => ({ id: entry.id, version: entry.version, attrs: { ...entry.attributes } }),

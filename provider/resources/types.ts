@@ -16,6 +16,8 @@ export interface LiveObject {
   parentId?: string;
   version: number;
   attrs: Attrs;
+  /** When Popdock created it (crash recovery adopts only objects created after its attempt). */
+  createdAt?: string;
 }
 
 /** What a create/update/import returns: the state entry's remote part and, for tokens, the secret. */

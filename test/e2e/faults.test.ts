@@ -53,8 +53,10 @@ describe("apply under faults", () => {
 
     await sandbox.setFaults({});
     const rerun = await sandbox.run(dir, ["apply", "--auto-approve"]);
-    expect(rerun.stderr).toContain(
-      "popdock_api_user.u1: an earlier create (interrupted, or unanswered) did not reach Popdock",
+    // The re-run replays the pending create's Idempotency-Key: Popdock makes it now (the first
+    // attempt never got through) and it is ours, in state, before planning.
+    expect(rerun.stderr).toMatch(
+      /popdock_api_user\.u1: resolved an earlier create by replaying its Idempotency-Key \(id usr_\w+\)/,
     );
     await expectFleet(sandbox, users);
     await expectConverged(sandbox, dir);

@@ -3,7 +3,7 @@
  * plan, applies exactly it or refuses a stale one; without, plans and asks for confirmation.
  */
 import type { Plan } from "../../../schema/plan.js";
-import { type ApplyEvent, applyPlan, type Step } from "../../engine/apply.js";
+import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
 import { locateConfig } from "../../engine/workspace.js";
@@ -24,7 +24,7 @@ import {
   withPlan,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
-import { writeSecretsFile } from "../secrets.js";
+import { checkSecretsNames, writeSecretsFile } from "../secrets.js";
 
 class ApplyFailedError extends PopdockError {
   readonly code = "POPDOCK_APPLY_FAILED";
@@ -84,7 +84,14 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, store, conn } = p;
     io.stdout.write(planText(args, io, p));
-    if (!hasWork(plan) && computed.notes.length === 0) return 0;
+    if (!hasWork(plan) && computed.notes.length === 0) {
+      // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
+      // configuration agrees with, a newly set prevent_destroy).
+      if (!syncUnchanged(plan, structuredClone(computed.state))) return 0;
+      io.stdout.write("\nNo changes to Popdock; recording what it has in the state.\n");
+      computed.state.endpoint = conn.identity;
+      return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
+    }
     if (!flag(args, "auto-approve")) {
       if (!io.prompt) {
         throw new UsageError("apply needs confirmation, and this run is not interactive", {
@@ -105,13 +112,24 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
 
 async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
   const plan = await readPlanFile(file, io.cwd);
-  const location = await locateConfig(list(args, "config"), io.cwd);
+  // A saved plan names where it came from: its configuration's place (for the local sandbox's
+  // data) and its state file. -c and --state still win.
+  const given = list(args, "config");
+  const location = await locateConfig(
+    given.length > 0 ? given : plan.config_files.length > 0 ? plan.config_files : [io.cwd],
+    io.cwd,
+  );
+  const statePath = str(args, "state") ?? (given.length === 0 ? plan.state_path : undefined);
   const endpointFlag = str(args, "endpoint");
   const connArgs: ParsedArgs = {
     ...args,
-    values: { ...args.values, endpoint: endpointFlag ?? plan.endpoint },
+    values: {
+      ...args.values,
+      endpoint: endpointFlag ?? plan.endpoint,
+      ...(statePath !== undefined ? { state: statePath } : {}),
+    },
   };
-  return withLock(args, io, location, "popdock apply", async (store) => {
+  return withLock(connArgs, io, location, "popdock apply", async (store) => {
     const loadedState = await store.load();
     const conn = await connectFor(connArgs, io, { location });
     try {
@@ -189,6 +207,13 @@ async function execute(
       io.stderr.write(`${prefix()}${ev.step.address}: skipped (${ev.because} did not complete)\n`);
     }
   };
+  const secretsOut = str(args, "secrets-out");
+  if (secretsOut !== undefined) {
+    checkSecretsNames(
+      secretsOut,
+      plan.outputs.filter((o) => o.sensitive && o.action !== "delete").map((o) => o.name),
+    );
+  }
   io.stdout.write("\n");
   const result = await applyPlan({
     plan,
@@ -201,7 +226,6 @@ async function execute(
     onPlanned: (n) => (total = n),
   });
   const s = plan.summary;
-  const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined && result.secrets.size > 0) {
     const values = new Map<string, string>();
     for (const [name, out] of Object.entries(state.outputs)) {
@@ -209,7 +233,12 @@ async function execute(
       const refs = out.parts.filter((p) => typeof p !== "string");
       if (refs.length === 0 || !refs.every((p) => p.attr !== "token_id" || result.secrets.has(p.address)))
         continue;
-      values.set(name, await resolveOutput(name, state, api, result.secrets));
+      try {
+        values.set(name, await resolveOutput(name, state, api, result.secrets));
+      } catch (err) {
+        // Another part of it is not known (its step failed): write the rest, say which is missing.
+        io.stderr.write(`note: ${name} is not in ${secretsOut}: ${(err as Error).message}\n`);
+      }
     }
     await writeSecretsFile(io, secretsOut, values);
     io.stdout.write(

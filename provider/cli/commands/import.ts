@@ -5,6 +5,7 @@
 
 import { didYouMean } from "../../diagnostics.js";
 import { UsageError } from "../../errors.js";
+import { grantKeyOfAttrs } from "../../resources/api-user-grant.js";
 import { handlerFor } from "../../resources/index.js";
 import {
   CONFIG_OPTIONS,
@@ -62,6 +63,14 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
             throw new UsageError(
               `${id} belongs to API user ${w.parentId}, but ${parent} is ${p.id} in state`,
             );
+        }
+        if (res.type === "popdock_api_user_grant") {
+          const key = grantKeyOfAttrs(w.attrs);
+          if (key.toLowerCase() !== (res.index ?? "").toLowerCase()) {
+            throw new UsageError(`${id} is a ${key} grant, but ${address} is the ${res.index} grant`, {
+              hint: `import it at 'popdock_api_user_grant.${res.name}["${key}"]', or pick the ${res.index} grant's id`,
+            });
+          }
         }
         if (Object.values(state.resources).some((r) => r.id === w.id)) {
           throw new UsageError(`${w.id} is already managed under another address`);

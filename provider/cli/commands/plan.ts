@@ -1,6 +1,6 @@
 /** `popdock plan`: refresh, diff, show the plan; `--out FILE` saves it for an exact apply. */
 import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
 import {
@@ -44,7 +44,8 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       else io.stdout.write(planText(args, io, p));
       const out = str(args, "out");
       if (out !== undefined) {
-        await writeFile(resolve(io.cwd, out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+        const saved = { ...plan, state_path: relativeOrAbsolute(io.cwd, p.store.path) };
+        await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
         const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
         (flag(args, "json") ? io.stderr : io.stdout).write(msg);
       }
@@ -53,3 +54,9 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       return flag(args, "detailed-exitcode") && changes ? 2 : 0;
     }),
 };
+
+/** A path as the user would type it from `cwd`: relative below it, absolute elsewhere. */
+function relativeOrAbsolute(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}

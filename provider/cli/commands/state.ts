@@ -40,7 +40,11 @@ export const command: Command = {
         const children = Object.entries(state.resources)
           .filter(([, r]) => r.parent === address)
           .map(([a]) => a);
-        for (const a of [address, ...children]) delete state.resources[a];
+        const gone = new Set([address, ...children]);
+        for (const a of gone) delete state.resources[a];
+        // Forget their pending steps and deposed objects too: nothing here may act on them later.
+        state.pending = state.pending.filter((p) => !gone.has(p.address));
+        state.deposed = state.deposed.filter((d) => !gone.has(d.address));
         await store.write(state);
         io.stdout.write(
           `Removed ${[address, ...children].join(", ")} from state. Popdock was not changed.\n`,
