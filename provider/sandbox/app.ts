@@ -554,7 +554,11 @@ export class SandboxApp {
     }
 
     const before = store.revision;
-    const reply = await route.run({ url, params, body, ifMatch: parseIfMatch(req.headers.get("if-match")) });
+    // No await between the idempotency look-up, the mutation and recording the key (routes that
+    // mutate answer synchronously): a concurrent request with the same key sees either nothing
+    // or the recorded answer, never a half-done create.
+    const ran = route.run({ url, params, body, ifMatch: parseIfMatch(req.headers.get("if-match")) });
+    const reply = ran instanceof Promise ? await ran : ran;
     const res = toResponse(reply);
     if (idemKey !== null && reply.status >= 200 && reply.status < 300) {
       // Same turn as the mutation: a retry arriving during the write below already replays.

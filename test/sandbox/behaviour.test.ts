@@ -75,6 +75,25 @@ describe("idempotency", () => {
     expect(sb.store.userCount).toBe(1);
   });
 
+  it("answers concurrent requests with one key as one request: a replay, or 422 for another body", async () => {
+    const sb = make();
+    const headers = { "idempotency-key": "concurrent" };
+    const same = await Promise.all([
+      call(sb, "POST", `${S}/api-users`, { body: { name: "c1" }, headers }),
+      call(sb, "POST", `${S}/api-users`, { body: { name: "c1" }, headers }),
+    ]);
+    expect(same.map((r) => r.status)).toEqual([201, 201]);
+    expect(same[1]?.text).toBe(same[0]?.text);
+    expect(same.map((r) => r.headers.get("idempotent-replayed"))).toEqual([null, "true"]);
+    const other = { "idempotency-key": "concurrent-2" };
+    const different = await Promise.all([
+      call(sb, "POST", `${S}/api-users`, { body: { name: "c2" }, headers: other }),
+      call(sb, "POST", `${S}/api-users`, { body: { name: "c3" }, headers: other }),
+    ]);
+    expect(different.map((r) => r.status)).toEqual([201, 422]);
+    expect(sb.store.userCount).toBe(2);
+  });
+
   it("refuses the same key with a different body (422)", async () => {
     const sb = make();
     const headers = { "idempotency-key": "k-2" };
