@@ -68,6 +68,9 @@ import {
 import type { ListOptions, MutationOptions, PopdockApi, RequestStats } from "./types.js";
 
 /** Per-attempt deadlines, in milliseconds. */
+/** Most pages `listAllApiUsers` walks (at up to 500 users a page: 5 million users). */
+const MAX_PAGES = 10_000;
+
 export interface ClientTimeouts {
   /** TCP + TLS connect. Default 10 s. */
   connectMs?: number | undefined;
@@ -289,10 +292,18 @@ export class PopdockClient implements PopdockApi {
       const res = await this.listApiUsersPage(cursor === undefined ? opts : { ...opts, cursor });
       all.push(...res.data);
       if (res.next_cursor === null) return all;
-      if (seen.has(res.next_cursor) || res.next_cursor === cursor) {
+      const broken =
+        seen.has(res.next_cursor) || res.next_cursor === cursor
+          ? "returned a next_cursor that an earlier page already returned"
+          : res.data.length === 0
+            ? "was empty but still returned a next_cursor"
+            : page >= MAX_PAGES
+              ? `still had a next_cursor after ${MAX_PAGES} pages`
+              : undefined;
+      if (broken !== undefined) {
         const path = `${this.#prefix}${API_BASE_PATH}/api-users`;
         throw new PopdockInvalidResponseError(
-          `invalid response to GET ${path} (listAllApiUsers): page ${page} returned a next_cursor that an earlier page already returned; stopped instead of looping forever`,
+          `invalid response to GET ${path} (listAllApiUsers): page ${page} ${broken}; stopped instead of looping forever`,
           { method: "GET", path, status: 200 },
           { hint: "the Popdock server's pagination is broken; report it to the Popdock administrators" },
         );

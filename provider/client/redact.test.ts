@@ -13,6 +13,12 @@ describe("redact", () => {
     ['"message":"body {\\"token_id\\":\\"tok_123\\"}"', '"message":"body {\\"token_id\\":\\"***\\"}"'],
     ["GET /x?token_id=tok_123&b=2", "GET /x?token_id=***&b=2"],
     ['{"token_id_hint":"x9z1"}', '{"token_id_hint":"x9z1"}'],
+    ["{ id: 't1', token_id: 'pdk_abc' }", "{ id: 't1', token_id: '***' }"],
+    ['tokenId: "pdk_abc"', 'tokenId: "***"'],
+    ["TOKEN_ID=pdk_abc rest", "TOKEN_ID=*** rest"],
+    ["Token-ID: pdk_abc", "Token-ID: ***"],
+    ["x-api-key: k123456", "x-api-key: ***"],
+    ['{"api_key":"k123456"}', '{"api_key":"***"}'],
     ["nothing secret here", "nothing secret here"],
   ])("%s → %s", (input, expected) => {
     expect(redact(input)).toBe(expected);
@@ -24,7 +30,7 @@ describe("redact", () => {
   });
 
   it("is idempotent", () => {
-    const once = redact('authorization: Bearer k1 {"token_id":"t"} token_id=t');
+    const once = redact('authorization: Bearer k1 {"token_id":"t"} token_id=t tokenId: \'x\' x-api-key: k');
     expect(redact(once)).toBe(once);
   });
 

@@ -20,6 +20,14 @@ const TOKEN_ID_JSON = /("token_id"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 const TOKEN_ID_ESCAPED_JSON = /(\\"token_id\\"\s*:\s*\\")(?!\*\*\*\\").*?(\\")/g;
 /** `token_id=<credential>` in query strings, forms and `key=value` log fields. */
 const TOKEN_ID_PAIR = /\b(token_id=)(?!\*\*\*)[^&\s"',;]+/g;
+/**
+ * Other spellings of the field and of a quoted value: `token_id: 'pdk_…'` (util.inspect),
+ * `tokenId: "…"`, `TOKEN_ID=…`, `Token-ID: …`.
+ */
+const TOKEN_ID_ANY =
+  /(\btoken[_-]?id["']?\s*[:=]\s*)(?:(["'])(?!\*\*\*\2)(?:(?!\2)[^\\]|\\.)*\2|(?!\*\*\*)[^\s"',;}&]+)/gi;
+/** Other headers that carry credentials in logs: `x-api-key: …`, `api-key=…`. */
+const API_KEY_VALUE = /(\b(?:x-)?api[_-]?key["']?\s*[:=]\s*["']?)(?!\*\*\*)[^\s"',;}&]+/gi;
 
 /**
  * Masks credentials in `text`: `Authorization` values become `Bearer ***`, every JSON
@@ -37,11 +45,22 @@ export function redact(text: string, secrets: readonly string[] = []): string {
     .replace(AUTHORIZATION_VALUE, `$1${MASK}`)
     .replace(TOKEN_ID_JSON, `$1"${MASK}"`)
     .replace(TOKEN_ID_ESCAPED_JSON, `$1${MASK}$2`)
-    .replace(TOKEN_ID_PAIR, `$1${MASK}`);
+    .replace(TOKEN_ID_PAIR, `$1${MASK}`)
+    .replace(TOKEN_ID_ANY, (_m, head: string, quote: string | undefined) =>
+      quote ? `${head}${quote}${MASK}${quote}` : `${head}${MASK}`,
+    )
+    .replace(API_KEY_VALUE, `$1${MASK}`);
 }
 
 /** Header names whose values are never shown, in any casing. */
-const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
+const SECRET_HEADERS = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "api-key",
+]);
 
 /**
  * Renders headers for a debug line, `name: value` joined by `, `, with secret headers masked

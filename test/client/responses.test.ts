@@ -313,12 +313,24 @@ describe("pagination", () => {
     server.use(
       http.get(api("/api-users"), ({ request }) => {
         const cursor = new URL(request.url).searchParams.get("cursor") ?? "";
-        return HttpResponse.json({ data: [], next_cursor: next[cursor] ?? null });
+        return HttpResponse.json({ data: [apiUser(`u-${cursor}`)], next_cursor: next[cursor] ?? null });
       }),
     );
     const { client } = makeClient(server.url, {}, clients);
     await expect(client.listAllApiUsers()).rejects.toBeInstanceOf(PopdockInvalidResponseError);
     expect(server.requests).toHaveLength(3);
+  });
+
+  it("an empty page that still hands out a cursor is an error, not an endless walk", async () => {
+    let n = 0;
+    server.use(
+      http.get(api("/api-users"), () => HttpResponse.json({ data: [], next_cursor: `fresh-${++n}` })),
+    );
+    const { client } = makeClient(server.url, {}, clients);
+    const err = (await client.listAllApiUsers().catch((e: unknown) => e)) as PopdockInvalidResponseError;
+    expect(err).toBeInstanceOf(PopdockInvalidResponseError);
+    expect(err.message).toContain("page 1 was empty but still returned a next_cursor");
+    expect(server.requests).toHaveLength(1);
   });
 });
 
