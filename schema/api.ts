@@ -7,6 +7,7 @@
  * fails when they drift apart.
  */
 import { z } from "zod";
+import { DESCRIPTION_MAX, NAME_MAX } from "./limits.js";
 
 export const ErrorCode = z.enum([
   "unauthorized",
@@ -146,7 +147,7 @@ export const Token = TokenMeta.extend({ token_id: z.string() });
 export type Token = z.infer<typeof Token>;
 export const TokenList = z.object({ data: z.array(TokenMeta) });
 
-export const TokenCreate = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const TokenCreate = z.strictObject({ name: z.string().trim().min(1).max(NAME_MAX) });
 export type TokenCreate = z.infer<typeof TokenCreate>;
 
 // ---------------------------------------------------------------- API users
@@ -172,14 +173,14 @@ export const ApiUserPage = z.object({
 export type ApiUserPage = z.infer<typeof ApiUserPage>;
 
 export const ApiUserCreate = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(1000).optional(),
+  name: z.string().trim().min(1).max(NAME_MAX),
+  description: z.string().max(DESCRIPTION_MAX).optional(),
 });
 export type ApiUserCreate = z.infer<typeof ApiUserCreate>;
 
 export const ApiUserPatch = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  description: z.string().max(1000).optional(),
+  name: z.string().trim().min(1).max(NAME_MAX).optional(),
+  description: z.string().max(DESCRIPTION_MAX).optional(),
 });
 export type ApiUserPatch = z.infer<typeof ApiUserPatch>;
 

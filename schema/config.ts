@@ -6,10 +6,13 @@
  *
  * This describes one file *before* variable interpolation: every string may contain `${var.x}`,
  * and output values may contain `${<address>.<attribute>}` references. Cross-file and
- * cross-resource rules (duplicate names, references, variables) are checked by the frontend.
+ * cross-resource rules (duplicate names, references, variables) and the rules on values after
+ * interpolation (Popdock's length limits from `limits.ts`, names it would trim) are checked by the
+ * frontend.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${var.x}" and "${<address>.<attr>}" are the YAML format's own syntax, quoted on purpose.
 import { z } from "zod";
+import { DESCRIPTION_MAX, NAME_MAX } from "./limits.js";
 
 /** Keys of API users and tokens: they become resource addresses, so they are identifiers. */
 export const RESOURCE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -42,13 +45,15 @@ export const ProviderBlock = z
 export const Variable = z
   .strictObject({
     default: Scalar.optional().describe(
-      "Value used when neither `--var name=value` nor `POPDOCK_VAR_<name>` is set.",
+      "Value used when neither `--var name=value` nor `POPDOCK_VAR_<name>` is set. Not interpolated: it cannot use `${...}` (write `$${` for a literal `${`).",
     ),
     description: z.string().optional().describe("What the variable is for."),
     sensitive: z
       .boolean()
       .optional()
-      .describe("The value is a secret: an output that uses it must be `sensitive: true`."),
+      .describe(
+        "The value is a secret: it may be used only in the value of an output with `sensitive: true`, never in what is sent to Popdock or kept in state and plans.",
+      ),
   })
   .describe(
     "An input variable, used as `${var.<name>}` in any string. Value precedence (lowest first): `default`, env `POPDOCK_VAR_<name>`, `--var name=value`.",
@@ -108,7 +113,9 @@ export const Rotation = z
 
 export const Token = z
   .strictObject({
-    name: Text("The token's name in Popdock. Defaults to the token key.").optional(),
+    name: Text(
+      `The token's name in Popdock. Defaults to the token key. At most ${NAME_MAX} characters, without leading or trailing whitespace (Popdock trims names).`,
+    ).optional(),
     rotation: Rotation.optional(),
   })
   .describe(
@@ -117,8 +124,13 @@ export const Token = z
 
 export const ApiUser = z
   .strictObject({
-    name: Text("The API user's name in Popdock (unique, case-insensitively)."),
-    description: z.string().optional().describe("Shown in Popdock's API users list."),
+    name: Text(
+      `The API user's name in Popdock (unique, case-insensitively). At most ${NAME_MAX} characters, without leading or trailing whitespace (Popdock trims names).`,
+    ),
+    description: z
+      .string()
+      .optional()
+      .describe(`Shown in Popdock's API users list. At most ${DESCRIPTION_MAX} characters.`),
     prevent_destroy: z
       .boolean()
       .optional()

@@ -11,7 +11,8 @@ import type { Diagnostic } from "../../diagnostics.js";
 /** The frame for `d` in `text` (the file's contents); "" when the diagnostic has no line. */
 export function formatCodeFrame(d: Diagnostic, text: string, context = 1): string {
   if (d.line === undefined) return "";
-  const lines = text.split(/\r?\n/);
+  // Columns are in code points of the text without a byte order mark (see `source.ts`).
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const at = d.line;
   if (at < 1 || at > lines.length) return "";
   const first = Math.max(1, at - context);

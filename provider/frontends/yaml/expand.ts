@@ -1,7 +1,8 @@
 /**
  * From validated YAML files to the DesiredConfig: merges the files (a key may be defined in only
  * one), resolves variables, expands API users into resources with addresses from natural keys,
- * and checks what the schema cannot: duplicate names, references in outputs, sensitivity.
+ * and checks what the schema cannot: duplicate names, references in outputs, what Popdock would
+ * refuse or change (names it trims, values over its length limits), and where sensitive variables go.
  *
  * Addresses:
  * - `api_users.<user>`               → `popdock_api_user.<user>`
@@ -13,8 +14,16 @@
  * - every token also gets an automatic sensitive output `<user>.<token>` with its token_id
  *   (user-written output names cannot contain a dot, so they never collide).
  *
+ * Sensitive variables: a value that uses one may appear only in the value of a `sensitive: true`
+ * output. Anywhere else it would be sent to Popdock or stored in state and plan files (which are
+ * shown in PR comments), so it is an error, and the value is not checked further, nor quoted in
+ * any other diagnostic.
+ *
  * Entries that failed schema validation are left out, and references to them are not reported
  * again, so that one mistake gives one diagnostic.
+ *
+ * Maps read here (variables, `--var`, the environment, attribute tables) are looked up by own
+ * property only, so that a variable named `constructor` or `toString` is just a variable.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${var.x}" and "${<address>.<attr>}" are the YAML format's own syntax, quoted on purpose.
 import {
@@ -25,6 +34,7 @@ import {
   VARIABLE_NAME,
   Variable,
 } from "../../../schema/config.js";
+import { descriptionProblem, type LimitProblem, nameProblem } from "../../../schema/limits.js";
 import { type Diagnostic, didYouMean } from "../../diagnostics.js";
 import {
   type DesiredConfig,
@@ -39,7 +49,7 @@ import {
 } from "../../engine/desired.js";
 import { compactParts, parseExpr, scanTemplate } from "./interpolate.js";
 import type { ParsedFile } from "./parse.js";
-import type { DocPath, SourceFile } from "./source.js";
+import { type DocPath, RESERVED_KEY, type SourceFile } from "./source.js";
 
 /** `provider.endpoint: local` means the embedded sandbox (see `engine/workspace.ts`). */
 const LOCAL_ENDPOINT = "local";
@@ -77,6 +87,33 @@ interface Entry<T> {
 interface VarValue {
   value: string | undefined;
   sensitive: boolean;
+}
+
+/** Where an interpolated value ends up, for the rule on sensitive variables. */
+type Exposure = "popdock" | "state";
+
+const EXPOSED_TO: Readonly<Record<Exposure, string>> = {
+  popdock: "sent to Popdock and stored in state, plan files and PR comments",
+  state: "stored in state, plan files and PR comments",
+};
+
+/** An interpolated string attribute. */
+interface Interpolated {
+  value: string;
+  /**
+   * False when a problem with the value has been reported already (a bad template, an empty
+   * value, a sensitive variable): it is not checked further, nor quoted in other diagnostics.
+   */
+  ok: boolean;
+}
+
+/** The result of `template`. */
+interface Template {
+  parts: TemplatePart[];
+  /** Sensitive variables used, each once. */
+  sensitiveVars: string[];
+  /** Whether the text has any `${var.x}`. */
+  usesVars: boolean;
 }
 
 /** Merges and expands `files` (in order). Diagnostics are not sorted. */
@@ -157,7 +194,7 @@ class Expander {
           }
           seen[section].set(key, src);
           const r = schema.safeParse(value);
-          if (!r.success || !keyPattern.test(key)) {
+          if (!r.success || !keyPattern.test(key) || key === RESERVED_KEY) {
             this.broken[section].add(key);
             brokenEntries.push({ src, key, value: { section, raw: value } });
             continue;
@@ -175,18 +212,28 @@ class Expander {
     for (const u of users) this.expandUser(u);
     this.checkAddresses();
     for (const o of outputs) this.expandOutput(o);
-    for (const { src, key, value } of brokenEntries) this.checkStrings(src, [value.section, key], value.raw);
+    for (const { src, key, value } of brokenEntries) {
+      if (value.section === "variables") this.checkBrokenVariable(src, key, value.raw);
+      else this.checkStrings(src, [value.section, key], value.raw);
+    }
     return { config, diagnostics: this.diags };
   }
 
   // ------------------------------------------------------------------ variables
 
   private resolveVariables(variables: readonly Entry<Variable>[]): void {
-    for (const { key, value } of variables) {
-      let v: string | undefined = value.default === undefined ? undefined : String(value.default);
-      const fromEnv = this.opts.env[`POPDOCK_VAR_${key}`];
+    for (const { src, key, value } of variables) {
+      let v: string | undefined;
+      if (value.default !== undefined) {
+        v = this.defaultValue(src, ["variables", key, "default"], value.default);
+        if (v === undefined) {
+          this.broken.variables.add(key); // reported; its uses are not reported again
+          continue;
+        }
+      }
+      const fromEnv = own(this.opts.env, `POPDOCK_VAR_${key}`);
       if (fromEnv !== undefined) v = fromEnv;
-      const fromCli = this.opts.vars[key];
+      const fromCli = own(this.opts.vars, key);
       if (fromCli !== undefined) v = fromCli;
       this.vars.set(key, { value: v, sensitive: value.sensitive ?? false });
     }
@@ -203,19 +250,72 @@ class Expander {
     }
   }
 
-  /** `${var.x}` in `text` replaced by values. Undefined (after reporting) when something is wrong. */
-  private interpolate(src: SourceFile, path: DocPath, text: string): string | undefined {
-    const parts = this.template(src, path, text, false);
-    if (parts === undefined) return undefined;
-    return parts.parts.filter((p): p is string => typeof p === "string").join("");
+  /**
+   * A variable's default, which is used as it is: `$${` is a literal `${` as in every string of
+   * the format, but an expression is refused rather than kept as text (a user named
+   * `${var.env}` helps nobody). Undefined (after reporting) when it has one.
+   */
+  private defaultValue(src: SourceFile, path: DocPath, value: string | number | boolean): string | undefined {
+    if (typeof value !== "string") return String(value);
+    const scan = scanTemplate(value);
+    const expr = scan.ok ? scan.segments.find((s) => s.kind === "expr") : undefined;
+    if (scan.ok && expr === undefined) {
+      return scan.segments.map((s) => (s.kind === "text" ? s.text : "")).join("");
+    }
+    const what = expr?.kind === "expr" ? `uses "\${${expr.expr}}"` : 'contains "${"';
+    this.diags.push(
+      src.diag(
+        "CONFIG_INVALID_INTERPOLATION",
+        `a variable default ${what}, but defaults are not interpolated`,
+        path,
+        {
+          hint: 'write "$${" for a literal "${", or put the template where the variable is used',
+        },
+      ),
+    );
+    return undefined;
   }
 
-  private template(
+  /** A variable entry that failed the schema: its default is still checked. */
+  private checkBrokenVariable(src: SourceFile, key: string, raw: unknown): void {
+    if (isRecord(raw) && typeof raw.default === "string") {
+      this.defaultValue(src, ["variables", key, "default"], raw.default);
+    }
+  }
+
+  /**
+   * `${var.x}` in `text` replaced by values, for a value that ends up as `exposure` says.
+   * Undefined (after reporting) when something is wrong.
+   */
+  private interpolate(src: SourceFile, path: DocPath, text: string, exposure: Exposure): string | undefined {
+    const t = this.template(src, path, text, false);
+    if (t === undefined || this.exposed(src, path, t.sensitiveVars, exposure)) return undefined;
+    return t.parts.filter((p): p is string => typeof p === "string").join("");
+  }
+
+  /** Reports each sensitive variable in a value that ends up as `exposure` says; whether there was one. */
+  private exposed(
     src: SourceFile,
     path: DocPath,
-    text: string,
-    allowRefs: boolean,
-  ): { parts: TemplatePart[]; sensitiveVars: string[] } | undefined {
+    sensitiveVars: readonly string[],
+    exposure: Exposure,
+  ): boolean {
+    for (const name of sensitiveVars) {
+      this.diags.push(
+        src.diag(
+          "VAR_SENSITIVE_EXPOSED",
+          `sensitive variable "${name}" is used here, so its value would be ${EXPOSED_TO[exposure]}`,
+          path,
+          {
+            hint: 'a sensitive variable may be used only in the value of an output with "sensitive: true"; if it is not a secret, remove "sensitive: true" from the variable',
+          },
+        ),
+      );
+    }
+    return sensitiveVars.length > 0;
+  }
+
+  private template(src: SourceFile, path: DocPath, text: string, allowRefs: boolean): Template | undefined {
     const scan = scanTemplate(text);
     if (!scan.ok) {
       this.diags.push(
@@ -229,6 +329,7 @@ class Expander {
     const sensitiveVars: string[] = [];
     const reported = new Set<string>();
     let ok = true;
+    let usesVars = false;
     for (const seg of scan.segments) {
       if (seg.kind === "text") {
         parts.push(seg.text);
@@ -236,11 +337,12 @@ class Expander {
       }
       const expr = parseExpr(seg.expr);
       if (expr.kind === "var") {
+        usesVars = true;
         const v = this.variable(src, path, expr.name, reported);
         if (v === undefined) ok = false;
         else {
           parts.push(v.value);
-          if (v.sensitive) sensitiveVars.push(expr.name);
+          if (v.sensitive && !sensitiveVars.includes(expr.name)) sensitiveVars.push(expr.name);
         }
       } else if (expr.kind === "ref" && allowRefs) {
         parts.push({ address: formatAddress(expr.type, expr.name, expr.index), attr: expr.attr });
@@ -267,7 +369,7 @@ class Expander {
         );
       }
     }
-    return ok ? { parts: compactParts(parts), sensitiveVars } : undefined;
+    return ok ? { parts: compactParts(parts), sensitiveVars, usesVars } : undefined;
   }
 
   private variable(
@@ -305,7 +407,13 @@ class Expander {
   private checkStrings(src: SourceFile, path: DocPath, raw: unknown): void {
     if (typeof raw === "string") {
       const inOutputValue = path[0] === "outputs" && path.length === 3 && path[2] === "value";
-      this.template(src, path, raw, inOutputValue);
+      const t = this.template(src, path, raw, inOutputValue);
+      // An output's value may use a sensitive variable when the output is sensitive; that is
+      // checked once the output is valid.
+      if (t !== undefined && !inOutputValue) {
+        const inState = path[0] === "outputs" || path[4] === "rotation";
+        this.exposed(src, path, t.sensitiveVars, inState ? "state" : "popdock");
+      }
     } else if (Array.isArray(raw)) {
       raw.forEach((item, i) => {
         this.checkStrings(src, [...path, i], item);
@@ -315,34 +423,52 @@ class Expander {
     }
   }
 
-  /** A string attribute of a resource: interpolated, with a warning when a secret leaks into it. */
-  private attr(src: SourceFile, path: DocPath, text: string, required = true): string {
+  /**
+   * A string attribute of a resource, interpolated. `required`: it must not be empty or only
+   * whitespace. `exposure`: where it ends up (`popdock` unless it is only kept in state).
+   */
+  private attr(
+    src: SourceFile,
+    path: DocPath,
+    text: string,
+    opts: { required?: boolean; exposure?: Exposure } = {},
+  ): Interpolated {
     const t = this.template(src, path, text, false);
-    if (t === undefined) return "";
+    if (t === undefined) return { value: "", ok: false };
     const value = t.parts.filter((p): p is string => typeof p === "string").join("");
-    if (required && value.trim() === "") {
+    if (this.exposed(src, path, t.sensitiveVars, opts.exposure ?? "popdock")) return { value, ok: false };
+    if ((opts.required ?? true) && value.trim() === "") {
+      const what = value === "" ? "empty" : "only whitespace";
       this.diags.push(
         src.diag(
           "CONFIG_INVALID_VALUE",
-          `value is empty after interpolation (${JSON.stringify(text)})`,
+          t.usesVars ? `value is ${what} after interpolation (${JSON.stringify(text)})` : `value is ${what}`,
           path,
-          {
-            hint: "give the variable a non-empty value",
-          },
+          { hint: t.usesVars ? "give the variable a non-empty value" : "give it a value" },
         ),
       );
+      return { value, ok: false };
     }
-    for (const name of t.sensitiveVars) {
-      this.diags.push(
-        src.diag(
-          "VAR_SENSITIVE_EXPOSED",
-          `sensitive variable "${name}" is used in a value that is sent to Popdock and shown in plans`,
-          path,
-          { severity: "warning" },
-        ),
-      );
-    }
-    return value;
+    return { value, ok: true };
+  }
+
+  /** An API user's or token's name (`what`): an attribute Popdock trims and limits in length. */
+  private name(src: SourceFile, path: DocPath, text: string, what: string): Interpolated {
+    const a = this.attr(src, path, text);
+    return a.ok ? this.limit(src, path, a, nameProblem(what, a.value)) : a;
+  }
+
+  /** Reports `problem` (from `schema/limits.ts`) with `a`, at `path`. */
+  private limit(
+    src: SourceFile,
+    path: DocPath,
+    a: Interpolated,
+    problem: LimitProblem | undefined,
+    at: "key" | "value" = "value",
+  ): Interpolated {
+    if (problem === undefined) return a;
+    this.diags.push(src.diag("CONFIG_INVALID_VALUE", problem.message, path, { at, hint: problem.hint }));
+    return { value: a.value, ok: false };
   }
 
   // ------------------------------------------------------------------ provider
@@ -350,7 +476,7 @@ class Expander {
   private expandProvider({ src, value }: Entry<ProviderBlock>): DesiredConfig["provider"] {
     if (value.endpoint === undefined) return {};
     const path = ["provider", "endpoint"];
-    const endpoint = this.interpolate(src, path, value.endpoint);
+    const endpoint = this.interpolate(src, path, value.endpoint, "state");
     if (endpoint === undefined) return {};
     if (endpoint === LOCAL_ENDPOINT) return { endpoint };
     let url: URL | undefined;
@@ -375,8 +501,14 @@ class Expander {
   private expandUser({ src, key, value: u }: Entry<ApiUser>): void {
     const base: DocPath = ["api_users", key];
     const userAddress = formatAddress("popdock_api_user", key);
-    const name = this.attr(src, [...base, "name"], u.name);
-    this.checkUniqueName(src, key, name);
+    const name = this.name(src, [...base, "name"], u.name, "API user name");
+    if (name.ok) this.checkUniqueName(src, key, name.value);
+    let description = "";
+    if (u.description !== undefined) {
+      const path: DocPath = [...base, "description"];
+      const a = this.attr(src, path, u.description, { required: false });
+      description = (a.ok ? this.limit(src, path, a, descriptionProblem(a.value)) : a).value;
+    }
     this.resources.push({
       type: "popdock_api_user",
       address: userAddress,
@@ -384,25 +516,21 @@ class Expander {
       dependsOn: [],
       lifecycle: { ...defaultLifecycle(), preventDestroy: u.prevent_destroy ?? false },
       source: src.sourceRef(base),
-      attrs: {
-        name,
-        description:
-          u.description === undefined ? "" : this.attr(src, [...base, "description"], u.description, false),
-      },
+      attrs: { name: name.value, description },
     });
 
     const grantKeys = new Map<string, DocPath>();
     (u.grants ?? []).forEach((g, i) => {
       const path: DocPath = [...base, "grants", i];
       let spec: GrantSpec;
-      if ("team" in g) spec = { kind: "team", team: this.attr(src, [...path, "team"], g.team) };
-      else if ("role" in g) spec = { kind: "role", role: this.attr(src, [...path, "role"], g.role) };
+      if ("team" in g) spec = { kind: "team", team: this.attr(src, [...path, "team"], g.team).value };
+      else if ("role" in g) spec = { kind: "role", role: this.attr(src, [...path, "role"], g.role).value };
       else {
         const set = (k: "roles" | "companies" | "lists" | "actions" | "details") =>
           this.nameSet(src, [...path, k], g[k] ?? []);
         spec = {
           kind: "connector",
-          connector: this.attr(src, [...path, "connector"], g.connector),
+          connector: this.attr(src, [...path, "connector"], g.connector).value,
           roles: set("roles"),
           companies: set("companies"),
           lists: set("lists"),
@@ -439,9 +567,13 @@ class Expander {
     for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
       const path: DocPath = [...base, "tokens", tokenKey];
       const namePath: DocPath = t.name === undefined ? path : [...path, "name"];
-      const name = t.name === undefined ? tokenKey : this.attr(src, namePath, t.name);
+      const { value: name, ok } =
+        t.name === undefined
+          ? this.limit(src, path, { value: tokenKey, ok: true }, nameProblem("token name", tokenKey), "key")
+          : this.name(src, namePath, t.name, "token name");
+      // A name already reported (one Popdock would refuse) is not compared with the others.
       const prev = tokenNames.get(name.toLowerCase());
-      if (prev !== undefined && name !== "") {
+      if (ok && prev !== undefined) {
         this.diags.push(
           src.diag(
             "CONFIG_DUPLICATE_TOKEN_NAME",
@@ -453,7 +585,7 @@ class Expander {
             },
           ),
         );
-      } else {
+      } else if (ok) {
         tokenNames.set(name.toLowerCase(), { tokenKey, path: namePath });
       }
       const address = formatAddress("popdock_api_token", key, tokenKey);
@@ -465,8 +597,12 @@ class Expander {
         const nullAddress = formatAddress("null_resource", nullName);
         const triggers: Record<string, string> = {};
         for (const [k, v] of Object.entries(t.rotation.triggers)) {
+          // Triggers never reach Popdock, but are kept in state and shown in plans.
+          const opts = { required: false, exposure: "state" } as const;
           triggers[k] =
-            typeof v === "string" ? this.attr(src, [...rotationPath, "triggers", k], v, false) : String(v);
+            typeof v === "string"
+              ? this.attr(src, [...rotationPath, "triggers", k], v, opts).value
+              : String(v);
         }
         this.resources.push({
           type: "null_resource",
@@ -525,9 +661,9 @@ class Expander {
   private nameSet(src: SourceFile, path: DocPath, items: readonly string[]): string[] {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
-      const v = this.attr(src, [...path, i], item);
+      const { value: v, ok } = this.attr(src, [...path, i], item);
       const first = seen.get(v);
-      if (first !== undefined) {
+      if (first !== undefined && ok) {
         this.diags.push(
           src.diag(
             "CONFIG_DUPLICATE_ITEM",
@@ -571,7 +707,7 @@ class Expander {
     const description =
       o.description === undefined
         ? undefined
-        : this.interpolate(src, ["outputs", key, "description"], o.description);
+        : this.interpolate(src, ["outputs", key, "description"], o.description, "state");
     if (t === undefined) return;
     const sensitive = o.sensitive ?? false;
     const addresses = this.resources.map((r) => r.address);
@@ -582,7 +718,7 @@ class Expander {
       if (typeof part === "string") continue;
       const dot = part.address.indexOf(".");
       const type = part.address.slice(0, dot);
-      const attrs = (REFERENCEABLE_ATTRS as Readonly<Record<string, readonly string[]>>)[type];
+      const attrs = own<readonly string[]>(REFERENCEABLE_ATTRS, type);
       if (attrs === undefined) {
         const guess = didYouMean(type, Object.keys(REFERENCEABLE_ATTRS));
         this.diags.push(
@@ -595,7 +731,7 @@ class Expander {
         );
         continue;
       }
-      if (secret === undefined && SENSITIVE_ATTRS[type]?.includes(part.attr)) secret = refText(part);
+      if (secret === undefined && own(SENSITIVE_ATTRS, type)?.includes(part.attr)) secret = refText(part);
       if (!known.has(part.address)) {
         if (this.refersToBroken(part.address)) continue;
         const guess = didYouMean(part.address, addresses);
@@ -655,6 +791,11 @@ function refText(ref: { address: string; attr: string }): string {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `record[key]` when it is the record's own property: never an inherited `constructor` or `__proto__`. */
+function own<T>(record: Readonly<Record<string, T | undefined>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,21 +1,21 @@
 /**
  * The YAML frontend: `popdock.yaml` files in, a DesiredConfig and every diagnostic out.
  *
- *   files/dirs ─► read (bounded) ─► parse + schema check, per file (parse.ts, issues.ts)
+ *   files/dirs ─► read (bounded, files.ts) ─► parse + schema check, per file (parse.ts, issues.ts)
  *              ─► merge, variables, expansion, cross-checks (expand.ts) ─► DesiredConfig
  *
  * The format is described by `schema/config.ts`; addresses, rotation and automatic outputs by
  * `expand.ts`. All problems are reported at once, sorted by file and position, each with a file,
  * line, column, document path and stable code. A config is returned only when there is no error.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Diagnostic, fileDiagnostic, hasErrors } from "../../diagnostics.js";
+import { type Diagnostic, hasErrors } from "../../diagnostics.js";
 import { configDigest, type DesiredConfig } from "../../engine/desired.js";
 import { expandFiles } from "./expand.js";
-import { DEFAULT_LIMITS, type Limits, type ParsedFile, parseYamlFile, tooLarge } from "./parse.js";
+import { readYamlFiles, type YamlSource } from "./files.js";
+import { DEFAULT_LIMITS, type Limits, type ParsedFile, parseYamlFile } from "./parse.js";
 
 export { formatCodeFrame } from "./codeframe.js";
+export type { YamlSource } from "./files.js";
 export { DEFAULT_LIMITS, type Limits } from "./parse.js";
 
 export interface YamlLoadResult {
@@ -33,16 +33,13 @@ export interface YamlVarsOptions {
 }
 
 export interface LoadYamlOptions extends YamlVarsOptions {
-  /** Files or directories (a directory means every `*.yaml` / `*.yml` in it, sorted by name). */
+  /**
+   * Files or directories (a directory means every `*.yaml` / `*.yml` in it, sorted by name). Only
+   * regular files are read (symbolic links are followed); anything else is a diagnostic.
+   */
   paths: readonly string[];
   /** Relative paths are resolved against it, and file names are shown relative to it. */
   cwd: string;
-}
-
-/** A YAML text with the name diagnostics should show for it. */
-export interface YamlSource {
-  file: string;
-  text: string;
 }
 
 /**
@@ -51,59 +48,9 @@ export interface YamlSource {
  */
 export async function loadYamlConfig(opts: LoadYamlOptions): Promise<YamlLoadResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const diagnostics: Diagnostic[] = [];
-  const sources: YamlSource[] = [];
-  const display = (abs: string) => {
-    const rel = relative(opts.cwd, abs);
-    return (rel === "" ? abs : rel).split(sep).join("/");
-  };
-  const seen = new Set<string>();
-  const files: string[] = [];
-  for (const given of opts.paths) {
-    const abs = isAbsolute(given) ? given : resolve(opts.cwd, given);
-    const st = await stat(abs).catch((e: NodeJS.ErrnoException) => e);
-    if (st instanceof Error) {
-      diagnostics.push(fileDiagnostic(given, st));
-      continue;
-    }
-    if (st.isDirectory()) {
-      const entries = (await readdir(abs)).filter((n) => /\.ya?ml$/i.test(n)).sort();
-      const inDir: string[] = [];
-      for (const name of entries) {
-        const s = await stat(join(abs, name)).catch(() => undefined);
-        if (s?.isFile()) inDir.push(join(abs, name));
-      }
-      if (inDir.length === 0) {
-        diagnostics.push({
-          code: "CONFIG_EMPTY_DIR",
-          severity: "error",
-          message: `directory ${display(abs) || "."} contains no .yaml or .yml files`,
-          file: given,
-          hint: "pass a configuration file, or create popdock.yaml in it",
-        });
-      }
-      for (const f of inDir) if (!seen.has(f)) files.push(f);
-      for (const f of inDir) seen.add(f);
-    } else if (!seen.has(abs)) {
-      seen.add(abs);
-      files.push(abs);
-    }
-  }
-  for (const abs of files) {
-    const file = display(abs);
-    const size = (await stat(abs)).size;
-    if (size > limits.maxFileBytes) {
-      diagnostics.push(tooLarge(file, size, limits.maxFileBytes));
-      continue;
-    }
-    try {
-      sources.push({ file, text: await readFile(abs, "utf8") });
-    } catch (e) {
-      diagnostics.push(fileDiagnostic(file, e as NodeJS.ErrnoException));
-    }
-  }
-  const result = parseYamlSources(sources, opts);
-  const all = [...diagnostics, ...result.diagnostics];
+  const read = await readYamlFiles(opts.paths, opts.cwd, limits.maxFileBytes);
+  const result = parseYamlSources(read.sources, opts);
+  const all = [...read.diagnostics, ...result.diagnostics];
   if (hasErrors(all) || result.config === undefined) return { diagnostics: all };
   return { config: result.config, diagnostics: all };
 }

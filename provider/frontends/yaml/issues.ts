@@ -3,6 +3,9 @@
  * diagnostics at source positions: unknown keys with a "did you mean", wrong types with what was
  * found, bad keys, and grants checked by their kind (a union's issues are useless to a person:
  * "invalid input" for a grant that names both a team and a role).
+ *
+ * YAML merge keys (`<<: *base`) are not supported (yaml 1.2 has none): a `<<` key gets a hint
+ * saying so wherever it is refused.
  */
 import { z } from "zod";
 import {
@@ -14,9 +17,13 @@ import {
   TeamGrant,
 } from "../../../schema/config.js";
 import { type Diagnostic, didYouMean } from "../../diagnostics.js";
-import type { DocPath, PathSegment, SourceFile } from "./source.js";
+import { type DocPath, type PathSegment, RESERVED_KEY, type SourceFile } from "./source.js";
 
 type Issue = z.core.$ZodIssue;
+
+const MERGE_KEY = "<<";
+const MERGE_KEY_HINT =
+  "YAML merge keys are not supported: repeat the keys, or use an anchor for the whole value";
 
 /** Checks `data` (the file's YAML as plain data) and returns every problem found. */
 export function validateFile(src: SourceFile, data: unknown): Diagnostic[] {
@@ -71,7 +78,8 @@ function validateGrants(src: SourceFile, data: unknown): Diagnostic[] {
         const unknown = keys.find((k) => !(CONNECTOR_SCOPE_KEYS as readonly string[]).includes(k));
         const guess = unknown === undefined ? undefined : didYouMean(unknown, GRANT_KINDS);
         let hint: string | undefined;
-        if (guess !== undefined) hint = `"${unknown}": did you mean "${guess}"?`;
+        if (unknown === MERGE_KEY) hint = MERGE_KEY_HINT;
+        else if (guess !== undefined) hint = `"${unknown}": did you mean "${guess}"?`;
         else if (keys.length > 0 && unknown === undefined)
           hint = `${keys.join(", ")} need "connector: <name>"`;
         diags.push(
@@ -96,6 +104,7 @@ function validateGrants(src: SourceFile, data: unknown): Diagnostic[] {
       for (const issue of r.error.issues) {
         if (issue.code === "unrecognized_keys" && issue.path.length === 0 && kind !== "connector") {
           for (const key of issue.keys) {
+            if (key === RESERVED_KEY) continue; // reported by parse.ts
             if ((CONNECTOR_SCOPE_KEYS as readonly string[]).includes(key)) {
               diags.push(
                 src.diag(
@@ -129,13 +138,27 @@ function issueDiagnostics(
   base: DocPath,
   issue: Issue,
 ): Diagnostic[] {
+  const diags = issueDiagnosticsRaw(src, data, schema, base, issue);
+  if (toPath(issue.path).at(-1) === MERGE_KEY) for (const d of diags) d.hint = MERGE_KEY_HINT;
+  return diags;
+}
+
+function issueDiagnosticsRaw(
+  src: SourceFile,
+  data: unknown,
+  schema: z.ZodType,
+  base: DocPath,
+  issue: Issue,
+): Diagnostic[] {
   const rel = toPath(issue.path);
   const path = [...base, ...rel];
   const value = valueAt(data, rel);
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = objectKeysAt(schema, rel);
-      return issue.keys.map((key) => unknownKey(src, [...path, key], key, allowed));
+      return issue.keys
+        .filter((key) => key !== RESERVED_KEY) // reported by parse.ts
+        .map((key) => unknownKey(src, [...path, key], key, allowed));
     }
     case "invalid_type": {
       if (value === undefined) {
@@ -183,13 +206,15 @@ function issueDiagnostics(
 }
 
 function unknownKey(src: SourceFile, path: DocPath, key: string, allowed: readonly string[]): Diagnostic {
-  const guess = didYouMean(key, allowed);
+  const guess = key === MERGE_KEY ? undefined : didYouMean(key, allowed);
   const hint =
-    guess !== undefined
-      ? `did you mean "${guess}"?`
-      : allowed.length > 0
-        ? `allowed keys: ${allowed.join(", ")}`
-        : undefined;
+    key === MERGE_KEY
+      ? MERGE_KEY_HINT
+      : guess !== undefined
+        ? `did you mean "${guess}"?`
+        : allowed.length > 0
+          ? `allowed keys: ${allowed.join(", ")}`
+          : undefined;
   return src.diag("CONFIG_UNKNOWN_KEY", `unknown key "${key}"`, path, { at: "key", hint });
 }
 

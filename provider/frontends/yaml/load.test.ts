@@ -1,11 +1,20 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${var.x}" and "${<address>.<attr>}" are the YAML format's own syntax, quoted on purpose.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { open, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { formatDiagnostic } from "../../diagnostics.js";
 import type { DesiredConfig, DesiredResource } from "../../engine/desired.js";
 import { formatCodeFrame, loadYamlConfig, parseYamlSources, type YamlVarsOptions } from "./index.js";
+
+// The real file system, with `readdir` and `open` replaceable per test (for errors that a test
+// running as root cannot provoke with permissions).
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  return { ...actual, readdir: vi.fn(actual.readdir), open: vi.fn(actual.open) };
+});
 
 const EXAMPLE = `
 provider:
@@ -165,12 +174,49 @@ describe("variables", () => {
     ]);
   });
 
-  it("warns when a sensitive variable ends up in a resource attribute", () => {
+  it("refuses a sensitive variable in a resource attribute, without quoting its value", () => {
     const r = load(
-      "variables:\n  s: { default: x, sensitive: true }\napi_users:\n  bot:\n    name: bot-${var.s}\n",
+      'variables:\n  s: { default: hunter2, sensitive: true }\napi_users:\n  bot:\n    name: "bot-${var.s} "\n',
     );
-    expect(r.config).toBeDefined();
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["VAR_SENSITIVE_EXPOSED"]);
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.path])).toEqual([
+      ["VAR_SENSITIVE_EXPOSED", "error", "api_users.bot.name"],
+    ]);
+    expect(JSON.stringify(r.diagnostics)).not.toContain("hunter2");
+  });
+
+  it("allows a sensitive variable in the value of a sensitive output", () => {
+    const c = ok(
+      "variables:\n  s: { default: hunter2, sensitive: true }\noutputs:\n  dsn:\n    value: https://u:${var.s}@h\n    sensitive: true\n",
+    );
+    expect(c.outputs).toMatchObject([{ name: "dsn", parts: ["https://u:hunter2@h"], sensitive: true }]);
+  });
+
+  it("treats variables named like Object.prototype members as ordinary variables", () => {
+    const text =
+      "variables:\n  constructor: { default: a }\n  toString: { default: b }\n  valueOf: {}\n" +
+      "api_users:\n  bot:\n    name: bot-${var.constructor}-${var.toString}-${var.valueOf}\n";
+    const userName = (opts: YamlVarsOptions) => ok(text, opts).resources[0]?.attrs;
+    expect(userName({ vars: { valueOf: "c" } })).toMatchObject({ name: "bot-a-b-c" });
+    expect(userName({ env: { POPDOCK_VAR_constructor: "x", POPDOCK_VAR_valueOf: "y" } })).toMatchObject({
+      name: "bot-x-b-y",
+    });
+    const r = load(text);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'popdock.yaml:7:11: error VAR_UNDEFINED: variable "valueOf" has no value (at api_users.bot.name)\n' +
+        "  hint: pass --var valueOf=…, set POPDOCK_VAR_valueOf, or give it a default",
+    ]);
+  });
+
+  it("reports --var __proto__=… as undeclared, like any name no file declares", () => {
+    const vars = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    const r = load("variables:\n  env: { default: dev }\n", { vars, env: Object.create(null) });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["VAR_UNDECLARED"]);
+  });
+
+  it("uses defaults as they are, with $${ for a literal ${", () => {
+    const c = ok('variables:\n  x: { default: "a$${b}" }\napi_users:\n  bot:\n    name: ${var.x}\n');
+    expect(c.resources[0]?.attrs).toMatchObject({ name: "a${b}" });
   });
 });
 
@@ -310,6 +356,77 @@ describe("loadYamlConfig", () => {
       "empty CONFIG_EMPTY_DIR",
       "bad.yaml CONFIG_MISSING_KEY",
       "bad.yaml CONFIG_UNKNOWN_KEY",
+    ]);
+  });
+});
+
+describe("loadYamlConfig: what is not a regular file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "popdock-yaml-special-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const user = "api_users:\n  bot:\n    name: bot\n";
+  const posix = process.platform !== "win32";
+
+  it("reports a dangling *.yaml symlink in a directory, naming the link; hidden files are skipped", async () => {
+    mkdirSync(join(dir, "dangling"));
+    writeFileSync(join(dir, "dangling", "a.yaml"), user);
+    symlinkSync("gone.yaml", join(dir, "dangling", "b.yaml"));
+    // An editor's lock link (Emacs) is hidden: not configuration, not an error.
+    symlinkSync("user@host.1234", join(dir, "dangling", ".#a.yaml"));
+    const r = await loadYamlConfig({ paths: ["dangling"], cwd: dir });
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'dangling/b.yaml: error FILE_NOT_FOUND: symbolic link to "gone.yaml", which does not exist\n' +
+        "  hint: fix or remove the link: a configuration file left out would plan its resources for deletion",
+    ]);
+  });
+
+  it.skipIf(!posix)(
+    "refuses FIFOs and devices, in a directory or given directly, without reading them",
+    async () => {
+      mkdirSync(join(dir, "special"));
+      writeFileSync(join(dir, "special", "a.yaml"), user);
+      execFileSync("mkfifo", [join(dir, "special", "fifo.yaml")]);
+      symlinkSync("/dev/zero", join(dir, "special", "zero.yaml"));
+      mkdirSync(join(dir, "special", "nested.yaml"));
+      const r = await loadYamlConfig({ paths: ["special", "/dev/null"], cwd: dir });
+      expect(r.config).toBeUndefined();
+      // Paths outside cwd are shown relative to it: "../../dev/null".
+      const shown = (file: string | undefined) => file?.replace(/^(\.\.\/)+/, "/");
+      expect(r.diagnostics.map((d) => `${shown(d.file)} ${d.code}: ${d.message}`)).toEqual([
+        "special/fifo.yaml FILE_NOT_REGULAR: is a FIFO (named pipe), not a regular file; only regular files are read",
+        "special/nested.yaml FILE_NOT_REGULAR: is a directory, not a regular file; only regular files are read",
+        "special/zero.yaml FILE_NOT_REGULAR: is a device, not a regular file; only regular files are read",
+        "/dev/null FILE_NOT_REGULAR: is a device, not a regular file; only regular files are read",
+      ]);
+    },
+  );
+
+  it("follows a symlink to a regular file", async () => {
+    mkdirSync(join(dir, "linked"));
+    writeFileSync(join(dir, "real.yaml"), user);
+    symlinkSync(join(dir, "real.yaml"), join(dir, "linked", "a.yaml"));
+    const r = await loadYamlConfig({ paths: ["linked"], cwd: dir });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.config?.files).toEqual(["linked/a.yaml"]);
+  });
+
+  it("turns a directory that cannot be listed into a diagnostic", async () => {
+    mkdirSync(join(dir, "locked"));
+    vi.mocked(readdir).mockRejectedValueOnce(Object.assign(new Error("denied"), { code: "EACCES" }));
+    const r = await loadYamlConfig({ paths: ["locked"], cwd: dir });
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      "locked: error FILE_READ_ERROR: cannot read: EACCES",
+    ]);
+  });
+
+  it("turns a file that cannot be opened into a diagnostic", async () => {
+    mkdirSync(join(dir, "unreadable"));
+    writeFileSync(join(dir, "unreadable", "a.yaml"), user);
+    vi.mocked(open).mockRejectedValueOnce(Object.assign(new Error("denied"), { code: "EACCES" }));
+    const r = await loadYamlConfig({ paths: ["unreadable"], cwd: dir });
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      "unreadable/a.yaml: error FILE_READ_ERROR: cannot read: EACCES",
     ]);
   });
 });

@@ -1,13 +1,25 @@
 /**
  * Parsing one YAML file, bounded: a size limit and an alias-expansion limit (a "billion laughs"
  * file is refused in microseconds), yaml's own errors as `YAML_SYNTAX`, duplicate keys within a
- * mapping as `CONFIG_DUPLICATE_KEY` with both lines, then schema validation (`issues.ts`).
+ * mapping as `CONFIG_DUPLICATE_KEY` with both lines, `__proto__` keys as `CONFIG_INVALID_KEY`, then
+ * schema validation (`issues.ts`). A leading byte order mark is dropped, and a trailing empty
+ * document (a file ending in `---`) is accepted.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${var.x}" and "${<address>.<attr>}" are the YAML format's own syntax, quoted on purpose.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+  visit,
+} from "yaml";
 import { type Diagnostic, hasErrors } from "../../diagnostics.js";
 import { validateFile } from "./issues.js";
-import { type DocPath, SourceFile } from "./source.js";
+import { type DocPath, RESERVED_KEY, SourceFile } from "./source.js";
 
 export const DEFAULT_LIMITS = {
   /** Larger files are refused with `YAML_TOO_LARGE` before they are read. */
@@ -39,11 +51,14 @@ export function parseYamlFile(
   if (bytes > limits.maxFileBytes) {
     return { diagnostics: [tooLarge(file, bytes, limits.maxFileBytes)] };
   }
+  // Without the byte order mark, so that the columns of line 1 are right.
+  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const src = new SourceFile(file, text, doc, lineCounter);
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const src = new SourceFile(file, source, doc, lineCounter);
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
+    if (e.code === "MULTIPLE_DOCS" && onlyEmptyAfterFirst(source)) continue;
     const message =
       e.code === "MULTIPLE_DOCS"
         ? "a file holds one YAML document; remove the `---` separator or split the file"
@@ -64,7 +79,7 @@ export function parseYamlFile(
   }
   if (hasErrors(diagnostics)) return { diagnostics };
 
-  diagnostics.push(...duplicateKeys(src));
+  diagnostics.push(...duplicateKeys(src), ...reservedKeys(src));
 
   let data: unknown;
   try {
@@ -137,6 +152,54 @@ function duplicateKeys(src: SourceFile): Diagnostic[] {
       });
     }
     // Aliases are not followed: the anchored node is checked where it is defined.
+  };
+  walk(src.doc.contents, []);
+  return out;
+}
+
+/**
+ * Whether every document after the first is empty (`---` with nothing, or only comments, after
+ * it), as editors and generators often leave at the end of a file.
+ */
+function onlyEmptyAfterFirst(text: string): boolean {
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
+  if (!Array.isArray(docs)) return false;
+  return docs.slice(1).every((d) => {
+    const c = d.contents;
+    return d.errors.length === 0 && isScalar(c) && c.value === null && c.range?.[0] === c.range?.[1];
+  });
+}
+
+/**
+ * `__proto__` as a key: JavaScript gives it a meaning of its own, and zod drops such entries
+ * without checking them, so an API user, token or output with that key would silently vanish from
+ * the configuration (and what exists in Popdock would be planned for deletion).
+ */
+function reservedKeys(src: SourceFile): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const walk = (node: unknown, path: DocPath): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (key === RESERVED_KEY) {
+          out.push(
+            src.diagAt(
+              "CONFIG_INVALID_KEY",
+              `invalid key "${key}": it is reserved`,
+              pair.key.range?.[0] ?? 0,
+              [...path, key],
+              { hint: "choose another name" },
+            ),
+          );
+        }
+        walk(pair.value, [...path, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+    }
   };
   walk(src.doc.contents, []);
   return out;

@@ -12,6 +12,12 @@ export type DocPath = readonly PathSegment[];
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/**
+ * A key no mapping may have: JavaScript gives `__proto__` a meaning of its own, and zod drops such
+ * entries without checking them. Refused where it appears by `parse.ts`.
+ */
+export const RESERVED_KEY = "__proto__";
+
 /** `api_users.reporting_bot.grants[2].lists`; keys that are not identifiers are quoted: `tokens["a b"]`. */
 export function formatPath(path: DocPath): string {
   let out = "";
@@ -25,6 +31,7 @@ export function formatPath(path: DocPath): string {
 
 export interface Position {
   line: number;
+  /** 1-based, in code points: an emoji is one column, as a person counts (not two, as UTF-16 does). */
   column: number;
 }
 
@@ -33,6 +40,7 @@ export class SourceFile {
   constructor(
     /** The path as shown in diagnostics (relative to the working directory). */
     readonly file: string,
+    /** The text that was parsed (without a byte order mark); offsets are into it. */
     readonly text: string,
     readonly doc: Document.Parsed,
     readonly lineCounter: LineCounter,
@@ -40,7 +48,8 @@ export class SourceFile {
 
   position(offset: number): Position {
     const { line, col } = this.lineCounter.linePos(offset);
-    return { line, column: col };
+    const start = offset - (col - 1);
+    return { line, column: codePoints(this.text, start, offset) + 1 };
   }
 
   /**
@@ -128,6 +137,19 @@ export class SourceFile {
     const pos = this.locate(path, "key");
     return `${this.file}:${pos.line}:${pos.column}`;
   }
+}
+
+/** The number of code points in `text` from `start` to `end` (UTF-16 offsets). */
+function codePoints(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point; count it at the high one.
+    const low = text.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end && low >= 0xdc00 && low <= 0xdfff) i++;
+    n++;
+  }
+  return n;
 }
 
 function isNode(x: unknown): x is Node {
