@@ -4,7 +4,7 @@
  * binding API, and invalid configurations failing at construct time with the construct path.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${type.name.attr}" is Terraform's own reference syntax, quoted on purpose.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
@@ -17,6 +17,7 @@ import {
   PopdockApiUserGrant,
   type PopdockApiUserGrantConfig,
   PopdockConstructError,
+  PopdockImport,
   PopdockProvider,
 } from "../provider/cdktf/index.js";
 import { formatDiagnostic } from "../provider/diagnostics.js";
@@ -182,11 +183,42 @@ describe("the binding API", () => {
     expect(PopdockApiToken.tfResourceType).toBe("popdock_api_token");
   });
 
-  it("generates import configuration", () => {
+  it("records generateConfigForImport in the metadata, and the stack reads without diagnostics", async () => {
     const stack = newStack();
-    PopdockApiUser.generateConfigForImport(stack, "imported", "u-123");
-    const json = synth(stack) as unknown as { import?: { to: string; id: string }[] };
-    expect(json.import).toEqual([{ id: "u-123", to: "popdock_api_user.imported" }]);
+    const user = new PopdockApiUser(stack, "imported", { name: "imported" });
+    const token = new PopdockApiToken(stack, "pbi", { apiUserId: user.id });
+    PopdockApiUser.generateConfigForImport(stack, "adopted", "usr_123");
+    const grantImport = PopdockApiUserGrant.generateConfigForImport(stack, "finance", "usr_123/grt_9");
+    PopdockApiToken.generateConfigForImport(stack, "adopted_pbi", "usr_123/tok_1");
+    new TerraformOutput(stack, "token", { value: token.tokenId, sensitive: true });
+    expect(grantImport).toBeInstanceOf(PopdockImport);
+    expect(grantImport.importTo).toBe("popdock_api_user_grant.finance");
+    // A real synth runs the validations; cdktf's ImportableResource needs a `terraform` binary there.
+    const path = process.env.PATH;
+    process.env.PATH = "";
+    let outdir: string;
+    try {
+      outdir = Testing.fullSynth(stack);
+    } finally {
+      process.env.PATH = path;
+    }
+    temps.push(outdir);
+    const json = JSON.parse(readFileSync(join(outdir, "stacks", "popdock", "cdk.tf.json"), "utf8"));
+    expect(json.import).toBeUndefined();
+    expect(json["//"].import).toEqual({
+      "popdock_api_user.adopted": {
+        id: "usr_123",
+        note: expect.stringContaining("popdock import ADDRESS ID"),
+      },
+      "popdock_api_user_grant.finance": { id: "usr_123/grt_9", note: expect.any(String) },
+      "popdock_api_token.adopted_pbi": { id: "usr_123/tok_1", note: expect.any(String) },
+    });
+    const { config, diagnostics } = await loadTerraformConfig({ paths: [outdir], cwd: outdir, env: {} });
+    expect(diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(config?.resources.map((r) => r.address).sort()).toEqual([
+      'popdock_api_token.imported["pbi"]',
+      "popdock_api_user.imported",
+    ]);
   });
 
   it("synthesizes the provider with its endpoint", () => {
@@ -265,6 +297,27 @@ describe("invalid configurations fail at construct time", () => {
     expect(
       () => new PopdockApiUser(stack, "c", { name: "c", count: 2 } as unknown as { name: string }),
     ).toThrow("PopdockApiUser popdock/c: count is not supported by popdock-iac");
+  });
+
+  it("user or token whose literal name Popdock would trim, or that is too long", () => {
+    const stack = newStack();
+    expect(() => new PopdockApiUser(stack, "a", { name: " bot" })).toThrow(
+      'PopdockApiUser popdock/a: API user name " bot" has leading or trailing whitespace: Popdock trims names, so it would never match and every plan would show a change (at name)\n  hint: write "bot"',
+    );
+    expect(() => new PopdockApiUser(stack, "b", { name: "b".repeat(101) })).toThrow(
+      "PopdockApiUser popdock/b: API user name is 101 characters long, more than Popdock's limit of 100 (at name)",
+    );
+    expect(() => new PopdockApiUser(stack, "c", { name: "c", description: "d".repeat(1001) })).toThrow(
+      "PopdockApiUser popdock/c: description is 1001 characters long, more than Popdock's limit of 1000 (at description)",
+    );
+    const user = new PopdockApiUser(stack, "bot", { name: "bot" });
+    expect(() => new PopdockApiToken(stack, "t", { apiUserId: user.id, name: "pbi " })).toThrow(
+      'PopdockApiToken popdock/t: token name "pbi " has leading or trailing whitespace',
+    );
+    // A reference is checked when the stack is read.
+    expect(
+      () => new PopdockApiToken(stack, "u", { apiUserId: user.id, name: ` ${user.name}` }),
+    ).not.toThrow();
   });
 
   it("token with an invalid key", () => {

@@ -10,11 +10,15 @@
  * - optional `options.json`: `{ "paths"?, "stack"?, "synthTimeoutMs"? }` for the loader.
  *
  * Run with `UPDATE_FIXTURES=1` to rewrite the expected files, then review the diff.
+ *
+ * After the corpus, the CDKTF synth runner's process handling (timeouts, aborts) with small
+ * stand-in apps written to temporary directories.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../provider/diagnostics.js";
 import {
   type LoadTerraformOptions,
@@ -97,4 +101,138 @@ describe("Terraform JSON fixtures", () => {
       expect(JSON.parse(JSON.stringify(rest))).toEqual(JSON.parse(readFileSync(expectedFile, "utf8")));
     },
   );
+});
+
+describe("the CDKTF synth runner", () => {
+  const temps: string[] = [];
+  const pids: number[] = [];
+  afterAll(() => {
+    for (const pid of pids) kill(pid);
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  });
+
+  /** A directory with `cdktf.json` running `app.mjs` (its source given). */
+  function app(source: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "popdock-synth-test-"));
+    temps.push(dir);
+    writeFileSync(join(dir, "cdktf.json"), JSON.stringify({ app: "node app.mjs" }));
+    writeFileSync(join(dir, "app.mjs"), source);
+    return dir;
+  }
+
+  /** Whether `pid` runs (a zombie does not: nobody may reap it in a container). */
+  function alive(pid: number): boolean {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      if (existsSync("/proc/self/stat")) return false;
+    }
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function kill(pid: number): void {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+
+  async function until(check: () => boolean, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  it("stops at the timeout even when a process outside the app's group holds its output open", async () => {
+    const dir = app(`
+      import { spawn } from "node:child_process";
+      import { writeFileSync } from "node:fs";
+      // In a session of its own (setsid), out of reach of the group kill, holding stdout and stderr.
+      const g = spawn(process.execPath, ["-e", "setTimeout(() => {}, 10000)"], { detached: true, stdio: "inherit" });
+      g.unref();
+      writeFileSync("started.json", JSON.stringify({ grandchild: g.pid, outdir: process.env.CDKTF_OUTDIR }));
+      process.stdout.write("waiting\\n");
+      setInterval(() => {}, 1000);
+    `);
+    const started = Date.now();
+    const { config, diagnostics } = await loadTerraformConfig({
+      paths: ["."],
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      synthTimeoutMs: 500,
+    });
+    const elapsed = Date.now() - started;
+    const info = JSON.parse(readFileSync(join(dir, "started.json"), "utf8")) as {
+      grandchild: number;
+      outdir: string;
+    };
+    pids.push(info.grandchild);
+    expect(config).toBeUndefined();
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(
+        /^cdktf\.json: error CDKTF_SYNTH_TIMEOUT: .* within 500 ms and was stopped\n {2}\| waiting\n/,
+      ),
+    ]);
+    expect(elapsed).toBeLessThan(500 + 1000);
+    expect(existsSync(info.outdir)).toBe(false);
+  });
+
+  it("stops the app and its children, and removes its output directory, when aborted", async () => {
+    const dir = app(`
+      import { spawn } from "node:child_process";
+      import { mkdirSync, writeFileSync } from "node:fs";
+      import { join } from "node:path";
+      const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+      mkdirSync(join(process.env.CDKTF_OUTDIR, "stacks"));
+      writeFileSync("started.json", JSON.stringify({ app: process.pid, child: child.pid, outdir: process.env.CDKTF_OUTDIR }));
+      setInterval(() => {}, 1000);
+    `);
+    const controller = new AbortController();
+    const loading = loadTerraformConfig({
+      paths: ["."],
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      signal: controller.signal,
+    });
+    const startedFile = join(dir, "started.json");
+    expect(await until(() => existsSync(startedFile), 10_000)).toBe(true);
+    const info = JSON.parse(readFileSync(startedFile, "utf8")) as {
+      app: number;
+      child: number;
+      outdir: string;
+    };
+    pids.push(info.app, info.child);
+    expect(existsSync(info.outdir)).toBe(true);
+    const aborted = Date.now();
+    controller.abort();
+    const { config, diagnostics } = await loading;
+    expect(Date.now() - aborted).toBeLessThan(1500);
+    expect(config).toBeUndefined();
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      'cdktf.json: error CDKTF_SYNTH_ABORTED: interrupted: the CDKTF app "node app.mjs" was stopped before it finished',
+    ]);
+    expect(existsSync(info.outdir)).toBe(false);
+    expect(await until(() => !alive(info.app) && !alive(info.child), 2000)).toBe(true);
+  });
+
+  it("does not start the app when already aborted", async () => {
+    const dir = app(`import { writeFileSync } from "node:fs"; writeFileSync("ran", "");`);
+    const { diagnostics } = await loadTerraformConfig({
+      paths: ["."],
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      signal: AbortSignal.abort(),
+    });
+    expect(diagnostics.map((d) => d.code)).toEqual(["CDKTF_SYNTH_ABORTED"]);
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+  });
 });

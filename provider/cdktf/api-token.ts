@@ -10,7 +10,6 @@
  * you change (`{ quarter: "2026-Q4" }`).
  */
 import {
-  type ImportableResource,
   stringToHclTerraform,
   stringToTerraform,
   type TerraformProvider,
@@ -27,10 +26,12 @@ import {
 } from "../frontends/terraform-json/schema.js";
 import { requireUserReference } from "./api-user-grant.js";
 import {
+  checkLiterals,
   importable,
   metaArguments,
   orThrow,
   PopdockConstructError,
+  type PopdockImport,
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
@@ -46,7 +47,9 @@ export class PopdockApiToken extends TerraformResource {
   static readonly tfResourceType = TOKEN_TYPE;
 
   /**
-   * Generates config for importing an existing token on `cdktf plan`.
+   * As in prebuilt bindings, but popdock-iac does not import on plan or apply: this records the
+   * import in the stack's metadata only (see `PopdockImport`). Declare the resource, then run
+   * `popdock import ADDRESS ID` once.
    * @param importFromId `<api user id>/<token id>`, as `popdock import` takes it
    */
   static generateConfigForImport(
@@ -54,7 +57,7 @@ export class PopdockApiToken extends TerraformResource {
     importToId: string,
     importFromId: string,
     provider?: TerraformProvider,
-  ): ImportableResource {
+  ): PopdockImport {
     return importable(TOKEN_TYPE, scope, importToId, importFromId, provider);
   }
 
@@ -74,6 +77,7 @@ export class PopdockApiToken extends TerraformResource {
     }
     const args = orThrow("PopdockApiToken", this, checkArgs(TOKEN_TYPE, snakeArgs(config)));
     this._args = args as z.infer<typeof ApiTokenArgs>;
+    checkLiterals("PopdockApiToken", this, TOKEN_TYPE, this._args);
     requireUserReference("PopdockApiToken", this, config.apiUserId);
   }
 

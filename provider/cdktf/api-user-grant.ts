@@ -7,7 +7,6 @@
  * `…["connector:GP Production"]` (the same address the YAML format gives it).
  */
 import {
-  type ImportableResource,
   listMapper,
   listMapperHcl,
   stringToHclTerraform,
@@ -32,6 +31,7 @@ import {
   metaArguments,
   orThrow,
   PopdockConstructError,
+  type PopdockImport,
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
@@ -57,15 +57,17 @@ export class PopdockApiUserGrant extends TerraformResource {
   static readonly tfResourceType = GRANT_TYPE;
 
   /**
-   * Generates config for importing an existing grant on `cdktf plan`.
-   * @param importFromId `<api user id>/<kind>:<name>`, as `popdock import` takes it
+   * As in prebuilt bindings, but popdock-iac does not import on plan or apply: this records the
+   * import in the stack's metadata only (see `PopdockImport`). Declare the resource, then run
+   * `popdock import ADDRESS ID` once.
+   * @param importFromId `<api user id>/<grant id>`, as `popdock import` takes it
    */
   static generateConfigForImport(
     scope: Construct,
     importToId: string,
     importFromId: string,
     provider?: TerraformProvider,
-  ): ImportableResource {
+  ): PopdockImport {
     return importable(GRANT_TYPE, scope, importToId, importFromId, provider);
   }
 

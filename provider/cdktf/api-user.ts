@@ -9,7 +9,6 @@
  * synthesizes `popdock_api_user.reporting_bot` wherever the construct sits in the tree.
  */
 import {
-  type ImportableResource,
   stringToHclTerraform,
   stringToTerraform,
   type TerraformProvider,
@@ -21,10 +20,12 @@ import type { z } from "zod";
 import { RESOURCE_KEY } from "../../schema/config.js";
 import { type ApiUserArgs, checkArgs, PROVIDER_NAME, USER_TYPE } from "../frontends/terraform-json/schema.js";
 import {
+  checkLiterals,
   importable,
   metaArguments,
   orThrow,
   PopdockConstructError,
+  type PopdockImport,
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
@@ -48,7 +49,9 @@ export class PopdockApiUser extends TerraformResource {
   static readonly tfResourceType = USER_TYPE;
 
   /**
-   * Generates config for importing an existing API user on `cdktf plan`.
+   * As in prebuilt bindings, but popdock-iac does not import on plan or apply: this records the
+   * import in the stack's metadata only (see `PopdockImport`). Declare the resource, then run
+   * `popdock import ADDRESS ID` once.
    * @param importFromId the API user's Popdock ID
    */
   static generateConfigForImport(
@@ -56,7 +59,7 @@ export class PopdockApiUser extends TerraformResource {
     importToId: string,
     importFromId: string,
     provider?: TerraformProvider,
-  ): ImportableResource {
+  ): PopdockImport {
     return importable(USER_TYPE, scope, importToId, importFromId, provider);
   }
 
@@ -74,6 +77,7 @@ export class PopdockApiUser extends TerraformResource {
       this,
       checkArgs(USER_TYPE, snakeArgs({ ...config, key: undefined })),
     ) as z.infer<typeof ApiUserArgs>;
+    checkLiterals("PopdockApiUser", this, USER_TYPE, args);
     this._name = args.name;
     this._description = args.description;
 

@@ -4,14 +4,20 @@
  * reader uses, and the error they throw, which names the construct path.
  */
 import {
-  ImportableResource,
+  TerraformElement,
   type TerraformMetaArguments,
   type TerraformProvider,
   type TerraformResourceConfig,
+  Token,
 } from "cdktf";
 import type { Construct } from "constructs";
 import { PopdockError } from "../errors.js";
-import type { ArgIssue, ArgsResult } from "../frontends/terraform-json/schema.js";
+import {
+  type ArgIssue,
+  type ArgsResult,
+  checkStoredValues,
+  type SupportedType,
+} from "../frontends/terraform-json/schema.js";
 
 /** The provider source recorded in `terraform.required_providers` (the JSON is read by popdock-iac, not Terraform). */
 export const PROVIDER_SOURCE = "popdock/popdock";
@@ -79,15 +85,77 @@ export function orThrow<T>(kind: string, construct: Construct, result: ArgsResul
   throw new PopdockConstructError(path, `${kind} ${path}: ${lines.join("; ")}`, hint);
 }
 
-/** `generateConfigForImport` of every Popdock construct, as in prebuilt provider bindings. */
+/**
+ * Throws when a literal argument would not survive Popdock's trimming and limits
+ * (`checkStoredValues`); arguments that are references are checked when popdock-iac reads the
+ * synthesized stack.
+ */
+export function checkLiterals(
+  kind: string,
+  construct: Construct,
+  type: SupportedType,
+  args: Readonly<Record<string, unknown>>,
+): void {
+  const literal: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) if (!Token.isUnresolved(v)) literal[k] = v;
+  const issues = checkStoredValues(type, literal);
+  if (issues.length > 0) orThrow(kind, construct, { ok: false, issues });
+}
+
+/**
+ * What `generateConfigForImport` returns: a note in the synthesized stack, not a Terraform
+ * `import` block. popdock-iac does not import on plan or apply (an `import` block in Terraform
+ * JSON is an error); adopt an existing object once with `popdock import ADDRESS ID`, after
+ * declaring its resource. The note goes into the stack's `"//"` metadata —
+ * `"//": { "import": { "popdock_api_user.bot": { "id": "usr_123", … } } }` — which popdock-iac
+ * and Terraform ignore, so a stack using it reads without diagnostics.
+ */
+export class PopdockImport extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    /** The resource type and the id to import (as `popdock import` takes it). */
+    readonly config: { terraformResourceType: string; importId: string; provider?: TerraformProvider },
+  ) {
+    super(scope, id, config.terraformResourceType);
+  }
+
+  /** The Terraform address of the resource to import into: `<type>.<logical id>`. */
+  get importTo(): string {
+    return `${this.config.terraformResourceType}.${this.friendlyUniqueId}`;
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    return {
+      "//": {
+        import: {
+          [this.importTo]: {
+            id: this.config.importId,
+            note: "popdock-iac does not import on plan or apply: run `popdock import ADDRESS ID` with the resource's popdock address (`popdock plan` shows it)",
+          },
+        },
+      },
+    };
+  }
+
+  override toHclTerraform(): Record<string, unknown> {
+    return {};
+  }
+
+  override toMetadata(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** `generateConfigForImport` of every Popdock construct (see `PopdockImport`). */
 export function importable(
   terraformResourceType: string,
   scope: Construct,
   importToId: string,
   importFromId: string,
   provider?: TerraformProvider,
-): ImportableResource {
-  return new ImportableResource(scope, importToId, {
+): PopdockImport {
+  return new PopdockImport(scope, importToId, {
     terraformResourceType,
     importId: importFromId,
     ...(provider !== undefined ? { provider } : {}),
@@ -104,7 +172,7 @@ const META = new Set(["dependsOn", "lifecycle", "provider", ...UNSUPPORTED_META]
 export function snakeArgs(config: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (META.has(k) || v === undefined) continue;
+    if (META.has(k) || v == null) continue;
     out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
   }
   return out;

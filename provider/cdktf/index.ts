@@ -16,5 +16,5 @@ export {
   type PopdockApiUserGrantConfig,
   type PopdockGrantTarget,
 } from "./api-user-grant.js";
-export { PopdockConstructError, type PopdockMetaArguments } from "./common.js";
+export { PopdockConstructError, PopdockImport, type PopdockMetaArguments } from "./common.js";
 export { PopdockProvider, type PopdockProviderConfig } from "./provider.js";

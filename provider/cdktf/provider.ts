@@ -7,7 +7,7 @@ import { stringToHclTerraform, stringToTerraform, TerraformProvider } from "cdkt
 import type { Construct } from "constructs";
 import type { z } from "zod";
 import { PROVIDER_NAME, ProviderArgs, parseWith } from "../frontends/terraform-json/schema.js";
-import { importable, orThrow, PROVIDER_SOURCE } from "./common.js";
+import { importable, orThrow, type PopdockImport, PROVIDER_SOURCE } from "./common.js";
 
 /** The provider's arguments (the YAML format's `provider:` block). */
 export type PopdockProviderConfig = Readonly<z.input<typeof ProviderArgs>>;
@@ -16,13 +16,13 @@ export type PopdockProviderConfig = Readonly<z.input<typeof ProviderArgs>>;
 export class PopdockProvider extends TerraformProvider {
   static readonly tfResourceType = PROVIDER_NAME;
 
-  /** As in prebuilt bindings; Popdock providers have nothing to import. */
+  /** As in prebuilt bindings; a provider has nothing to import (see `PopdockImport`). */
   static generateConfigForImport(
     scope: Construct,
     importToId: string,
     importFromId: string,
     provider?: TerraformProvider,
-  ) {
+  ): PopdockImport {
     return importable(PROVIDER_NAME, scope, importToId, importFromId, provider);
   }
 

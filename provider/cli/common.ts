@@ -129,6 +129,7 @@ export async function loadConfigOrFail(args: ParsedArgs, io: CliIO): Promise<Loa
     cwd: io.cwd,
     vars: parseVars(list(args, "var")),
     env: io.env,
+    signal: io.signal,
     ...(stack !== undefined ? { stack } : {}),
   });
   printDiagnostics(io, r.diagnostics);

@@ -1,8 +1,12 @@
+import { cpSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { endpointOf, locateConfig, statePathFor } from "./workspace.js";
+import { endpointOf, loadConfig, locateConfig, statePathFor } from "./workspace.js";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures");
 
 describe("locateConfig", () => {
   it("defaults to ./popdock.yaml and puts state beside it", async () => {
@@ -41,5 +45,82 @@ describe("endpointOf", () => {
     );
     expect(endpointOf({ env: {}, config })).toBe("https://cfg.example");
     expect(() => endpointOf({ env: {} })).toThrow(/no Popdock endpoint is configured/);
+  });
+});
+
+describe("loadConfig picks the frontend loadTerraformConfig would read", () => {
+  /** A copy of the fixture directories `tf-json/<name>` and `yaml-valid`, to point -c into. */
+  async function workdir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "popdock-ws-"));
+    for (const name of ["valid-cdktf-outdir", "valid-users-grants-tokens", "valid-cdktf-app"])
+      cpSync(join(fixtures, "tf-json", name), join(dir, name), { recursive: true });
+    cpSync(join(fixtures, "yaml-valid", "minimal.yaml"), join(dir, "popdock.yaml"));
+    return dir;
+  }
+
+  async function load(dir: string, given: string[], extra: { stack?: string; signal?: AbortSignal } = {}) {
+    const location = await locateConfig(given, dir);
+    return loadConfig({ location, cwd: dir, vars: {}, env: { PATH: process.env.PATH }, ...extra });
+  }
+
+  it.each([
+    ["a CDKTF output directory", ["valid-cdktf-outdir"], "valid-cdktf-outdir/stacks/popdock/cdk.tf.json"],
+    [
+      "its manifest.json",
+      ["valid-cdktf-outdir/manifest.json"],
+      "valid-cdktf-outdir/stacks/popdock/cdk.tf.json",
+    ],
+    [
+      "a stack directory of it",
+      ["valid-cdktf-outdir/stacks/popdock"],
+      "valid-cdktf-outdir/stacks/popdock/cdk.tf.json",
+    ],
+    [
+      "a synthesized cdk.tf.json",
+      ["valid-cdktf-outdir/stacks/popdock/cdk.tf.json"],
+      "valid-cdktf-outdir/stacks/popdock/cdk.tf.json",
+    ],
+    [
+      "a directory of *.tf.json files",
+      ["valid-users-grants-tokens"],
+      "valid-users-grants-tokens/main.tf.json",
+    ],
+    ["a path to cdktf.json", ["valid-cdktf-app/cdktf.json"], "valid-cdktf-app/cdktf.json"],
+    ["a CDKTF app directory", ["valid-cdktf-app"], "valid-cdktf-app/cdktf.json"],
+    ["a YAML file", ["popdock.yaml"], "popdock.yaml"],
+  ])("%s", async (_name, given, file) => {
+    const dir = await workdir();
+    const r = await load(dir, given, { stack: "popdock" });
+    // (The CDKTF output fixture carries an annotation warning.)
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(r.config?.files).toEqual([file]);
+  });
+
+  it("refuses a directory holding both formats, and YAML paths beside Terraform JSON ones", async () => {
+    const dir = await workdir();
+    cpSync(join(dir, "popdock.yaml"), join(dir, "valid-users-grants-tokens", "popdock.yaml"));
+    const mixedDir = await load(dir, ["valid-users-grants-tokens"]);
+    expect(mixedDir.config).toBeUndefined();
+    expect(mixedDir.diagnostics).toEqual([
+      expect.objectContaining({
+        code: "CONFIG_MIXED_FORMATS",
+        severity: "error",
+        message: "directory holds both Terraform JSON (main.tf.json) and YAML (popdock.yaml) configuration",
+      }),
+    ]);
+    const mixedPaths = await load(dir, ["popdock.yaml", "valid-cdktf-outdir"]);
+    expect(mixedPaths.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      [
+        "CONFIG_MIXED_FORMATS",
+        "cannot combine YAML (popdock.yaml) and Terraform JSON (valid-cdktf-outdir) configuration",
+      ],
+    ]);
+  });
+
+  it("passes the abort signal to the CDKTF synth runner", async () => {
+    const dir = await workdir();
+    const r = await load(dir, ["valid-cdktf-app"], { signal: AbortSignal.abort() });
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["CDKTF_SYNTH_ABORTED"]);
   });
 });

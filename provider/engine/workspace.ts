@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { PopdockApi } from "../client/types.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { UsageError } from "../errors.js";
+import { detectConfigFormat } from "../frontends/terraform-json/detect.js";
 import type { DesiredConfig } from "./desired.js";
 
 export const LOCAL_ENDPOINT = "local";
@@ -54,6 +55,8 @@ export interface LoadConfigOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** CDKTF stack to read, when the configuration is a CDKTF app with several. */
   stack?: string;
+  /** Stops a CDKTF app's synthesis (the app's process group is killed, its output removed). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface LoadedConfig {
@@ -61,32 +64,22 @@ export interface LoadedConfig {
   diagnostics: Diagnostic[];
 }
 
-/** Reads the configuration with the frontend its files call for. */
+/** Reads the configuration with the frontend its files call for (see `detectConfigFormat`). */
 export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig> {
-  const tf = await isTerraformJson(opts.location.paths);
-  if (tf) {
+  const detected = await detectConfigFormat(opts.location.paths);
+  if (detected.diagnostics.length > 0) return { diagnostics: detected.diagnostics };
+  if (detected.format === "terraform-json") {
     const mod = await import("../frontends/terraform-json/index.js");
     return mod.loadTerraformConfig({
       paths: opts.location.paths,
       cwd: opts.cwd,
       env: opts.env,
       ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
   }
   const { loadYamlConfig } = await import("../frontends/yaml/index.js");
   return loadYamlConfig({ paths: opts.location.paths, cwd: opts.cwd, vars: opts.vars, env: opts.env });
-}
-
-async function isTerraformJson(paths: readonly string[]): Promise<boolean> {
-  for (const p of paths) {
-    if (p.endsWith(".tf.json")) return true;
-    const st = await stat(p).catch(() => undefined);
-    if (st?.isDirectory()) {
-      const cdktf = await stat(join(p, "cdktf.json")).catch(() => undefined);
-      if (cdktf?.isFile()) return true;
-    }
-  }
-  return false;
 }
 
 export interface EndpointOptions {

@@ -17,6 +17,7 @@ import { readTerraformJson } from "./reader.js";
 import { JsonSource } from "./source.js";
 import { annotationDiagnostics, DEFAULT_SYNTH_TIMEOUT_MS, pickStack, synthesize } from "./synth.js";
 
+export { type ConfigFormat, detectConfigFormat } from "./detect.js";
 export { DEFAULT_SYNTH_TIMEOUT_MS } from "./synth.js";
 
 /** Larger files are refused. */
@@ -37,6 +38,8 @@ export interface LoadTerraformOptions {
   stack?: string;
   /** Limit for running a CDKTF app; default 120 s. */
   synthTimeoutMs?: number;
+  /** Stops a running CDKTF app (its process group is killed, its output removed: an error diagnostic). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TerraformLoadResult {
@@ -56,6 +59,7 @@ export interface TerraformJsonSource {
 /**
  * Reads Terraform JSON configuration, synthesizing CDKTF apps first. Never throws for user
  * mistakes (missing files, bad JSON, unsupported constructs, a failing app): they are diagnostics.
+ * `detectConfigFormat` (detect.ts) routes to it exactly the paths this function reads.
  */
 export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<TerraformLoadResult> {
   const diagnostics: Diagnostic[] = [];
@@ -115,6 +119,7 @@ export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<T
         displayDir: display(abs),
         env: opts.env,
         timeoutMs: opts.synthTimeoutMs ?? DEFAULT_SYNTH_TIMEOUT_MS,
+        signal: opts.signal,
       });
       diagnostics.push(...synth.diagnostics);
       if (!synth.result) continue;

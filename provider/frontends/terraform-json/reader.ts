@@ -19,6 +19,7 @@
  * and the CDKTF construct path.
  */
 import { RESOURCE_KEY } from "../../../schema/config.js";
+import { NAME_MAX, nameProblem } from "../../../schema/limits.js";
 import { type Diagnostic, didYouMean } from "../../diagnostics.js";
 import {
   type AttrRef,
@@ -46,7 +47,9 @@ import {
 import {
   type ApiTokenArgs,
   type ApiUserArgs,
+  ARGUMENTS,
   checkArgs,
+  checkStoredValues,
   describeValue,
   GRANT_TYPE,
   type GrantArgs,
@@ -319,8 +322,10 @@ class Reader {
           this.diag(src, "TF_JSON_INVALID", `expected an object, got ${describeValue(cfg)}`, cpath);
           return;
         }
-        const { "//": _meta, alias, ...rest } = cfg;
-        if (alias !== undefined) {
+        const { "//": _meta, alias, ...given } = cfg;
+        // JSON null is "unset", as in Terraform.
+        const rest = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v ?? undefined]));
+        if (alias != null) {
           this.diag(
             src,
             "TF_JSON_UNSUPPORTED_ARGUMENT",
@@ -493,7 +498,7 @@ class Reader {
   private readMeta(b: Block): void {
     const { body, path } = b;
     for (const arg of ["count", "for_each"] as const) {
-      if (body[arg] === undefined) continue;
+      if (body[arg] == null) continue;
       this.blockDiag(b, "TF_JSON_UNSUPPORTED_ARGUMENT", `${arg} is not supported`, [...path, arg], {
         at: "key",
         hint: "declare each resource on its own (in CDKTF, create constructs in a loop in your program)",
@@ -501,14 +506,14 @@ class Reader {
       b.broken = true;
     }
     for (const arg of ["provisioner", "connection"] as const) {
-      if (body[arg] === undefined) continue;
+      if (body[arg] == null) continue;
       this.blockDiag(b, "TF_JSON_UNSUPPORTED_ARGUMENT", `${arg} is not supported`, [...path, arg], {
         at: "key",
       });
       b.broken = true;
     }
     const provider = body.provider;
-    if (provider !== undefined) {
+    if (provider != null) {
       const expected = b.type === NULL_TYPE ? "null" : PROVIDER_NAME;
       const text = typeof provider === "string" ? provider.replace(/^\$\{(.*)\}$/, "$1") : undefined;
       if (text !== expected) {
@@ -523,7 +528,7 @@ class Reader {
       }
     }
     const dependsOn = body.depends_on;
-    if (dependsOn !== undefined) {
+    if (dependsOn != null) {
       if (!Array.isArray(dependsOn)) {
         this.blockDiag(b, "CONFIG_INVALID_TYPE", `expected a list, got ${describeValue(dependsOn)}`, [
           ...path,
@@ -537,16 +542,27 @@ class Reader {
       }
     }
     const lifecycle = body.lifecycle;
-    if (lifecycle !== undefined) this.readLifecycle(b, lifecycle);
+    if (lifecycle == null) return;
+    // A block may also be written as a list of blocks; lifecycle takes one.
+    if (!Array.isArray(lifecycle)) this.readLifecycle(b, lifecycle, [...path, "lifecycle"]);
+    else if (lifecycle.length > 1) {
+      this.blockDiag(
+        b,
+        "CONFIG_INVALID_VALUE",
+        `a resource takes one lifecycle block, this one has ${lifecycle.length}`,
+        [...path, "lifecycle", 1],
+        { hint: "merge them into one" },
+      );
+    } else if (lifecycle.length === 1) this.readLifecycle(b, lifecycle[0], [...path, "lifecycle", 0]);
   }
 
-  private readLifecycle(b: Block, lifecycle: unknown): void {
-    const lpath: DocPath = [...b.path, "lifecycle"];
+  private readLifecycle(b: Block, lifecycle: unknown, lpath: DocPath): void {
     if (!isRecord(lifecycle)) {
       this.blockDiag(b, "CONFIG_INVALID_TYPE", `expected an object, got ${describeValue(lifecycle)}`, lpath);
       return;
     }
     for (const [key, value] of Object.entries(lifecycle)) {
+      if (value === null) continue;
       const path: DocPath = [...lpath, key];
       switch (key) {
         case "create_before_destroy":
@@ -678,8 +694,12 @@ class Reader {
     if (b.state !== "pending" || b.broken) return;
     b.state = "resolving";
     this.resolving.push(b.key);
+    // JSON null is "unset", as in Terraform; a misspelt argument is reported all the same.
     const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(b.body)) if (!META_ARGUMENTS.has(k)) args[k] = v;
+    for (const [k, v] of Object.entries(b.body)) {
+      if (META_ARGUMENTS.has(k) || (v === null && ARGUMENTS[b.type].includes(k))) continue;
+      args[k] = v;
+    }
     const checked = checkArgs(b.type, args);
     if (!checked.ok) {
       for (const issue of checked.issues) {
@@ -696,6 +716,7 @@ class Reader {
       const values: Record<string, unknown> = {};
       let ok = true;
       for (const [k, v] of Object.entries(checked.value as Record<string, unknown>)) {
+        if (v === undefined) continue;
         const path: DocPath = [...b.path, k];
         if (k === "api_user_id") {
           const user = this.userRef(b, v as string, path);
@@ -708,10 +729,47 @@ class Reader {
         else values[k] = r;
       }
       b.values = values;
-      if (!ok) b.broken = true;
+      if (!ok || !this.recheck(b, args, values)) b.broken = true;
     }
     this.resolving.pop();
     b.state = "done";
+  }
+
+  /**
+   * The resolved values checked again — a reference may resolve to "" — and as Popdock will store
+   * them (`checkStoredValues`; a token without `name` is named after its key). Reports and
+   * returns false when something is wrong.
+   */
+  private recheck(b: Block, raw: Record<string, unknown>, values: Record<string, unknown>): boolean {
+    const resolved = raw.api_user_id === undefined ? values : { ...values, api_user_id: raw.api_user_id };
+    const checked = checkArgs(b.type, resolved);
+    const issues = checked.ok ? checkStoredValues(b.type, values) : checked.issues;
+    if (checked.ok && b.type === TOKEN_TYPE && values.name === undefined) {
+      // Named after its key, else its resource name: identifiers, so only the length can be wrong.
+      const from = values.key === undefined ? "resource name" : "key";
+      const problem = nameProblem(`token name (its ${from})`, tokenName(b));
+      if (problem !== undefined) {
+        issues.push({
+          code: "CONFIG_INVALID_VALUE",
+          message: problem.message,
+          path: values.key === undefined ? [] : ["key"],
+          hint: `give the token a "name" of at most ${NAME_MAX} characters, or a shorter ${from}`,
+        });
+      }
+    }
+    for (const issue of issues) {
+      const from = valueAt(raw, issue.path);
+      const now = valueAt(resolved, issue.path);
+      const message =
+        typeof from === "string" && from !== now
+          ? `${issue.message} (the value of ${JSON.stringify(from)})`
+          : issue.message;
+      this.blockDiag(b, issue.code, message, [...b.path, ...issue.path], {
+        at: issue.path.length === 0 ? "key" : "value",
+        hint: issue.hint,
+      });
+    }
+    return issues.length === 0;
   }
 
   private resolveValue(b: Block, v: unknown, path: DocPath): unknown {
@@ -1183,6 +1241,7 @@ class Reader {
         });
       }
     }
+    // JSON null is "unset", as in Terraform.
     const sensitive = body.sensitive ?? false;
     if (typeof sensitive !== "boolean") {
       diag("CONFIG_INVALID_TYPE", `expected true or false, got ${describeValue(sensitive)}`, [
@@ -1191,7 +1250,7 @@ class Reader {
       ]);
       ok = false;
     }
-    const description = body.description;
+    const description = body.description ?? undefined;
     if (description !== undefined && typeof description !== "string") {
       diag("CONFIG_INVALID_TYPE", `expected a string, got ${describeValue(description)}`, [
         ...path,
@@ -1211,7 +1270,7 @@ class Reader {
       });
     }
     const vpath: DocPath = [...path, "value"];
-    const value = body.value;
+    const value = body.value ?? undefined;
     let parts: TemplatePart[] | undefined;
     let secret: string | undefined;
     if (value === undefined) {
@@ -1374,4 +1433,14 @@ function firstConstructPath(value: unknown): string | undefined {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The value at `path` inside `data`, if any. */
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let cur = data;
+  for (const seg of path) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
 }

@@ -20,6 +20,7 @@ import {
   TeamGrant,
   Token,
 } from "../../../schema/config.js";
+import { descriptionProblem, type LimitProblem, nameProblem } from "../../../schema/limits.js";
 import { didYouMean } from "../../diagnostics.js";
 
 /** The Terraform provider name, and the resource types this project manages. */
@@ -81,6 +82,45 @@ export type ApiTokenArgs = z.infer<typeof ApiTokenArgs>;
 export type NullResourceArgs = z.infer<typeof NullResourceArgs>;
 
 const GRANT_ARGS = { team: TeamGrantArgs, role: RoleGrantArgs, connector: ConnectorGrantArgs } as const;
+
+/** Every argument a resource type takes (a grant: those of all three kinds). */
+export const ARGUMENTS: Readonly<Record<SupportedType, readonly string[]>> = {
+  [USER_TYPE]: Object.keys(ApiUserArgs.shape),
+  [GRANT_TYPE]: ["api_user_id", ...GRANT_KINDS, ...CONNECTOR_SCOPE_KEYS],
+  [TOKEN_TYPE]: Object.keys(ApiTokenArgs.shape),
+  [NULL_TYPE]: Object.keys(NullResourceArgs.shape),
+};
+
+/**
+ * Checks values the way Popdock will store them (`schema/limits.ts`, shared with the YAML
+ * format): after references are resolved (the reader) or for literal values (the constructs).
+ * A name with whitespace around it would be trimmed by Popdock, never match, and be changed by
+ * every apply; over-long values are refused. Only the string values present are checked: an API
+ * user's `name` and `description`, a token's `name`.
+ */
+export function checkStoredValues(
+  type: SupportedType,
+  values: Readonly<Record<string, unknown>>,
+): ArgIssue[] {
+  const issues: ArgIssue[] = [];
+  const add = (path: string, problem: LimitProblem | undefined) => {
+    if (problem !== undefined)
+      issues.push({
+        code: "CONFIG_INVALID_VALUE",
+        message: problem.message,
+        path: [path],
+        hint: problem.hint,
+      });
+  };
+  if (type === USER_TYPE || type === TOKEN_TYPE) {
+    const what = type === USER_TYPE ? "API user name" : "token name";
+    if (typeof values.name === "string") add("name", nameProblem(what, values.name));
+  }
+  if (type === USER_TYPE && typeof values.description === "string") {
+    add("description", descriptionProblem(values.description));
+  }
+  return issues;
+}
 
 /** One problem with a resource's arguments; `path` is relative to the resource body. */
 export interface ArgIssue {

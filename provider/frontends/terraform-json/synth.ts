@@ -3,9 +3,15 @@
  * its `app` command in a shell (cwd = the app's directory) with `CDKTF_OUTDIR` pointing at a
  * private temporary directory, under a timeout, then read `manifest.json` and pick a stack.
  *
+ * The app runs in its own process group, so that a timeout or an abort (Ctrl-C in the CLI)
+ * stops the app's children too; when the CLI process exits while the app runs, the group is
+ * killed and the temporary directory removed. The runner waits for the app to exit, not for its
+ * pipes to close: a process that left the group (`setsid`) cannot hold the CLI up.
+ *
  * The app's stdout and stderr are captured (bounded) and shown only when synthesis fails.
  */
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,10 +20,16 @@ import { isRecord } from "./source.js";
 
 /** Default limit for one synthesis. */
 export const DEFAULT_SYNTH_TIMEOUT_MS = 120_000;
-/** How much of the app's output is kept for messages. */
-const OUTPUT_LIMIT = 64 * 1024;
-/** Lines of output shown in a failure message. */
+/** Lines of output shown in a failure message (the last ones). */
 const OUTPUT_LINES = 40;
+/** Characters shown of one line of output. */
+const LINE_CHARS = 500;
+/** Characters of output shown in a failure message, in all. */
+const OUTPUT_CHARS = 2000;
+/** After SIGTERM to a timed-out or aborted app: how long until SIGKILL, and giving up waiting. */
+const KILL_GRACE_MS = 1000;
+/** After the app exits: how long its output may take to arrive before the pipes are closed. */
+const DRAIN_MS = 200;
 
 export interface SynthOptions {
   /** The directory holding `cdktf.json`. */
@@ -28,7 +40,10 @@ export interface SynthOptions {
   displayDir: string;
   /** The app's environment (`CDKTF_OUTDIR` and `SYNTH_HCL_OUTPUT` are set on top of it). */
   env: Readonly<Record<string, string | undefined>>;
+  /** A hard limit: the app's process group is killed, and the result returned, soon after it. */
   timeoutMs: number;
+  /** Aborting stops the app (its whole process group) and removes its output. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Synthesized {
@@ -37,7 +52,10 @@ export interface Synthesized {
   cleanup(): Promise<void>;
 }
 
-/** Runs the app; a failure (bad cdktf.json, non-zero exit, timeout, no manifest) is a diagnostic. */
+/**
+ * Runs the app; a failure (bad cdktf.json, non-zero exit, timeout, abort, no manifest) is a
+ * diagnostic, and leaves no temporary directory behind.
+ */
 export async function synthesize(
   opts: SynthOptions,
 ): Promise<{ result?: Synthesized; diagnostics: Diagnostic[] }> {
@@ -57,8 +75,17 @@ export async function synthesize(
   if (typeof app !== "string" || app.trim() === "") {
     return fail("CDKTF_CONFIG_INVALID", 'cdktf.json has no "app" command', 'e.g. "app": "npx tsx main.ts"');
   }
+  const aborted = () =>
+    fail("CDKTF_SYNTH_ABORTED", `interrupted: the CDKTF app "${app}" was stopped before it finished`);
+  if (opts.signal?.aborted) return aborted();
   const outdir = await mkdtemp(join(tmpdir(), "popdock-cdktf-"));
-  const cleanup = () => rm(outdir, { recursive: true, force: true });
+  // Should the process exit before `cleanup` (a second Ctrl-C, process.exit), the output goes too.
+  const removeOnExit = () => rmSync(outdir, { recursive: true, force: true });
+  process.on("exit", removeOnExit);
+  const cleanup = async () => {
+    process.off("exit", removeOnExit);
+    await rm(outdir, { recursive: true, force: true });
+  };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   env.CDKTF_OUTDIR = outdir;
@@ -66,11 +93,11 @@ export async function synthesize(
   const context = isRecord(cdktf) ? cdktf.context : undefined;
   if (isRecord(context)) env.CDKTF_CONTEXT_JSON = JSON.stringify(context);
 
-  const run = await runCommand(app, opts.dir, env, opts.timeoutMs);
-  const shown = run.output === "" ? "" : `\n${indentTail(run.output)}`;
-  if (run.error !== undefined) {
+  const run = await runCommand(app, opts.dir, env, opts.timeoutMs, opts.signal);
+  const shown = run.output === "" ? "" : `\n${run.output}`;
+  if (run.aborted) {
     await cleanup();
-    return fail("CDKTF_SYNTH_FAILED", `could not run the CDKTF app "${app}": ${run.error}`);
+    return aborted();
   }
   if (run.timedOut) {
     await cleanup();
@@ -79,6 +106,10 @@ export async function synthesize(
       `the CDKTF app "${app}" did not finish within ${duration(opts.timeoutMs)} and was stopped${shown}`,
       "make the app faster, or synthesize it yourself (`cdktf synth`) and pass cdktf.out/stacks/<stack>/cdk.tf.json",
     );
+  }
+  if (run.error !== undefined) {
+    await cleanup();
+    return fail("CDKTF_SYNTH_FAILED", `could not run the CDKTF app "${app}": ${run.error}`);
   }
   if (run.code !== 0) {
     await cleanup();
@@ -105,24 +136,31 @@ interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  aborted: boolean;
+  /** The tail of stdout and stderr, formatted for a message (`  | ` before each line). */
   output: string;
   error?: string;
 }
 
+/**
+ * Runs `command` in a shell that leads its own process group. Resolves once the shell has exited
+ * (and its output had `DRAIN_MS` to arrive), or `KILL_GRACE_MS` after a timeout or abort even if
+ * it has not; then the group is signalled once more so that nothing the app started survives it.
+ */
 function runCommand(
   command: string,
   cwd: string,
   env: Record<string, string>,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<RunResult> {
   return new Promise((done) => {
-    let output = "";
+    const output = new OutputTail();
     let timedOut = false;
-    const keep = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
-    };
-    // detached: the shell leads its own process group, so a timeout stops the app's children too.
+    let aborted = false;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    // detached: the shell leads a new process group, so that the whole app can be signalled.
     const child = spawn(command, {
       cwd,
       env,
@@ -130,43 +168,129 @@ function runCommand(
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const stop = (signal: NodeJS.Signals) => {
+    const group = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
-        process.kill(-child.pid, signal);
+        process.kill(-child.pid, sig);
       } catch {
-        // already gone
+        // the group is gone
       }
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop("SIGTERM");
-      setTimeout(() => stop("SIGKILL"), 2000).unref();
-    }, timeoutMs);
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      done({ code: null, signal: null, timedOut, output, error: e.message });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, timedOut, output: output.trimEnd() });
+    const killOnExit = () => group("SIGKILL");
+    process.on("exit", killOnExit);
+    const finish = (code: number | null, sig: NodeJS.Signals | null, error?: string) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      signal?.removeEventListener("abort", onAbort);
+      process.off("exit", killOnExit);
+      // Whatever is left of the app's group is stopped; pipes held open by anything else are closed.
+      group(timedOut || aborted ? "SIGKILL" : "SIGTERM");
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const r: RunResult = { code, signal: sig, timedOut, aborted, output: output.format() };
+      if (error !== undefined) r.error = error;
+      done(r);
+    };
+    const stop = () => {
+      group("SIGTERM");
+      timers.push(setTimeout(() => finish(null, "SIGKILL"), KILL_GRACE_MS));
+    };
+    function onAbort() {
+      if (settled || aborted || timedOut) return;
+      aborted = true;
+      stop();
+    }
+    timers.push(
+      setTimeout(() => {
+        if (settled || aborted) return;
+        timedOut = true;
+        stop();
+      }, timeoutMs),
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", output.writer());
+    child.stderr.on("data", output.writer());
+    child.on("error", (e) => finish(null, null, e.message));
+    child.on("exit", (code, sig) => {
+      const drained = () => finish(code, sig);
+      child.once("close", drained);
+      timers.push(setTimeout(drained, DRAIN_MS));
     });
   });
 }
 
-function duration(ms: number): string {
-  return ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+interface Line {
+  text: string;
+  /** Characters cut off the end of it. */
+  more: number;
 }
 
-function indentTail(output: string): string {
-  const lines = output.split(/\r?\n/);
-  const tail = lines.slice(-OUTPUT_LINES);
-  const skipped = lines.length - tail.length;
-  return [...(skipped > 0 ? [`  | … ${skipped} earlier lines`] : []), ...tail.map((l) => `  | ${l}`)].join(
-    "\n",
-  );
+/**
+ * The tail of the app's output in bounded memory: the last `OUTPUT_LINES` lines, each cut at
+ * `LINE_CHARS`; `format` also caps the total at `OUTPUT_CHARS`. Each stream (`writer`) keeps its
+ * own unfinished line, so that stdout and stderr do not run into each other.
+ */
+class OutputTail {
+  private readonly lines: Line[] = [];
+  private readonly partial: Line[] = [];
+  private dropped = 0;
+
+  /** A `data` listener for one stream (with `setEncoding("utf8")`). */
+  writer(): (chunk: string) => void {
+    const current: Line = { text: "", more: 0 };
+    this.partial.push(current);
+    return (chunk) => {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf("\n", start);
+        const piece = chunk.slice(start, nl === -1 ? undefined : nl);
+        const room = Math.max(LINE_CHARS - current.text.length, 0);
+        current.text += piece.slice(0, room);
+        current.more += Math.max(piece.length - room, 0);
+        if (nl === -1) return;
+        this.endLine(current);
+        start = nl + 1;
+      }
+    };
+  }
+
+  private endLine(current: Line): void {
+    const { text, more } = current;
+    this.lines.push({ text: more === 0 ? text.replace(/\r$/, "") : text, more });
+    current.text = "";
+    current.more = 0;
+    if (this.lines.length > OUTPUT_LINES) {
+      this.lines.shift();
+      this.dropped++;
+    }
+  }
+
+  /** `  | ` before each line, `… (N more characters)` after a cut one; "" for no output. */
+  format(): string {
+    for (const p of this.partial) if (p.text !== "" || p.more > 0) this.endLine(p);
+    const lines = this.lines.map((l) => `  | ${l.text}${l.more > 0 ? `… (${l.more} more characters)` : ""}`);
+    while (lines.length > 0 && (lines.at(-1) as string).trim() === "|") lines.pop();
+    let total = 0;
+    let first = lines.length;
+    while (first > 0) {
+      const next = (lines[first - 1] as string).length + 1;
+      if (total + next > OUTPUT_CHARS && first < lines.length) break;
+      total += next;
+      first--;
+    }
+    const skipped = this.dropped + first;
+    const kept = lines.slice(first);
+    if (kept.length === 0) return "";
+    return [...(skipped > 0 ? [`  | … ${skipped} earlier lines`] : []), ...kept].join("\n");
+  }
+}
+
+function duration(ms: number): string {
+  return ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 export interface StackEntry {
