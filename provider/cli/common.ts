@@ -102,7 +102,7 @@ export function useColor(args: ParsedArgs, io: CliIO): boolean {
 }
 
 export function parseVars(pairs: readonly string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const p of pairs) {
     const eq = p.indexOf("=");
     if (eq <= 0) throw new UsageError(`--var "${p}" is not NAME=VALUE`);

@@ -124,3 +124,27 @@ describe("loadConfig picks the frontend loadTerraformConfig would read", () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(["CDKTF_SYNTH_ABORTED"]);
   });
 });
+
+describe("connect", () => {
+  it("trims a pasted API key, and refuses one with a control character inside", async () => {
+    const { createSandbox } = await import("../sandbox/index.js");
+    const sandbox = createSandbox({ apiKey: "secretkey123" });
+    const server = await sandbox.listen({ port: 0 });
+    try {
+      const { connect } = await import("./workspace.js");
+      const base = { flag: server.url, baseDir: tmpdir(), cwd: tmpdir() };
+      const conn = await connect({ ...base, env: { POPDOCK_API_KEY: "secretkey123\n" } });
+      try {
+        expect((await conn.api.listTeams()).map((t) => t.name)).toContain("Finance");
+      } finally {
+        await conn.close();
+      }
+      await expect(connect({ ...base, env: { POPDOCK_API_KEY: "secret\nkey123" } })).rejects.toMatchObject({
+        code: "POPDOCK_USAGE",
+        message: expect.stringContaining("control character"),
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});

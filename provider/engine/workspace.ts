@@ -148,7 +148,14 @@ async function readApiKey(opts: EndpointOptions): Promise<string> {
     if (key === "") throw new UsageError(`the API key file ${opts.apiKeyFile} is empty`);
     return key;
   }
-  const key = opts.env.POPDOCK_API_KEY;
+  // A key pasted with a trailing newline would make an invalid header (reported by the HTTP
+  // layer as "could not reach Popdock"): trim it, and refuse control characters inside.
+  const key = opts.env.POPDOCK_API_KEY?.trim();
+  if (key !== undefined && /[\x00-\x1f\x7f]/.test(key)) {
+    throw new UsageError("POPDOCK_API_KEY contains a control character (a line break or tab inside it?)", {
+      hint: "set POPDOCK_API_KEY to the key alone, on one line",
+    });
+  }
   if (key === undefined || key === "") {
     throw new UsageError("no Popdock API key", {
       hint: "set POPDOCK_API_KEY or pass --api-key-file FILE (keys are never accepted as a plain argument)",
