@@ -17,7 +17,7 @@ import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
 import { sameValue } from "./plan.js";
-import { depose } from "./recover.js";
+import { depose, stateEntryOf } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
 
 export { planSteps, type Step, type StepKind } from "./steps.js";
@@ -57,20 +57,13 @@ export interface ApplyResult {
 }
 
 function stateEntry(ch: ResourceChange, w: Written, state: StateFile): StateResource {
-  const entry: StateResource = {
-    type: ch.type as StateResource["type"],
-    id: w.id,
-    version: w.version,
-    attributes: { ...w.attrs },
-    dependencies: [...ch.depends_on],
-  };
-  if (ch.parent) {
-    entry.parent = ch.parent;
-    const pid = w.parentId ?? state.resources[ch.parent]?.id;
-    if (pid !== undefined) entry.parent_id = pid;
-  }
-  if (ch.prevent_destroy) entry.prevent_destroy = true;
-  return entry;
+  const parentId = ch.parent ? state.resources[ch.parent]?.id : undefined;
+  return stateEntryOf(ch.type, w, {
+    dependencies: ch.depends_on,
+    ...(ch.parent !== undefined ? { parent: ch.parent } : {}),
+    ...(parentId !== undefined ? { parentId } : {}),
+    ...(ch.prevent_destroy ? { preventDestroy: true } : {}),
+  });
 }
 
 function remoteFor(ch: ResourceChange): LiveObject {

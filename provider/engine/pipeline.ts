@@ -3,7 +3,7 @@
  * refresh → recover pending steps → plan; and the staleness check of a saved plan.
  */
 import type { Plan } from "../../schema/plan.js";
-import type { StateFile, StateResource } from "../../schema/state.js";
+import type { StateFile } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { PopdockError } from "../errors.js";
@@ -11,7 +11,7 @@ import { handlerFor } from "../resources/index.js";
 import type { DesiredConfig } from "./desired.js";
 import { type LiveSnapshot, refresh } from "./live.js";
 import { makePlan } from "./plan.js";
-import { depose, recoverPending } from "./recover.js";
+import { adopt, recoverPending } from "./recover.js";
 
 export class PlanStaleError extends PopdockError {
   readonly code = "POPDOCK_PLAN_STALE";
@@ -70,21 +70,7 @@ export async function replayPendingCreates(
     } catch {
       continue; // refused: recoverPending decides by name
     }
-    const prior = state.resources[p.address];
-    if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
-    const parent = Object.entries(state.resources).find(
-      ([, r]) => r.type === "popdock_api_user" && r.id === p.parent_id,
-    )?.[0];
-    state.resources[p.address] = {
-      type: p.type as StateResource["type"],
-      id: w.id,
-      version: w.version,
-      attributes: { ...w.attrs },
-      dependencies: parent ? [parent] : [],
-      ...(w.parentId !== undefined ? { parent_id: w.parentId } : {}),
-      ...(parent !== undefined ? { parent } : {}),
-      ...(prior?.prevent_destroy ? { prevent_destroy: true } : {}),
-    };
+    adopt(state, p, w);
     state.pending = state.pending.filter(
       (x) => x !== p && !(x.address === p.address && x.action === "create"),
     );

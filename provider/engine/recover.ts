@@ -5,7 +5,7 @@
  * duplicated or orphaned. A pending delete is settled by whether the object still exists.
  * Objects deposed by a create-before-destroy replacement stay in `deposed` until deleted.
  */
-import type { StateFile, StateResource } from "../../schema/state.js";
+import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveSnapshot } from "./live.js";
 
@@ -37,25 +37,7 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
         );
         continue;
       }
-      const prior = state.resources[p.address];
-      if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
-      const parent =
-        p.parent_id !== undefined
-          ? Object.entries(state.resources).find(
-              ([, r]) => r.id === p.parent_id && r.type === "popdock_api_user",
-            )?.[0]
-          : undefined;
-      const entry: StateResource = {
-        type: p.type as StateResource["type"],
-        id: found.id,
-        version: found.version,
-        attributes: { ...found.attrs },
-        dependencies: parent ? [parent] : [],
-      };
-      if (found.parentId !== undefined) entry.parent_id = found.parentId;
-      if (parent !== undefined) entry.parent = parent;
-      if (prior?.prevent_destroy) entry.prevent_destroy = true;
-      state.resources[p.address] = entry;
+      adopt(state, p, found);
       managed.add(found.id);
       notes.push(
         `${p.address}: an earlier create (interrupted, or unanswered) had reached Popdock (id ${found.id}); adopted into state`,
@@ -79,6 +61,50 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
   // Deposed objects that are gone already need no delete.
   state.deposed = (state.deposed ?? []).filter((d) => liveHas(live, d.type, d.id));
   return { state, notes };
+}
+
+/** A state entry for a remote object (as created, imported, adopted or replayed). */
+export function stateEntryOf(
+  type: string,
+  obj: { id: string; parentId?: string; version: number; attrs: Record<string, unknown> },
+  opts: { parent?: string; parentId?: string; dependencies: readonly string[]; preventDestroy?: boolean },
+): StateResource {
+  const entry: StateResource = {
+    type: type as StateResource["type"],
+    id: obj.id,
+    version: obj.version,
+    attributes: { ...obj.attrs },
+    dependencies: [...opts.dependencies],
+  };
+  const parentId = obj.parentId ?? opts.parentId;
+  if (parentId !== undefined) entry.parent_id = parentId;
+  if (opts.parent !== undefined) entry.parent = opts.parent;
+  if (opts.preventDestroy) entry.prevent_destroy = true;
+  return entry;
+}
+
+/**
+ * Records `obj`, now known to be what the pending create `p` made, at its address: a prior
+ * entry it replaced (create-before-destroy) is deposed, its user found by id.
+ */
+export function adopt(
+  state: StateFile,
+  p: PendingStep,
+  obj: { id: string; parentId?: string; version: number; attrs: Record<string, unknown> },
+): void {
+  const prior = state.resources[p.address];
+  if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
+  const parent =
+    p.parent_id === undefined
+      ? undefined
+      : Object.entries(state.resources).find(
+          ([, r]) => r.id === p.parent_id && r.type === "popdock_api_user",
+        )?.[0];
+  state.resources[p.address] = stateEntryOf(p.type, obj, {
+    dependencies: parent ? [parent] : [],
+    ...(parent !== undefined ? { parent } : {}),
+    ...(prior?.prevent_destroy ? { preventDestroy: true } : {}),
+  });
 }
 
 /**

@@ -151,7 +151,7 @@ async function readApiKey(opts: EndpointOptions): Promise<string> {
   // A key pasted with a trailing newline would make an invalid header (reported by the HTTP
   // layer as "could not reach Popdock"): trim it, and refuse control characters inside.
   const key = opts.env.POPDOCK_API_KEY?.trim();
-  if (key !== undefined && /[\x00-\x1f\x7f]/.test(key)) {
+  if (key !== undefined && [...key].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
     throw new UsageError("POPDOCK_API_KEY contains a control character (a line break or tab inside it?)", {
       hint: "set POPDOCK_API_KEY to the key alone, on one line",
     });

@@ -4,6 +4,7 @@
  */
 
 import { didYouMean } from "../../diagnostics.js";
+import { stateEntryOf } from "../../engine/recover.js";
 import { UsageError } from "../../errors.js";
 import { grantKeyOfAttrs } from "../../resources/api-user-grant.js";
 import { handlerFor } from "../../resources/index.js";
@@ -75,15 +76,10 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
         if (Object.values(state.resources).some((r) => r.id === w.id)) {
           throw new UsageError(`${w.id} is already managed under another address`);
         }
-        state.resources[address] = {
-          type: res.type,
-          id: w.id,
-          version: w.version,
-          attributes: { ...w.attrs },
+        state.resources[address] = stateEntryOf(res.type, w, {
           dependencies: parent ? [parent] : [],
-          ...(w.parentId !== undefined ? { parent_id: w.parentId } : {}),
           ...(parent !== undefined ? { parent } : {}),
-        };
+        });
         state.endpoint = conn.identity;
         await store.write(state);
         io.stdout.write(
