@@ -88,6 +88,20 @@ function token(key: string, tk: string, name: string): DesiredResource {
     attrs: { name },
   };
 }
+function keeper(name: string, triggers: Record<string, string>): DesiredResource {
+  return {
+    type: "null_resource",
+    address: `null_resource.${name}`,
+    name,
+    dependsOn: [],
+    lifecycle: defaultLifecycle(),
+    source: src,
+    attrs: { triggers },
+  };
+}
+function keeperState(triggers: Record<string, string>): StateResource {
+  return { type: "null_resource", id: "n1", version: 1, attributes: { triggers }, dependencies: [] };
+}
 function config(resources: DesiredResource[]): DesiredConfig {
   return { files: ["popdock.yaml"], digest: "d", provider: {}, resources, outputs: [] };
 }
@@ -307,24 +321,10 @@ describe("makePlan", () => {
   it("falls back to delete-first when the replacement token would keep its name", () => {
     const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "pbi")])]);
     const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["pbi"]': "t1" }));
-    const rot: DesiredResource = {
-      type: "null_resource",
-      address: "null_resource.rot",
-      name: "rot",
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src,
-      attrs: { triggers: { q: "2" } },
-    };
+    const rot = keeper("rot", { q: "2" });
     const t = token("bot", "pbi", "pbi");
     t.lifecycle.replaceTriggeredBy = ["null_resource.rot"];
-    s.resources["null_resource.rot"] = {
-      type: "null_resource",
-      id: "n1",
-      version: 1,
-      attributes: { triggers: { q: "1" } },
-      dependencies: [],
-    };
+    s.resources["null_resource.rot"] = keeperState({ q: "1" });
     const r = makePlan({
       config: config([user("bot", "bot-1"), t, rot]),
       state: s,
@@ -342,25 +342,11 @@ describe("makePlan", () => {
   it("orders a keeper rotation with a renamed token without a cycle: new keeper, new token, old token, old keeper", () => {
     const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "pbi-q1")])]);
     const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["pbi"]': "t1" }));
-    s.resources["null_resource.rot"] = {
-      type: "null_resource",
-      id: "n1",
-      version: 1,
-      attributes: { triggers: { q: "q1" } },
-      dependencies: [],
-    };
+    s.resources["null_resource.rot"] = keeperState({ q: "q1" });
     const t = token("bot", "pbi", "pbi-q2");
     t.lifecycle.replaceTriggeredBy = ["null_resource.rot"];
     t.dependsOn = ["null_resource.rot"];
-    const rot: DesiredResource = {
-      type: "null_resource",
-      address: "null_resource.rot",
-      name: "rot",
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src,
-      attrs: { triggers: { q: "q2" } },
-    };
+    const rot = keeper("rot", { q: "q2" });
     const r = makePlan({
       config: config([user("bot", "bot-1"), t, rot]),
       state: s,
@@ -499,24 +485,10 @@ describe("makePlan", () => {
   it("re-creates the children of a replaced user under the new one, even a child replaced itself", () => {
     const l = live([apiUser("u1", "bot-1", [], [tok("t1", "u1", "old")])]);
     const s = state(managed(l, { "popdock_api_user.bot": "u1", 'popdock_api_token.bot["t"]': "t1" }));
-    s.resources["null_resource.k"] = {
-      type: "null_resource",
-      id: "n1",
-      version: 1,
-      attributes: { triggers: { v: "1" } },
-      dependencies: [],
-    };
+    s.resources["null_resource.k"] = keeperState({ v: "1" });
     const u = user("bot", "bot-1");
     u.lifecycle.replaceTriggeredBy = ["null_resource.k"];
-    const k: DesiredResource = {
-      type: "null_resource",
-      address: "null_resource.k",
-      name: "k",
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src,
-      attrs: { triggers: { v: "2" } },
-    };
+    const k = keeper("k", { v: "2" });
     const r = makePlan({
       config: config([u, k, token("bot", "t", "new")]),
       state: s,
@@ -557,15 +529,7 @@ describe("makePlan", () => {
   });
 
   it("refuses a keeper trigger named like a token ID (state never holds one)", () => {
-    const k: DesiredResource = {
-      type: "null_resource",
-      address: "null_resource.k",
-      name: "k",
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src,
-      attrs: { triggers: { Token_ID: "gen-1" } },
-    };
+    const k = keeper("k", { Token_ID: "gen-1" });
     const r = makePlan({ config: config([k]), state: state(), live: live(), endpoint: "local" });
     expect(r.diagnostics.map((d) => d.code)).toEqual(["CONFIG_RESERVED_TRIGGER"]);
   });
