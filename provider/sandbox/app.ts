@@ -60,6 +60,9 @@ interface Route {
   run(ctx: Ctx): Reply | Promise<Reply>;
 }
 
+/** Set by the HTTP server (server.ts) on a request whose body was over its size limit. */
+export const OVERSIZED_HEADER = "x-popdock-sandbox-oversized";
+
 export interface AppOptions {
   apiKey: string;
   store: SandboxStore;
@@ -471,6 +474,12 @@ export class SandboxApp {
   ): Promise<Response> {
     const authError = this.authorized(req);
     if (authError) throw authError;
+    // The HTTP server stops reading a body over its limit and says so here, so that the key is
+    // checked first (401 before anything else, as the contract says).
+    const oversized = req.headers.get(OVERSIZED_HEADER);
+    if (oversized !== null) {
+      throw new HttpError(413, "validation_failed", `request body exceeds ${oversized} bytes`);
+    }
     if (!route) {
       if (allowed.length > 0) {
         throw new HttpError(

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isDropResponse } from "./app.js";
+import { isDropResponse, OVERSIZED_HEADER } from "./app.js";
 
 /** Largest request body accepted, in bytes (bigger ones get a 413 and the connection closes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,21 +41,17 @@ async function serve(
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? "GET";
-  const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
-  if (body === "too-large") {
-    res.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" });
-    res.end(
-      JSON.stringify({
-        error: { code: "validation_failed", message: `request body exceeds ${MAX_BODY_BYTES} bytes` },
-      }),
-    );
-    return;
-  }
+  const read = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
+    if (value === undefined || name === OVERSIZED_HEADER) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
+  // Too large: the app still checks the key first, then answers 413; the rest of the body is
+  // never read, so the connection closes after the answer.
+  const oversized = read === "too-large";
+  if (oversized) headers.set(OVERSIZED_HEADER, String(MAX_BODY_BYTES));
+  const body = oversized ? undefined : read;
   const request = new Request(new URL(req.url ?? "/", base), {
     method,
     headers,
@@ -72,6 +68,7 @@ async function serve(
   });
   const payload = Buffer.from(await response.arrayBuffer());
   if (response.status !== 204 && response.status !== 304) out["content-length"] = String(payload.length);
+  if (oversized) out.connection = "close";
   res.writeHead(response.status, out);
   res.end(response.status === 204 ? undefined : payload);
 }

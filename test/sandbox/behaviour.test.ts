@@ -272,6 +272,26 @@ describe("versions and If-Match", () => {
 });
 
 describe("authentication", () => {
+  it("checks the key before refusing an oversized body over HTTP: 401 without it, 413 with it", async () => {
+    const server = await make().listen({ port: 0 });
+    try {
+      const big = JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) });
+      const post = (headers: Record<string, string>) =>
+        fetch(`${server.url}${S}/api-users`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: big,
+        });
+      const anonymous = await post({});
+      expect(anonymous.status).toBe(401);
+      const keyed = await post({ authorization: `Bearer ${API_KEY}` });
+      expect(keyed.status).toBe(413);
+      expect(((await keyed.json()) as Json).error.code).toBe("validation_failed");
+    } finally {
+      await server.close();
+    }
+  });
+
   it.each([
     ["no header", null],
     ["wrong key", "nope"],
