@@ -16,9 +16,9 @@ import type { PopdockApi } from "../client/types.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
-import { sameValue } from "./plan.js";
 import { depose, stateEntryOf } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
+import { sameValue } from "./values.js";
 
 export { planSteps, type Step, type StepKind } from "./steps.js";
 

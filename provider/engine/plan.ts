@@ -18,6 +18,10 @@ import type { DesiredConfig, DesiredResource, TemplatePart } from "./desired.js"
 import { parseAddress } from "./desired.js";
 import type { LiveSnapshot } from "./live.js";
 import { findStepCycle } from "./steps.js";
+import { sameValue } from "./values.js";
+
+export { sameValue } from "./values.js";
+
 import { summarizeChanges } from "./summary.js";
 
 export interface PlanInput {
@@ -33,25 +37,6 @@ export interface PlanInput {
 export interface PlanResult {
   plan?: Plan;
   diagnostics: Diagnostic[];
-}
-
-/** Deep equality where arrays compare as sets when `asSet`. */
-export function sameValue(a: unknown, b: unknown, asSet = false): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    const x = asSet ? [...a].map(String).sort() : a;
-    const y = asSet ? [...b].map(String).sort() : b;
-    return x.every((v, i) => sameValue(v, y[i]));
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    const ka = Object.keys(a).sort();
-    const kb = Object.keys(b).sort();
-    return (
-      sameValue(ka, kb) &&
-      ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-    );
-  }
-  return (a ?? null) === (b ?? null);
 }
 
 /** Attributes among `compared` whose values differ. */

@@ -8,6 +8,7 @@
  */
 import type { DriftChange, ResourceChange } from "../../../schema/plan.js";
 import { SENSITIVE_ATTRS } from "../desired.js";
+import { canonical, compareStrings, sameValue } from "../values.js";
 
 /** How a whole object changes: `update` covers in-place updates, replacements and drift. */
 export type BlockKind = "create" | "delete" | "update";
@@ -75,9 +76,6 @@ const ATTR_ORDER = [
 const IDENTIFYING = new Set(["id", "name"]);
 
 /** Code-unit string order: the same on every machine and locale (unlike localeCompare). */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function compareAttrNames(a: string, b: string): number {
   const ia = ATTR_ORDER.indexOf(a);
@@ -107,30 +105,9 @@ export function clean(text: string): string {
   });
 }
 
-/** JSON with object keys sorted, for comparing values. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (isPlainObject(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort(compareStrings)) sorted[k] = v[k];
-      return sorted;
-    }
-    return v;
-  });
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Arrays compare as sets (grant scopes are sets); everything else structurally. */
 export function valuesEqual(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const ca = a.map(canonical).sort(compareStrings);
-    const cb = b.map(canonical).sort(compareStrings);
-    return ca.length === cb.length && ca.every((v, i) => v === cb[i]);
-  }
-  return canonical(a) === canonical(b);
+  return sameValue(a, b, true);
 }
 
 /** A value on one line: strings JSON-quoted, lists and maps as compact JSON, all escaped. */

@@ -4,7 +4,7 @@
  * last. Output is deterministic: nodes by address, edges by (from, to).
  */
 import { type DesiredConfig, parseAddress } from "../desired.js";
-import { compareStrings } from "./diff.js";
+import { compareStrings } from "../values.js";
 
 export interface GraphNode {
   address: string;

@@ -8,7 +8,8 @@
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { parseAddress } from "../desired.js";
-import { compareStrings, sensitiveNames } from "./diff.js";
+import { compareStrings } from "../values.js";
+import { sensitiveNames } from "./diff.js";
 
 export const POPDOCK_IAC_VERSION = "0.1.0";
 export const PROVIDER_NAME = "registry.terraform.io/popdock/popdock";

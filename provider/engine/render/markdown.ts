@@ -8,18 +8,17 @@
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { parseAddress } from "../desired.js";
+import { compareStrings, isPlainObject } from "../values.js";
 import {
   type AttrEntry,
   clean,
   compareForDisplay,
-  compareStrings,
   diffChange,
   diffDrift,
   diffMap,
   diffSet,
   formatScalar,
   groupChanges,
-  isPlainObject,
 } from "./diff.js";
 import { renderPlanText } from "./text.js";
 

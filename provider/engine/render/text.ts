@@ -7,20 +7,19 @@
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { parseAddress } from "../desired.js";
+import { compareStrings, isPlainObject } from "../values.js";
 import {
   type AttrEntry,
   type AttrOp,
   type BlockDiff,
   clean,
   compareForDisplay,
-  compareStrings,
   diffChange,
   diffDrift,
   diffMap,
   diffSet,
   formatScalar,
   groupChanges,
-  isPlainObject,
   replaceMark,
 } from "./diff.js";
 
