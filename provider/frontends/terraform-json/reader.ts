@@ -42,6 +42,7 @@ import {
   parseWholeReference,
   refKey,
   refText,
+  type TemplatePiece,
   type TfRef,
 } from "./expressions.js";
 import {
@@ -797,15 +798,20 @@ class Reader {
     return v;
   }
 
+  /** The pieces of a `${…}` template in a block's argument, or undefined after reporting why not. */
+  private templatePieces(b: Block, s: string, path: DocPath): TemplatePiece[] | undefined {
+    const t = parseTemplate(s);
+    if (t.ok) return t.pieces;
+    this.blockDiag(b, t.error.code, t.error.message, path, { hint: t.error.hint });
+    return undefined;
+  }
+
   /** A string argument with its references to other resources' arguments replaced by their values. */
   private resolveString(b: Block, s: string, path: DocPath): string | undefined {
-    const t = parseTemplate(s);
-    if (!t.ok) {
-      this.blockDiag(b, t.error.code, t.error.message, path, { hint: t.error.hint });
-      return undefined;
-    }
+    const pieces = this.templatePieces(b, s, path);
+    if (pieces === undefined) return undefined;
     let out = "";
-    for (const piece of t.pieces) {
+    for (const piece of pieces) {
       if (piece.kind === "text") {
         out += piece.text;
         continue;
@@ -868,12 +874,9 @@ class Reader {
 
   /** `api_user_id` must be `${popdock_api_user.<name>.id}`; returns the user's Terraform key. */
   private userRef(b: Block, s: string, path: DocPath): string | undefined {
-    const t = parseTemplate(s);
-    if (!t.ok) {
-      this.blockDiag(b, t.error.code, t.error.message, path, { hint: t.error.hint });
-      return undefined;
-    }
-    const ref = exactReference(t.pieces);
+    const pieces = this.templatePieces(b, s, path);
+    if (pieces === undefined) return undefined;
+    const ref = exactReference(pieces);
     if (ref === undefined || ref.type !== USER_TYPE || ref.attr !== "id") {
       this.blockDiag(
         b,
