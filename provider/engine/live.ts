@@ -40,6 +40,23 @@ export function buildSnapshot(parts: {
   return { ...parts, userById, userByName, grantById, tokenById };
 }
 
+/**
+ * Only the reference data (teams, roles, connectors): enough to resolve names, 3 requests, no
+ * user directory. For `validate --remote`.
+ */
+export async function refreshReference(
+  api: PopdockApi,
+  opts: { signal?: AbortSignal } = {},
+): Promise<LiveSnapshot> {
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  const [teams, roles, connectors] = await Promise.all([
+    api.listTeams(signal),
+    api.listRoles(signal),
+    api.listConnectors(signal),
+  ]);
+  return buildSnapshot({ teams, roles, connectors, users: [] });
+}
+
 /** Reads the live snapshot: 3 reference requests + ceil(users / pageSize) directory pages, in parallel. */
 export async function refresh(
   api: PopdockApi,

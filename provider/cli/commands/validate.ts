@@ -1,6 +1,6 @@
 /** `popdock validate`: offline schema and reference checks; `--remote` also checks names against Popdock. */
 import { hasErrors } from "../../diagnostics.js";
-import { refresh } from "../../engine/live.js";
+import { refreshReference } from "../../engine/live.js";
 import { ConfigError } from "../../errors.js";
 import { handlerFor } from "../../resources/index.js";
 import {
@@ -28,7 +28,7 @@ export const command: Command = {
     if (flag(args, "remote")) {
       const conn = await connectFor(args, io, loaded);
       try {
-        const live = await refresh(conn.api, { signal: io.signal });
+        const live = await refreshReference(conn.api, { signal: io.signal });
         const diags = loaded.config.resources.flatMap(
           (r) => handlerFor(r.type).desired(r as never, live).diagnostics,
         );

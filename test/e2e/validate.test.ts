@@ -1,0 +1,35 @@
+/**
+ * `popdock validate`: offline it checks the configuration alone; `--remote` also resolves names
+ * against Popdock's reference data, with three requests and no look at the user directory.
+ */
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { project, uniq, useSandbox } from "../helpers/e2e-sandbox.js";
+
+const sb = useSandbox();
+
+describe("validate", () => {
+  it("passes a good configuration offline, with no endpoint at all", async () => {
+    const dir = await project({
+      "popdock.yaml": `api_users:\n  u:\n    name: val-${uniq()}\n    grants:\n      - team: Finanse\n`,
+    });
+    // Offline: names are not checked against Popdock, so the misspelt team passes here.
+    const r = await runCli(["validate"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("The configuration is valid: 2 resources, 0 outputs.\n");
+  });
+
+  it("--remote reports unknown names with a did-you-mean, reading only the reference data", async () => {
+    const dir = await project({
+      "popdock.yaml": `api_users:\n  u:\n    name: val-${uniq()}\n    grants:\n      - team: Finanse\n`,
+    });
+    const r = await sb.counting(dir, ["validate", "--remote"], 1);
+    expect(r.r.stderr).toContain('popdock.yaml:5:9: error REF_UNKNOWN_TEAM: unknown team "Finanse"');
+    expect(r.r.stderr).toContain('hint: did you mean "Finance"?');
+    expect(r.requests).toEqual({
+      "GET /api/v1/security/teams": 1,
+      "GET /api/v1/security/roles": 1,
+      "GET /api/v1/security/connectors": 1,
+    });
+  });
+});
