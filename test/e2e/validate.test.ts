@@ -1,6 +1,7 @@
 /**
  * `popdock validate`: offline it checks the configuration alone; `--remote` also resolves names
  * against Popdock's reference data, with three requests and no look at the user directory.
+ * `popdock graph` draws the configuration's dependencies, offline too.
  */
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -31,5 +32,22 @@ describe("validate", () => {
       "GET /api/v1/security/roles": 1,
       "GET /api/v1/security/connectors": 1,
     });
+  });
+
+  it("graph draws users before their grants and tokens, offline, in dot or mermaid", async () => {
+    const dir = await project({
+      "popdock.yaml":
+        "api_users:\n  u:\n    name: g\n    grants:\n      - team: Finance\n    tokens:\n      t: {}\n",
+    });
+    const dot = await runCli(["graph"], { cwd: dir });
+    expect(dot.code, dot.stderr).toBe(0);
+    expect(dot.stdout).toMatch(/^digraph /);
+    expect(dot.stdout).toContain('"popdock_api_user.u" -> "popdock_api_token.u[\\"t\\"]"');
+    expect(dot.stdout).toContain('"popdock_api_user.u" -> "popdock_api_user_grant.u[\\"team:Finance\\"]"');
+    const mermaid = await runCli(["graph", "--format", "mermaid"], { cwd: dir });
+    expect(mermaid.stdout).toMatch(/^flowchart LR\n/);
+    const bad = await runCli(["graph", "--format", "svg"], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--format must be dot or mermaid, not "svg"');
   });
 });
