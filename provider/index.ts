@@ -6,20 +6,20 @@
 
 export type { Plan, ResourceChange } from "../schema/plan.js";
 export type { StateFile } from "../schema/state.js";
-export { runMain } from "./cli/main.js";
 export { PopdockClient, type PopdockClientOptions } from "./client/client.js";
 export { PopdockApiError } from "./client/errors.js";
 export type { PopdockApi, RequestStats } from "./client/types.js";
-export { type Diagnostic, formatDiagnostic, hasErrors } from "./diagnostics.js";
 export { type ApplyOptions, type ApplyResult, applyPlan } from "./engine/apply.js";
-export type { DesiredConfig, DesiredOutput, DesiredResource } from "./engine/desired.js";
-export { type LiveSnapshot, refresh } from "./engine/live.js";
 export { acquireLock, forceUnlock } from "./engine/lock.js";
 export { makePlan, type PlanInput, type PlanResult } from "./engine/plan.js";
 export { recoverPending } from "./engine/recover.js";
+export { refresh } from "./engine/refresh.js";
 export { renderPlanJson } from "./engine/render/json.js";
 export { renderPlanMarkdown } from "./engine/render/markdown.js";
 export { renderPlanText } from "./engine/render/text.js";
 export { emptyState, StateStore } from "./engine/state-store.js";
-export { ConfigError, PopdockError, UsageError } from "./errors.js";
 export { loadYamlConfig } from "./frontends/yaml/index.js";
+export type { DesiredConfig, DesiredOutput, DesiredResource } from "./model/desired.js";
+export { type Diagnostic, formatDiagnostic, hasErrors } from "./model/diagnostics.js";
+export { ConfigError, PopdockError, UsageError } from "./model/errors.js";
+export type { LiveSnapshot } from "./model/live.js";

@@ -20,8 +20,8 @@ import {
   PopdockImport,
   PopdockProvider,
 } from "../provider/cdktf/index.js";
-import { formatDiagnostic } from "../provider/diagnostics.js";
 import { loadTerraformConfig } from "../provider/frontends/terraform-json/index.js";
+import { formatDiagnostic } from "../provider/model/diagnostics.js";
 
 const temps: string[] = [];
 afterAll(() => {

@@ -7,10 +7,10 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { formatDiagnostic } from "../provider/diagnostics.js";
-import type { DesiredConfig } from "../provider/engine/desired.js";
 import { loadTerraformConfig } from "../provider/frontends/terraform-json/index.js";
 import { loadYamlConfig } from "../provider/frontends/yaml/index.js";
+import type { DesiredConfig } from "../provider/model/desired.js";
+import { formatDiagnostic } from "../provider/model/diagnostics.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 

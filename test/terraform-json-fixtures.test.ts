@@ -19,11 +19,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatDiagnostic } from "../provider/diagnostics.js";
 import {
   type LoadTerraformOptions,
   loadTerraformConfig,
 } from "../provider/frontends/terraform-json/index.js";
+import { formatDiagnostic } from "../provider/model/diagnostics.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "fixtures", "tf-json");

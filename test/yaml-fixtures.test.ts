@@ -14,8 +14,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatDiagnostic } from "../provider/diagnostics.js";
 import { type LoadYamlOptions, loadYamlConfig } from "../provider/frontends/yaml/index.js";
+import { formatDiagnostic } from "../provider/model/diagnostics.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const update = process.env.UPDATE_FIXTURES === "1";

@@ -11,13 +11,13 @@ import {
   Token,
 } from "cdktf";
 import type { Construct } from "constructs";
-import { PopdockError } from "../errors.js";
 import {
   type ArgIssue,
   type ArgsResult,
   checkStoredValues,
   type SupportedType,
 } from "../frontends/terraform-json/schema.js";
+import { PopdockError } from "../model/errors.js";
 
 /** The provider source recorded in `terraform.required_providers` (the JSON is read by popdock-iac, not Terraform). */
 export const PROVIDER_SOURCE = "popdock/popdock";

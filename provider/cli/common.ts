@@ -5,13 +5,15 @@
 import { readFile } from "node:fs/promises";
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
-import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.js";
-import type { DesiredConfig } from "../engine/desired.js";
-import type { LiveSnapshot } from "../engine/live.js";
 import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
 import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
 import { renderPlanText } from "../engine/render/text.js";
 import { StateStore } from "../engine/state-store.js";
+import type { DesiredConfig } from "../model/desired.js";
+import { type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
+import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
+import type { LiveSnapshot } from "../model/live.js";
+import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
 import {
   type ConfigLocation,
   type Connection,
@@ -19,9 +21,7 @@ import {
   loadConfig,
   locateConfig,
   statePathFor,
-} from "../engine/workspace.js";
-import { ConfigError, PopdockError, UsageError } from "../errors.js";
-import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+} from "./wiring.js";
 
 export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
   config: {

@@ -1,5 +1,5 @@
 /** Turns a thrown error into the text printed on stderr. */
-import { PopdockError } from "../errors.js";
+import { PopdockError } from "../model/errors.js";
 
 export function formatError(err: unknown, env: Readonly<Record<string, string | undefined>>): string {
   if (err instanceof PopdockError) {

@@ -3,6 +3,7 @@
  * loaded lazily so that `popdock validate` on YAML never loads the sandbox, CDKTF, etc.
  */
 import { parseArgs } from "node:util";
+import { POPDOCK_IAC_VERSION } from "../model/version.js";
 import { formatError } from "./format-error.js";
 import type { CliIO, Command, OptionSpec } from "./io.js";
 
@@ -91,7 +92,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
     return name === undefined ? 1 : 0;
   }
   if (name === "--version" || name === "-v") {
-    io.stdout.write("popdock-iac 0.1.0\n");
+    io.stdout.write(`popdock-iac ${POPDOCK_IAC_VERSION}\n`);
     return 0;
   }
   const load = COMMANDS[name];

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../model/errors.js";
 import type { CliIO, Out } from "./io.js";
 
 /**

@@ -37,7 +37,7 @@ import {
   TokenList,
   type TokenMeta,
 } from "../../schema/api.js";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../model/errors.js";
 import { API_BASE_PATH, parseEndpoint } from "./endpoint.js";
 import {
   type ApiErrorInfo,

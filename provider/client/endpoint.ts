@@ -2,8 +2,8 @@
  * Parsing and vetting of the Popdock endpoint URL the caller gives: https anywhere, plain http
  * only on loopback, no credentials in the URL, trailing slashes stripped, a path prefix kept.
  */
-import { isIP } from "node:net";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../model/errors.js";
+import { isLoopbackHost } from "../model/loopback.js";
 import { PopdockInsecureEndpointError } from "./errors.js";
 
 /** The API's base path under the endpoint. */
@@ -16,15 +16,6 @@ export interface ParsedEndpoint {
   origin: string;
   /** Path prefix before `/api/v1/security`, e.g. `/popdock`, or `""`. */
   prefix: string;
-}
-
-/** True for `localhost` (and `*.localhost`), 127.0.0.0/8 and ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(host);
-  return false;
 }
 
 /**

@@ -8,7 +8,7 @@
  * request or response body, never the API key, never a `token_id`.
  */
 import type { ErrorCode, ErrorDetail } from "../../schema/api.js";
-import { PopdockError } from "../errors.js";
+import { PopdockError } from "../model/errors.js";
 
 /** What every API failure carries, for people and for the engine. */
 export interface ApiErrorInfo {

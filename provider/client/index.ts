@@ -1,4 +1,6 @@
 /** The Popdock security API client: the only network I/O in popdock-iac. */
+
+export { isLoopbackHost } from "../model/loopback.js";
 export {
   type ClientTimeouts,
   DEFAULT_TIMEOUTS,
@@ -6,7 +8,7 @@ export {
   PopdockClient,
   type PopdockClientOptions,
 } from "./client.js";
-export { API_BASE_PATH, isLoopbackHost } from "./endpoint.js";
+export { API_BASE_PATH } from "./endpoint.js";
 export {
   type ApiErrorInfo,
   PopdockAbortedError,

@@ -13,12 +13,12 @@ import { randomUUID } from "node:crypto";
 import type { Plan, ResourceChange } from "../../schema/plan.js";
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
+import { sameValue } from "../model/values.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
 import { depose, stateEntryOf } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
-import { sameValue } from "./values.js";
 
 export { planSteps, type Step, type StepKind } from "./steps.js";
 

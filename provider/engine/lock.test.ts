@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../model/errors.js";
 import {
   acquireLock,
   forceUnlock,

@@ -5,7 +5,7 @@
 import type { OutputChange } from "../../schema/plan.js";
 import type { StateFile, StateOutput } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../model/errors.js";
 
 type Part = OutputChange["parts"][number];
 

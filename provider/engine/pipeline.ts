@@ -5,13 +5,14 @@
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { PopdockError } from "../errors.js";
+import type { DesiredConfig } from "../model/desired.js";
+import type { Diagnostic } from "../model/diagnostics.js";
+import { PopdockError } from "../model/errors.js";
+import type { LiveSnapshot } from "../model/live.js";
 import { handlerFor } from "../resources/index.js";
-import type { DesiredConfig } from "./desired.js";
-import { type LiveSnapshot, refresh } from "./live.js";
 import { makePlan } from "./plan.js";
 import { adopt, recoverPending } from "./recover.js";
+import { refresh } from "./refresh.js";
 
 export class PlanStaleError extends PopdockError {
   readonly code = "POPDOCK_PLAN_STALE";

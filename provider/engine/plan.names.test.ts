@@ -14,8 +14,8 @@ import type { PopdockApi } from "../client/types.js";
 import { parseYamlSources } from "../frontends/yaml/index.js";
 import { createSandbox, type RunningServer } from "../sandbox/index.js";
 import { applyPlan } from "./apply.js";
-import { refresh } from "./live.js";
 import { makePlan } from "./plan.js";
+import { refresh } from "./refresh.js";
 import { emptyState } from "./state-store.js";
 
 const sandbox = createSandbox({ apiKey: "names-key" });

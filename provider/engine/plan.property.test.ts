@@ -21,8 +21,8 @@ import { PopdockClient } from "../client/client.js";
 import { parseYamlSources } from "../frontends/yaml/index.js";
 import { createSandbox, type RunningServer } from "../sandbox/index.js";
 import { type ApplyEvent, applyPlan } from "./apply.js";
-import { refresh } from "./live.js";
 import { makePlan } from "./plan.js";
+import { refresh } from "./refresh.js";
 import { renderPlanText } from "./render/text.js";
 import { emptyState, stringifyState } from "./state-store.js";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ApiUser, Grant, TokenMeta } from "../../schema/api.js";
 import type { StateFile, StateResource } from "../../schema/state.js";
+import type { DesiredConfig, DesiredResource } from "../model/desired.js";
+import { defaultLifecycle, formatAddress } from "../model/desired.js";
+import { buildSnapshot, type LiveSnapshot } from "../model/live.js";
 import { planSteps } from "./apply.js";
-import type { DesiredConfig, DesiredResource } from "./desired.js";
-import { defaultLifecycle, formatAddress } from "./desired.js";
-import { buildSnapshot, type LiveSnapshot } from "./live.js";
 import { makePlan } from "./plan.js";
 
 const REF = {

@@ -11,16 +11,16 @@
 import type { Action, Attrs, DriftChange, OutputChange, Plan, ResourceChange } from "../../schema/plan.js";
 import { PLAN_FORMAT_VERSION } from "../../schema/plan.js";
 import type { StateFile, StateResource } from "../../schema/state.js";
-import { type Diagnostic, locate } from "../diagnostics.js";
+import type { DesiredConfig, DesiredResource, TemplatePart } from "../model/desired.js";
+import { parseAddress } from "../model/desired.js";
+import { type Diagnostic, locate } from "../model/diagnostics.js";
+import type { LiveSnapshot } from "../model/live.js";
+import { sameValue } from "../model/values.js";
 import { handlerFor } from "../resources/index.js";
 import type { LiveObject, ResourceHandler } from "../resources/types.js";
-import type { DesiredConfig, DesiredResource, TemplatePart } from "./desired.js";
-import { parseAddress } from "./desired.js";
-import type { LiveSnapshot } from "./live.js";
 import { findStepCycle } from "./steps.js";
-import { sameValue } from "./values.js";
 
-export { sameValue } from "./values.js";
+export { sameValue } from "../model/values.js";
 
 import { summarizeChanges } from "./summary.js";
 

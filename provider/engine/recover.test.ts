@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StateFile } from "../../schema/state.js";
-import { buildSnapshot } from "./live.js";
+import { buildSnapshot } from "../model/live.js";
 import { RECOVERY_CLOCK_SKEW_MS, recoverPending } from "./recover.js";
 
 const REF = { teams: [], roles: [], connectors: [] };

@@ -6,8 +6,8 @@
  * Objects deposed by a create-before-destroy replacement stay in `deposed` until deleted.
  */
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
+import type { LiveSnapshot } from "../model/live.js";
 import { handlerFor } from "../resources/index.js";
-import type { LiveSnapshot } from "./live.js";
 
 export interface Recovery {
   state: StateFile;

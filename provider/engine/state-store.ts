@@ -23,7 +23,7 @@ import {
   StateOutput,
   StateResource,
 } from "../../schema/state.js";
-import { PopdockError } from "../errors.js";
+import { PopdockError } from "../model/errors.js";
 
 const TOOL = "popdock-iac";
 /** How many schema problems a `StateInvalidError` message lists. */

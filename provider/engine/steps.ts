@@ -5,7 +5,7 @@
  * user are only forgotten, after it; a change that takes a name waits for the change freeing it.
  */
 import type { Plan, ResourceChange } from "../../schema/plan.js";
-import { PopdockError } from "../errors.js";
+import { PopdockError } from "../model/errors.js";
 
 export type StepKind = "create" | "update" | "delete" | "forget";
 

@@ -5,8 +5,8 @@
  * Import id: `USER_ID/TOKEN_ID`.
  */
 import type { TokenMeta } from "../../schema/api.js";
-import type { DesiredToken } from "../engine/desired.js";
-import { UsageError } from "../errors.js";
+import type { DesiredToken } from "../model/desired.js";
+import { UsageError } from "../model/errors.js";
 import type { LiveObject, ResourceHandler } from "./types.js";
 
 function toLive(t: TokenMeta): LiveObject {

@@ -6,10 +6,10 @@
  */
 import type { Grant, GrantCreate } from "../../schema/api.js";
 import type { Attrs } from "../../schema/plan.js";
-import type { DesiredGrant } from "../engine/desired.js";
-import type { LiveSnapshot } from "../engine/live.js";
-import { resolveGrant } from "../engine/resolve.js";
-import { UsageError } from "../errors.js";
+import type { DesiredGrant } from "../model/desired.js";
+import { UsageError } from "../model/errors.js";
+import type { LiveSnapshot } from "../model/live.js";
+import { resolveGrant } from "./grant-resolve.js";
 import type { LiveObject, ResourceHandler } from "./types.js";
 
 const SCOPES = ["roles", "companies", "lists", "actions", "details"] as const;

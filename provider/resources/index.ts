@@ -1,5 +1,5 @@
 /** The registry of resource types. Adding a type touches one file and one line here. */
-import type { DesiredResource } from "../engine/desired.js";
+import type { DesiredResource } from "../model/desired.js";
 import { apiToken } from "./api-token.js";
 import { apiUser } from "./api-user.js";
 import { apiUserGrant } from "./api-user-grant.js";

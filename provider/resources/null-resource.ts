@@ -4,9 +4,9 @@
  * token, the standard keeper pattern for token rotation.
  */
 import { randomUUID } from "node:crypto";
-import { locate } from "../diagnostics.js";
-import type { DesiredNull } from "../engine/desired.js";
-import { UsageError } from "../errors.js";
+import type { DesiredNull } from "../model/desired.js";
+import { locate } from "../model/diagnostics.js";
+import { UsageError } from "../model/errors.js";
 import type { ResourceHandler } from "./types.js";
 
 export const nullResource: ResourceHandler<DesiredNull> = {

@@ -6,9 +6,9 @@
 import type { Attrs } from "../../schema/plan.js";
 import type { StateResource } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
-import type { Diagnostic } from "../diagnostics.js";
-import type { DesiredResource } from "../engine/desired.js";
-import type { LiveSnapshot } from "../engine/live.js";
+import type { DesiredResource } from "../model/desired.js";
+import type { Diagnostic } from "../model/diagnostics.js";
+import type { LiveSnapshot } from "../model/live.js";
 
 /** What refresh knows of one remote object. */
 export interface LiveObject {

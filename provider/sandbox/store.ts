@@ -7,6 +7,7 @@
  * Operations throw {@link HttpError} with the contract's status and code. Persistence is the
  * caller's business: `snapshot()` gives the whole state as plain JSON, `fromSnapshot` restores it.
  */
+
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import {
@@ -25,6 +26,7 @@ import {
   type TokenCreate,
   type TokenMeta,
 } from "../../schema/api.js";
+import { canonicalJson } from "../model/values.js";
 import { conflict, HttpError, invalid, notFound } from "./http-error.js";
 import type { SeedData } from "./seed.js";
 
@@ -158,20 +160,7 @@ export function decodeCursor(cursor: string): number {
 
 /** sha256 of the canonical JSON (sorted keys) of a value: the idempotency fingerprint. */
 export function fingerprint(value: unknown): string {
-  const canon = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canon);
-    if (v !== null && typeof v === "object") {
-      return Object.fromEntries(
-        Object.keys(v as object)
-          .sort()
-          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v;
-  };
-  return createHash("sha256")
-    .update(JSON.stringify(canon(value)) ?? "")
-    .digest("hex");
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
 }
 
 function preconditionFailed(what: string, ifMatch: IfMatch, current: number): HttpError {

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { PopdockClient } from "../../provider/client/client.js";
-import { refresh } from "../../provider/engine/live.js";
+import { refresh } from "../../provider/engine/refresh.js";
 import { createSandbox } from "../../provider/sandbox/index.js";
 
 const users = Number(process.argv[2] ?? 200);

@@ -14,7 +14,7 @@ import {
   PopdockUnauthorizedError,
   type PopdockValidationError,
 } from "../../provider/client/errors.js";
-import { PopdockError } from "../../provider/errors.js";
+import { PopdockError } from "../../provider/model/errors.js";
 import type { ApiUser } from "../../schema/api.js";
 import { type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
 import { API_KEY, api, apiUser, makeClient, teamGrant, token } from "./fixtures.js";

@@ -7,7 +7,7 @@ import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PopdockClient } from "../../provider/client/client.js";
 import { PopdockInsecureEndpointError, PopdockInvalidResponseError } from "../../provider/client/errors.js";
-import { UsageError } from "../../provider/errors.js";
+import { UsageError } from "../../provider/model/errors.js";
 import { dropConnection, type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
 import { API_KEY, api, apiUser, makeClient, TOKEN_SECRET, token } from "./fixtures.js";
 

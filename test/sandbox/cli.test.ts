@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CliIO } from "../../provider/cli/io.js";
 import { runMain } from "../../provider/cli/main.js";
-import { UsageError } from "../../provider/errors.js";
+import { UsageError } from "../../provider/model/errors.js";
 import { startSandboxProcess } from "../helpers/sandbox-process.js";
 import type { Json } from "./call.js";
 

@@ -6,8 +6,7 @@ import type { Plan } from "../../../schema/plan.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
-import { locateConfig } from "../../engine/workspace.js";
-import { PopdockError, UsageError } from "../../errors.js";
+import { PopdockError, UsageError } from "../../model/errors.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
@@ -25,6 +24,7 @@ import {
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
 import { checkSecretsNames, writeSecretsFile } from "../secrets.js";
+import { locateConfig } from "../wiring.js";
 
 class ApplyFailedError extends PopdockError {
   readonly code = "POPDOCK_APPLY_FAILED";

@@ -1,9 +1,9 @@
 /** `popdock force-unlock LOCK_ID`: clear a stale state lock (the id is in the "locked" message). */
 import { forceUnlock } from "../../engine/lock.js";
-import { locateConfig, statePathFor } from "../../engine/workspace.js";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../model/errors.js";
 import { LOCATE_OPTIONS, list, str } from "../common.js";
 import type { Command } from "../io.js";
+import { locateConfig, statePathFor } from "../wiring.js";
 
 export const command: Command = {
   name: "force-unlock",

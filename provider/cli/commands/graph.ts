@@ -1,6 +1,6 @@
 /** `popdock graph [--format dot|mermaid]`: the dependency graph of the configuration. */
 import { graphNodesFromConfig, renderGraph } from "../../engine/render/graph.js";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../model/errors.js";
 import { CONFIG_OPTIONS, loadConfigOrFail, str } from "../common.js";
 import type { Command } from "../io.js";
 

@@ -3,9 +3,9 @@
  * in the configuration; a grant or token's API user must be in state already.
  */
 
-import { didYouMean } from "../../diagnostics.js";
 import { stateEntryOf } from "../../engine/recover.js";
-import { UsageError } from "../../errors.js";
+import { didYouMean } from "../../model/diagnostics.js";
+import { UsageError } from "../../model/errors.js";
 import { grantKeyOfAttrs } from "../../resources/api-user-grant.js";
 import { handlerFor } from "../../resources/index.js";
 import {

@@ -4,10 +4,10 @@
  */
 import { resolveOutput } from "../../engine/outputs.js";
 import { StateStore } from "../../engine/state-store.js";
-import { locateConfig, statePathFor } from "../../engine/workspace.js";
 import { CONNECTION_OPTIONS, connectFor, flag, LOCATE_OPTIONS, list, str } from "../common.js";
 import type { Command } from "../io.js";
 import { maskForCi } from "../secrets.js";
+import { locateConfig, statePathFor } from "../wiring.js";
 
 export const command: Command = {
   name: "output",

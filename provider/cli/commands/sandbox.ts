@@ -5,8 +5,8 @@
  * when the API key was generated, the second is `api key: <key>`. Everything else goes to stderr.
  */
 import { randomBytes } from "node:crypto";
-import { isIP } from "node:net";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../model/errors.js";
+import { isLoopbackHost } from "../../model/loopback.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
 
 const str = (args: ParsedArgs, name: string): string | undefined => {
@@ -29,14 +29,6 @@ function num(
     });
   }
   return n;
-}
-
-/** Loopback: 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  const h = host.replace(/^\[|\]$/g, "");
-  return h === "::1" || h === "0:0:0:0:0:0:0:1" || h.toLowerCase() === "::ffff:127.0.0.1";
 }
 
 export const command: Command = {
@@ -85,7 +77,7 @@ its store holds token credentials in clear text.`,
 
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
     const host = str(args, "host") ?? "127.0.0.1";
-    if (!isLoopback(host) && args.values["allow-remote"] !== true) {
+    if (!isLoopbackHost(host) && args.values["allow-remote"] !== true) {
       throw new UsageError(`refusing to listen on non-loopback host ${host}`, {
         hint: "the sandbox is a test server; pass --allow-remote if you really want it reachable from elsewhere",
       });

@@ -2,7 +2,7 @@
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
 import { renderPlanText } from "../../engine/render/text.js";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../model/errors.js";
 import { COLOR_OPTIONS, flag, readPlanFile, useColor } from "../common.js";
 import type { Command } from "../io.js";
 

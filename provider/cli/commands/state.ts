@@ -1,9 +1,9 @@
 /** `popdock state list | show ADDRESS | rm ADDRESS`: look at or edit the state (rm never touches Popdock). */
 import { StateStore } from "../../engine/state-store.js";
-import { locateConfig, statePathFor } from "../../engine/workspace.js";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../model/errors.js";
 import { LOCATE_OPTIONS, list, STATE_OPTIONS, str, withLock } from "../common.js";
 import type { Command, OptionSpec } from "../io.js";
+import { locateConfig, statePathFor } from "../wiring.js";
 
 export const command: Command = {
   name: "state",

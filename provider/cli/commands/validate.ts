@@ -1,7 +1,8 @@
 /** `popdock validate`: offline schema and reference checks; `--remote` also checks names against Popdock. */
-import { hasErrors } from "../../diagnostics.js";
-import { refreshReference } from "../../engine/live.js";
-import { ConfigError } from "../../errors.js";
+
+import { refreshReference } from "../../engine/refresh.js";
+import { hasErrors } from "../../model/diagnostics.js";
+import { ConfigError } from "../../model/errors.js";
 import { handlerFor } from "../../resources/index.js";
 import {
   CONFIG_OPTIONS,

@@ -7,8 +7,8 @@
  * type) never carries a value out of here, even if a faulty planner put one in the plan.
  */
 import type { DriftChange, ResourceChange } from "../../../schema/plan.js";
-import { SENSITIVE_ATTRS } from "../desired.js";
-import { canonical, compareStrings, sameValue } from "../values.js";
+import { SENSITIVE_ATTRS } from "../../model/desired.js";
+import { canonicalJson, compareStrings, sameValue } from "../../model/values.js";
 
 /** How a whole object changes: `update` covers in-place updates, replacements and drift. */
 export type BlockKind = "create" | "delete" | "update";
@@ -113,7 +113,7 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
 /** A value on one line: strings JSON-quoted, lists and maps as compact JSON, all escaped. */
 export function formatScalar(value: unknown): string {
   if (value === undefined) return "null";
-  const json = typeof value === "string" ? JSON.stringify(value) : canonical(value);
+  const json = typeof value === "string" ? JSON.stringify(value) : canonicalJson(value);
   return clean(json ?? "null");
 }
 
@@ -125,12 +125,12 @@ export interface SetDiff {
 
 /** Element-wise difference of two lists treated as sets, in their own orders. */
 export function diffSet(before: readonly unknown[], after: readonly unknown[]): SetDiff {
-  const b = new Set(before.map(canonical));
-  const a = new Set(after.map(canonical));
+  const b = new Set(before.map(canonicalJson));
+  const a = new Set(after.map(canonicalJson));
   return {
-    added: after.filter((v) => !b.has(canonical(v))),
-    removed: before.filter((v) => !a.has(canonical(v))),
-    unchanged: after.filter((v) => b.has(canonical(v))).length,
+    added: after.filter((v) => !b.has(canonicalJson(v))),
+    removed: before.filter((v) => !a.has(canonicalJson(v))),
+    unchanged: after.filter((v) => b.has(canonicalJson(v))).length,
   };
 }
 

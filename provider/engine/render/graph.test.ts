@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DesiredConfig, type DesiredResource, defaultLifecycle } from "../desired.js";
+import { type DesiredConfig, type DesiredResource, defaultLifecycle } from "../../model/desired.js";
 import { graphNodesFromConfig, renderGraph } from "./graph.js";
 
 const source = { file: "popdock.yaml" };

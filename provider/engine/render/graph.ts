@@ -3,8 +3,8 @@
  * renders in markdown). An arrow `A -> B` means B depends on A: A is created first, and deleted
  * last. Output is deterministic: nodes by address, edges by (from, to).
  */
-import { type DesiredConfig, parseAddress } from "../desired.js";
-import { compareStrings } from "../values.js";
+import { type DesiredConfig, parseAddress } from "../../model/desired.js";
+import { compareStrings } from "../../model/values.js";
 
 export interface GraphNode {
   address: string;

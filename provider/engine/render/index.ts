@@ -12,7 +12,6 @@ export {
   type JsonResourceChange,
   jsonActions,
   POPDOCK_IAC_VERSION,
-  PROVIDER_NAME,
   renderPlanJson,
 } from "./json.js";
 export { renderPlanMarkdown } from "./markdown.js";

@@ -7,12 +7,14 @@
  * (`before_sensitive` / `after_sensitive` / `sensitive_values`).
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
-import { parseAddress } from "../desired.js";
-import { compareStrings } from "../values.js";
+import { parseAddress } from "../../model/desired.js";
+import { compareStrings } from "../../model/values.js";
 import { sensitiveNames } from "./diff.js";
 
-export const POPDOCK_IAC_VERSION = "0.1.0";
-export const PROVIDER_NAME = "registry.terraform.io/popdock/popdock";
+export { POPDOCK_IAC_VERSION } from "../../model/version.js";
+
+import { PROVIDER_ADDRESS } from "../../model/provider.js";
+import { POPDOCK_IAC_VERSION } from "../../model/version.js";
 
 export type JsonAction = "create" | "update" | "delete" | "no-op";
 type Values = Record<string, unknown>;
@@ -127,7 +129,7 @@ function identity(address: string, type: string, name: string, index: string | u
     type,
     name,
     ...(index === undefined ? {} : { index }),
-    provider_name: PROVIDER_NAME,
+    provider_name: PROVIDER_ADDRESS,
   };
 }
 

@@ -7,8 +7,8 @@
  * cells, so no value can break the table or inject markup.
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
-import { parseAddress } from "../desired.js";
-import { compareStrings, isPlainObject } from "../values.js";
+import { parseAddress } from "../../model/desired.js";
+import { compareStrings, isRecord } from "../../model/values.js";
 import {
   type AttrEntry,
   clean,
@@ -69,7 +69,7 @@ function describeEntry(e: AttrEntry): string {
     ];
     return `${name}: ${items.join(" ")}`;
   }
-  if (isPlainObject(e.before) && isPlainObject(e.after)) {
+  if (isRecord(e.before) && isRecord(e.after)) {
     const d = diffMap(e.before, e.after);
     const sign = { create: "+", delete: "−", update: "~" } as const;
     return `${name}: ${d.entries.map((x) => `${sign[x.op]}${code(x.key)}`).join(" ")}`;

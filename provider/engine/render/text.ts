@@ -6,8 +6,8 @@
  * (`(sensitive value)`), and untrusted text is escaped so it cannot drive the terminal.
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
-import { parseAddress } from "../desired.js";
-import { compareStrings, isPlainObject } from "../values.js";
+import { parseAddress } from "../../model/desired.js";
+import { compareStrings, isRecord } from "../../model/values.js";
 import {
   type AttrEntry,
   type AttrOp,
@@ -86,7 +86,7 @@ function wholeValueLines(head: string, value: unknown, op: "create" | "delete", 
       `        ]${suffix}`,
     ];
   }
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const keys = Object.keys(value).sort(compareStrings);
     if (keys.length === 0) return [`${head}{}${suffix}${tail}`];
     const pad = Math.max(...keys.map((k) => formatScalar(k).length));
@@ -128,7 +128,7 @@ function attrLines(e: AttrEntry, pad: number, st: Style): string[] {
           "        ]",
         ];
       }
-      if (isPlainObject(e.before) && isPlainObject(e.after)) {
+      if (isRecord(e.before) && isRecord(e.after)) {
         const d = diffMap(e.before, e.after);
         const pad = Math.max(0, ...d.entries.map((x) => formatScalar(x.key).length));
         return [

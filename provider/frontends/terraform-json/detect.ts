@@ -11,7 +11,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { Diagnostic } from "../../diagnostics.js";
+import type { Diagnostic } from "../../model/diagnostics.js";
 
 export type ConfigFormat = "terraform-json" | "yaml";
 

@@ -11,8 +11,8 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Diagnostic, fileDiagnostic, hasErrors } from "../../diagnostics.js";
-import { configDigest, type DesiredConfig } from "../../engine/desired.js";
+import { configDigest, type DesiredConfig } from "../../model/desired.js";
+import { type Diagnostic, fileDiagnostic, hasErrors } from "../../model/diagnostics.js";
 import { readTerraformJson } from "./reader.js";
 import { JsonSource } from "./source.js";
 import { annotationDiagnostics, DEFAULT_SYNTH_TIMEOUT_MS, pickStack, synthesize } from "./synth.js";

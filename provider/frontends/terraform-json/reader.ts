@@ -20,7 +20,6 @@
  */
 import { RESOURCE_KEY } from "../../../schema/config.js";
 import { NAME_MAX, nameProblem } from "../../../schema/limits.js";
-import { type Diagnostic, didYouMean } from "../../diagnostics.js";
 import {
   type AttrRef,
   type DesiredConfig,
@@ -33,7 +32,9 @@ import {
   parseAddress,
   SENSITIVE_ATTRS,
   type TemplatePart,
-} from "../../engine/desired.js";
+} from "../../model/desired.js";
+import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
+import { compareStrings, isRecord } from "../../model/values.js";
 import { REFERENCEABLE_ATTRS } from "../yaml/expand.js";
 import { compactParts } from "../yaml/interpolate.js";
 import {
@@ -67,7 +68,6 @@ import {
   constructPathOf,
   type DiagOptions,
   type DocPath,
-  isRecord,
   type JsonSource,
   outputConstructPaths,
 } from "./source.js";
@@ -1432,10 +1432,6 @@ function firstConstructPath(value: unknown): string | undefined {
     if (cp !== undefined) return cp;
   }
   return undefined;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The value at `path` inside `data`, if any. */

@@ -21,10 +21,11 @@ import {
   Token,
 } from "../../../schema/config.js";
 import { descriptionProblem, type LimitProblem, nameProblem } from "../../../schema/limits.js";
-import { didYouMean } from "../../diagnostics.js";
+import { didYouMean } from "../../model/diagnostics.js";
 
 /** The Terraform provider name, and the resource types this project manages. */
-export const PROVIDER_NAME = "popdock";
+export { PROVIDER_NAME } from "../../model/provider.js";
+
 export const USER_TYPE = "popdock_api_user";
 export const GRANT_TYPE = "popdock_api_user_grant";
 export const TOKEN_TYPE = "popdock_api_token";

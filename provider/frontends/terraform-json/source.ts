@@ -4,8 +4,9 @@
  * positions), and CDKTF construct paths from the `"//"` metadata, for messages.
  */
 import { LineCounter, parseDocument } from "yaml";
-import type { Diagnostic, Severity } from "../../diagnostics.js";
-import type { SourceRef } from "../../engine/desired.js";
+import type { SourceRef } from "../../model/desired.js";
+import type { Diagnostic, Severity } from "../../model/diagnostics.js";
+import { isRecord } from "../../model/values.js";
 import { type DocPath, formatPath, SourceFile } from "../yaml/source.js";
 
 export type { DocPath } from "../yaml/source.js";
@@ -116,8 +117,4 @@ export function outputConstructPaths(doc: unknown): Map<string, string> {
   };
   walk(outputs, []);
   return out;
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

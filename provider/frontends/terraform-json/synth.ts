@@ -15,8 +15,8 @@ import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Diagnostic, didYouMean } from "../../diagnostics.js";
-import { isRecord } from "./source.js";
+import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
+import { isRecord } from "../../model/values.js";
 
 /** Default limit for one synthesis. */
 export const DEFAULT_SYNTH_TIMEOUT_MS = 120_000;

@@ -6,7 +6,7 @@
  *    > 5 |       - team: Finance
  *        |         ^
  */
-import type { Diagnostic } from "../../diagnostics.js";
+import type { Diagnostic } from "../../model/diagnostics.js";
 
 /** The frame for `d` in `text` (the file's contents); "" when the diagnostic has no line. */
 export function formatCodeFrame(d: Diagnostic, text: string, context = 1): string {

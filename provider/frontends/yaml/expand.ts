@@ -35,7 +35,6 @@ import {
   Variable,
 } from "../../../schema/config.js";
 import { descriptionProblem, type LimitProblem, nameProblem } from "../../../schema/limits.js";
-import { type Diagnostic, didYouMean } from "../../diagnostics.js";
 import {
   type DesiredConfig,
   type DesiredOutput,
@@ -46,13 +45,15 @@ import {
   grantKey,
   SENSITIVE_ATTRS,
   type TemplatePart,
-} from "../../engine/desired.js";
+} from "../../model/desired.js";
+import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
+import { LOCAL_ENDPOINT } from "../../model/provider.js";
+import { compareStrings, isRecord } from "../../model/values.js";
 import { compactParts, parseExpr, scanTemplate } from "./interpolate.js";
 import type { ParsedFile } from "./parse.js";
 import { type DocPath, RESERVED_KEY, type SourceFile } from "./source.js";
 
 /** `provider.endpoint: local` means the embedded sandbox (see `engine/workspace.ts`). */
-const LOCAL_ENDPOINT = "local";
 
 /** The attributes an output may refer to, by resource type. */
 export const REFERENCEABLE_ATTRS: Readonly<Record<DesiredResource["type"], readonly string[]>> = {
@@ -789,15 +790,7 @@ function refText(ref: { address: string; attr: string }): string {
   return `${ref.address}.${ref.attr}`;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** `record[key]` when it is the record's own property: never an inherited `constructor` or `__proto__`. */
 function own<T>(record: Readonly<Record<string, T | undefined>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

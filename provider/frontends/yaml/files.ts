@@ -8,7 +8,7 @@
 import { constants, type Stats } from "node:fs";
 import { type FileHandle, lstat, open, readdir, readlink, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Diagnostic, fileDiagnostic } from "../../diagnostics.js";
+import { type Diagnostic, fileDiagnostic } from "../../model/diagnostics.js";
 import { tooLarge } from "./parse.js";
 
 /** A YAML text with the name diagnostics should show for it. */

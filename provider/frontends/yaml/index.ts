@@ -8,8 +8,9 @@
  * `expand.ts`. All problems are reported at once, sorted by file and position, each with a file,
  * line, column, document path and stable code. A config is returned only when there is no error.
  */
-import { type Diagnostic, hasErrors } from "../../diagnostics.js";
-import { configDigest, type DesiredConfig } from "../../engine/desired.js";
+
+import { configDigest, type DesiredConfig } from "../../model/desired.js";
+import { type Diagnostic, hasErrors } from "../../model/diagnostics.js";
 import { expandFiles } from "./expand.js";
 import { readYamlFiles, type YamlSource } from "./files.js";
 import { DEFAULT_LIMITS, type Limits, type ParsedFile, parseYamlFile } from "./parse.js";

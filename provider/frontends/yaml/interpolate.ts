@@ -5,7 +5,7 @@
  * Scanning is separate from resolving so that the frontend decides what each place allows and
  * reports unknown variables and references where they are used.
  */
-import type { AttrRef } from "../../engine/desired.js";
+import type { AttrRef } from "../../model/desired.js";
 
 /** A piece of a template: literal text or the inside of one `${...}`. */
 export type Segment = { kind: "text"; text: string } | { kind: "expr"; expr: string };

@@ -16,7 +16,8 @@ import {
   RoleGrant,
   TeamGrant,
 } from "../../../schema/config.js";
-import { type Diagnostic, didYouMean } from "../../diagnostics.js";
+import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
+import { isRecord } from "../../model/values.js";
 import { type DocPath, type PathSegment, RESERVED_KEY, type SourceFile } from "./source.js";
 
 type Issue = z.core.$ZodIssue;
@@ -270,10 +271,6 @@ function lowerFirst(s: string): string {
 
 function toPath(path: readonly PropertyKey[]): PathSegment[] {
   return path.map((p) => (typeof p === "number" ? p : String(p)));
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function valueAt(data: unknown, path: DocPath): unknown {

@@ -5,8 +5,8 @@ import { open, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { formatDiagnostic } from "../../diagnostics.js";
-import type { DesiredConfig, DesiredResource } from "../../engine/desired.js";
+import type { DesiredConfig, DesiredResource } from "../../model/desired.js";
+import { formatDiagnostic } from "../../model/diagnostics.js";
 import { formatCodeFrame, loadYamlConfig, parseYamlSources, type YamlVarsOptions } from "./index.js";
 
 // The real file system, with `readdir` and `open` replaceable per test (for errors that a test

@@ -17,7 +17,7 @@ import {
   parseDocument,
   visit,
 } from "yaml";
-import { type Diagnostic, hasErrors } from "../../diagnostics.js";
+import { type Diagnostic, hasErrors } from "../../model/diagnostics.js";
 import { validateFile } from "./issues.js";
 import { type DocPath, RESERVED_KEY, SourceFile } from "./source.js";
 

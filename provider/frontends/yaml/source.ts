@@ -4,8 +4,8 @@
  * from zod, or from the cross-checks — points at a file, line and column.
  */
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import type { Diagnostic, Severity } from "../../diagnostics.js";
-import type { SourceRef } from "../../engine/desired.js";
+import type { SourceRef } from "../../model/desired.js";
+import type { Diagnostic, Severity } from "../../model/diagnostics.js";
 
 export type PathSegment = string | number;
 export type DocPath = readonly PathSegment[];

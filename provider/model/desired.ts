@@ -6,6 +6,7 @@
  * them to Popdock IDs (and reports unknown names with a "did you mean").
  */
 import { createHash } from "node:crypto";
+import { canonicalJson, compareStrings } from "./values.js";
 
 /** Where a resource or output came from, for diagnostics. */
 export interface SourceRef {
@@ -157,20 +158,6 @@ export function grantKey(spec: GrantSpec): string {
 }
 
 /**
- * Canonical JSON of a value: object keys sorted, `undefined` members dropped. Two values that
- * are equal as data give the same text. (Added by the YAML frontend for `configDigest`.)
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value))
-    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-}
-
-/**
  * The config digest (sha256 hex) every frontend records in `DesiredConfig.digest`: over the
  * provider settings, resources sorted by address and outputs sorted by name, without `source`
  * positions and file names, so reformatting, reordering or splitting files does not change it.
@@ -179,7 +166,7 @@ export function configDigest(config: Pick<DesiredConfig, "provider" | "resources
   const byKey =
     <T>(key: (x: T) => string) =>
     (a: T, b: T) =>
-      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+      compareStrings(key(a), key(b));
   const resources = config.resources
     .map(({ source: _source, ...rest }) => rest)
     .sort(byKey((r) => r.address));

@@ -4,41 +4,8 @@
  * `expand=grants,tokens` — never one GET per resource. The result is an immutable snapshot the
  * pure planner works from.
  */
-import type { ApiUser, Connector, Grant, Role, Team, TokenMeta } from "../../schema/api.js";
 import type { PopdockApi } from "../client/types.js";
-
-export interface LiveSnapshot {
-  teams: Team[];
-  roles: Role[];
-  connectors: Connector[];
-  users: ApiUser[];
-  /** By Popdock id. */
-  userById: ReadonlyMap<string, ApiUser>;
-  /** By lower-cased name (Popdock names are unique case-insensitively). */
-  userByName: ReadonlyMap<string, ApiUser>;
-  /** Grants and tokens by id, with their user's id. */
-  grantById: ReadonlyMap<string, Grant>;
-  tokenById: ReadonlyMap<string, TokenMeta>;
-}
-
-export function buildSnapshot(parts: {
-  teams: Team[];
-  roles: Role[];
-  connectors: Connector[];
-  users: ApiUser[];
-}): LiveSnapshot {
-  const userById = new Map<string, ApiUser>();
-  const userByName = new Map<string, ApiUser>();
-  const grantById = new Map<string, Grant>();
-  const tokenById = new Map<string, TokenMeta>();
-  for (const u of parts.users) {
-    userById.set(u.id, u);
-    userByName.set(u.name.toLowerCase(), u);
-    for (const g of u.grants ?? []) grantById.set(g.id, g);
-    for (const t of u.tokens ?? []) tokenById.set(t.id, t);
-  }
-  return { ...parts, userById, userByName, grantById, tokenById };
-}
+import { buildSnapshot, type LiveSnapshot } from "../model/live.js";
 
 /**
  * Only the reference data (teams, roles, connectors): enough to resolve names, 3 requests, no

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { endpointOf, loadConfig, locateConfig, statePathFor } from "./workspace.js";
+import { endpointOf, loadConfig, locateConfig, statePathFor } from "./wiring.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures");
 
@@ -131,7 +131,7 @@ describe("connect", () => {
     const sandbox = createSandbox({ apiKey: "secretkey123" });
     const server = await sandbox.listen({ port: 0 });
     try {
-      const { connect } = await import("./workspace.js");
+      const { connect } = await import("./wiring.js");
       const base = { flag: server.url, baseDir: tmpdir(), cwd: tmpdir() };
       const conn = await connect({ ...base, env: { POPDOCK_API_KEY: "secretkey123\n" } });
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonical, sameValue } from "./values.js";
+import { canonicalJson, sameValue } from "./values.js";
 
 describe("sameValue", () => {
   it.each([
@@ -15,7 +15,7 @@ describe("sameValue", () => {
     expect(sameValue(a, b, asSet)).toBe(expected);
   });
 
-  it("canonical sorts keys at every depth", () => {
-    expect(canonical({ b: { d: 1, c: 2 }, a: null })).toBe('{"a":null,"b":{"c":2,"d":1}}');
+  it("canonicalJson sorts keys at every depth", () => {
+    expect(canonicalJson({ b: { d: 1, c: 2 }, a: null })).toBe('{"a":null,"b":{"c":2,"d":1}}');
   });
 });

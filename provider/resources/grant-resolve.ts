@@ -4,9 +4,9 @@
  * "did you mean". Exact matches win; otherwise a unique case-insensitive match is accepted.
  */
 import type { Connector } from "../../schema/api.js";
-import { type Diagnostic, didYouMean, locate } from "../diagnostics.js";
-import type { DesiredGrant, GrantSpec, SourceRef } from "./desired.js";
-import type { LiveSnapshot } from "./live.js";
+import type { DesiredGrant, GrantSpec, SourceRef } from "../model/desired.js";
+import { type Diagnostic, didYouMean, locate } from "../model/diagnostics.js";
+import type { LiveSnapshot } from "../model/live.js";
 
 /** The grant's plan attributes: names for people, ids for the API. */
 export type ResolvedGrant =

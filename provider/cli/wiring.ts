@@ -1,5 +1,5 @@
 /**
- * A workspace: where a command's configuration, state, lock and Popdock connection come from.
+ * The composition root: where a command's configuration, state, lock and Popdock connection come from.
  * Resolves the defaults (`./popdock.yaml`, `.popdock/state.json` beside the config), the
  * endpoint (`--endpoint`, `POPDOCK_ENDPOINT`, `provider.endpoint`; `local` = the embedded
  * sandbox with its data in `.popdock/sandbox/`), and the API key (`POPDOCK_API_KEY` or a key
@@ -9,12 +9,14 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { PopdockApi } from "../client/types.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { UsageError } from "../errors.js";
 import { detectConfigFormat } from "../frontends/terraform-json/detect.js";
-import type { DesiredConfig } from "./desired.js";
+import type { DesiredConfig } from "../model/desired.js";
+import type { Diagnostic } from "../model/diagnostics.js";
+import { UsageError } from "../model/errors.js";
 
-export const LOCAL_ENDPOINT = "local";
+export { LOCAL_ENDPOINT } from "../model/provider.js";
+
+import { LOCAL_ENDPOINT } from "../model/provider.js";
 
 export interface ConfigLocation {
   /** Paths as given (files or directories), resolved against cwd. */

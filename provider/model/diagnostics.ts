@@ -3,7 +3,7 @@
  * into output and an exit code (after zod's issues and Terraform's diagnostics).
  */
 
-import type { SourceRef } from "./engine/desired.js";
+import type { SourceRef } from "./desired.js";
 
 export type Severity = "error" | "warning";
 
