@@ -1,9 +1,9 @@
 /** The registry of resource types. Adding a type touches one file and one line here. */
 import type { DesiredResource } from "../model/desired.js";
-import { apiToken } from "./api-token.js";
-import { apiUser } from "./api-user.js";
-import { apiUserGrant } from "./api-user-grant.js";
-import { nullResource } from "./null-resource.js";
+import { apiToken } from "./api-token/index.js";
+import { apiUser } from "./api-user/index.js";
+import { apiUserGrant } from "./api-user-grant/index.js";
+import { nullResource } from "./null-resource/index.js";
 import type { ResourceHandler } from "./types.js";
 
 export const RESOURCE_TYPES: readonly ResourceHandler[] = [

@@ -6,7 +6,7 @@
 import { stateEntryOf } from "../../engine/recover.js";
 import { didYouMean } from "../../model/diagnostics.js";
 import { UsageError } from "../../model/errors.js";
-import { grantKeyOfAttrs } from "../../resources/api-user-grant.js";
+import { grantKeyOfAttrs } from "../../resources/api-user-grant/index.js";
 import { handlerFor } from "../../resources/index.js";
 import {
   CONFIG_OPTIONS,

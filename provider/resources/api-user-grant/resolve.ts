@@ -3,10 +3,10 @@
  * Popdock IDs against the live reference data. Unknown names become diagnostics with a
  * "did you mean". Exact matches win; otherwise a unique case-insensitive match is accepted.
  */
-import type { Connector } from "../../schema/api.js";
-import type { DesiredGrant, GrantSpec, SourceRef } from "../model/desired.js";
-import { type Diagnostic, didYouMean, locate } from "../model/diagnostics.js";
-import type { LiveSnapshot } from "../model/live.js";
+import type { Connector } from "../../../schema/api.js";
+import type { DesiredGrant, GrantSpec, SourceRef } from "../../model/desired.js";
+import { type Diagnostic, didYouMean, locate } from "../../model/diagnostics.js";
+import type { LiveSnapshot } from "../../model/live.js";
 
 /** The grant's plan attributes: names for people, ids for the API. */
 export type ResolvedGrant =

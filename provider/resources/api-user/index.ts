@@ -1,7 +1,7 @@
 /** `popdock_api_user`: an API user. Name and description update in place. */
-import type { ApiUser } from "../../schema/api.js";
-import type { DesiredApiUser } from "../model/desired.js";
-import type { LiveObject, ResourceHandler } from "./types.js";
+import type { ApiUser } from "../../../schema/api.js";
+import type { DesiredApiUser } from "../../model/desired.js";
+import type { LiveObject, ResourceHandler } from "../types.js";
 
 function attrsOf(u: ApiUser) {
   return { name: u.name, description: u.description };

@@ -4,10 +4,10 @@
  * to state or plans. A new name forces replacement, new token created before the old is deleted.
  * Import id: `USER_ID/TOKEN_ID`.
  */
-import type { TokenMeta } from "../../schema/api.js";
-import type { DesiredToken } from "../model/desired.js";
-import { UsageError } from "../model/errors.js";
-import type { LiveObject, ResourceHandler } from "./types.js";
+import type { TokenMeta } from "../../../schema/api.js";
+import type { DesiredToken } from "../../model/desired.js";
+import { UsageError } from "../../model/errors.js";
+import type { LiveObject, ResourceHandler } from "../types.js";
 
 function toLive(t: TokenMeta): LiveObject {
   return {

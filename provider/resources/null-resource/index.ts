@@ -4,10 +4,10 @@
  * token, the standard keeper pattern for token rotation.
  */
 import { randomUUID } from "node:crypto";
-import type { DesiredNull } from "../model/desired.js";
-import { locate } from "../model/diagnostics.js";
-import { UsageError } from "../model/errors.js";
-import type { ResourceHandler } from "./types.js";
+import type { DesiredNull } from "../../model/desired.js";
+import { locate } from "../../model/diagnostics.js";
+import { UsageError } from "../../model/errors.js";
+import type { ResourceHandler } from "../types.js";
 
 export const nullResource: ResourceHandler<DesiredNull> = {
   type: "null_resource",

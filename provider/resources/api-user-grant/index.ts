@@ -4,13 +4,13 @@
  * have nothing to update (create/delete); a connector grant's roles and scopes update in place;
  * a different target forces replacement. Import id: `USER_ID/GRANT_ID`.
  */
-import type { Grant, GrantCreate } from "../../schema/api.js";
-import type { Attrs } from "../../schema/plan.js";
-import type { DesiredGrant } from "../model/desired.js";
-import { UsageError } from "../model/errors.js";
-import type { LiveSnapshot } from "../model/live.js";
-import { resolveGrant } from "./grant-resolve.js";
-import type { LiveObject, ResourceHandler } from "./types.js";
+import type { Grant, GrantCreate } from "../../../schema/api.js";
+import type { Attrs } from "../../../schema/plan.js";
+import type { DesiredGrant } from "../../model/desired.js";
+import { UsageError } from "../../model/errors.js";
+import type { LiveSnapshot } from "../../model/live.js";
+import type { LiveObject, ResourceHandler } from "../types.js";
+import { resolveGrant } from "./resolve.js";
 
 const SCOPES = ["roles", "companies", "lists", "actions", "details"] as const;
 
