@@ -33,3 +33,17 @@ export class UsageError extends PopdockError {
 export class ConfigError extends PopdockError {
   readonly code = "POPDOCK_CONFIG_INVALID";
 }
+
+/**
+ * A broken invariant inside popdock-iac (a plan that does not fit its state, a handler called
+ * without the parent it needs): a bug, never a user mistake. The message says what was expected.
+ */
+export class InternalError extends PopdockError {
+  readonly code = "POPDOCK_INTERNAL";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, {
+      ...options,
+      hint: "this is a bug in popdock-iac: please report it with the command you ran and `POPDOCK_LOG=debug` output",
+    });
+  }
+}
