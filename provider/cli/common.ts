@@ -8,7 +8,7 @@ import type { StateFile } from "../../schema/state.js";
 import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
 import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
 import { renderPlanText } from "../engine/render/text.js";
-import { StateStore } from "../engine/state-store.js";
+import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
@@ -171,8 +171,13 @@ export async function withLock<T>(
     command,
     timeoutMs: timeout !== undefined ? parseDuration(timeout) : 0,
     signal: io.signal,
+    onTakeover: (h) =>
+      io.stderr.write(
+        `Took over the state lock ${h.id} left by pid ${h.pid ?? "?"} (${h.command ?? "popdock"}, since ${h.created_at ?? "?"}), which is no longer running on this host.\n`,
+      ),
   });
   try {
+    await removeTempFiles(statePath);
     return await body(new StateStore(statePath), lock);
   } finally {
     await lock.release();

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
@@ -68,6 +69,8 @@ describe("acquireLock", () => {
       user: expect.any(String),
       command: "popdock plan",
       created_at: T0,
+      boot_id: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      pid_start: expect.stringMatching(/^\d+$/),
     });
     expect(lock.info.id).toBe(lock.id);
     expect(lock.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -198,11 +201,110 @@ describe("stale and unreadable locks", () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect(err.message).toBe(
       `state is locked by pid ${pid} on ${hostname()} (popdock apply) since 12:03:55Z ` +
-        `(process ${pid} is no longer running on this host) (lock file ${lockFile})`,
+        `(process ${pid} is no longer running on this host, but the lock does not prove it was taken during this boot) (lock file ${lockFile})`,
     );
     expect(err.hint).toContain(`popdock force-unlock ${record.id}`);
     expect(err.holder.stale).toBe(true);
     expect(JSON.parse(await readFile(lockFile, "utf8"))).toEqual(record);
+  });
+
+  const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+
+  it("takes over at once a lock whose holder died during this boot on this host, and says so", async () => {
+    const pid = await deadPid();
+    await mkdir(path.dirname(lockFile), { recursive: true });
+    const record = {
+      id: "dead-1",
+      pid,
+      host: hostname(),
+      user: "ci",
+      command: "popdock apply",
+      created_at: T0,
+      boot_id: bootId,
+    };
+    await writeFile(lockFile, JSON.stringify(record));
+    const seen: string[] = [];
+    const lock = await acquireLock({ statePath, command: "x", onTakeover: (h) => seen.push(h.id) });
+    expect(seen).toEqual(["dead-1"]);
+    expect(JSON.parse(await readFile(lockFile, "utf8")).id).toBe(lock.id);
+    expect(await exists(`${lockFile}.takeover`)).toBe(false);
+    await lock.release();
+  });
+
+  it("takes over a lock whose pid now belongs to another process (another start time)", async () => {
+    await mkdir(path.dirname(lockFile), { recursive: true });
+    const record = {
+      id: "reused-1",
+      pid: process.pid,
+      host: hostname(),
+      user: "ci",
+      command: "popdock apply",
+      created_at: T0,
+      boot_id: bootId,
+      pid_start: "1",
+    };
+    await writeFile(lockFile, JSON.stringify(record));
+    const seen: string[] = [];
+    const lock = await acquireLock({ statePath, command: "x", onTakeover: (h) => seen.push(h.id) });
+    expect(seen).toEqual(["reused-1"]);
+    await lock.release();
+  });
+
+  it("never takes over a lock from another boot, even on this host", async () => {
+    const pid = await deadPid();
+    await mkdir(path.dirname(lockFile), { recursive: true });
+    const record = {
+      id: "old-boot",
+      pid,
+      host: hostname(),
+      user: "ci",
+      command: "popdock apply",
+      created_at: T0,
+      boot_id: "00000000-0000-4000-8000-000000000000",
+    };
+    await writeFile(lockFile, JSON.stringify(record));
+    const err = await lockedError(
+      acquireLock({ statePath, command: "x", now: at(T0), onTakeover: () => expect.unreachable() }),
+    );
+    expect(err.holder).toMatchObject({ stale: true, takeable: false });
+    expect(JSON.parse(await readFile(lockFile, "utf8"))).toEqual(record);
+  });
+
+  it("one takeover among many contenders, and still one holder at a time", async () => {
+    const pid = await deadPid();
+    await mkdir(path.dirname(lockFile), { recursive: true });
+    await writeFile(
+      lockFile,
+      JSON.stringify({
+        id: "dead-2",
+        pid,
+        host: hostname(),
+        user: "ci",
+        command: "popdock apply",
+        created_at: T0,
+        boot_id: bootId,
+      }),
+    );
+    let takeovers = 0;
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const lock = await acquireLock({
+          statePath,
+          command: "x",
+          timeoutMs: 20_000,
+          onTakeover: () => takeovers++,
+        });
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        await new Promise((r) => setImmediate(r));
+        inside--;
+        await lock.release();
+      }),
+    );
+    expect(takeovers).toBe(1);
+    expect(maxInside).toBe(1);
   });
 
   it("does not call a holder on another host stale", async () => {
@@ -367,15 +469,19 @@ describe("between processes", () => {
     expect(await exists(statePath)).toBe(false);
   });
 
-  it("a crashed holder is reported as no longer running and can be force-unlocked", async () => {
+  it("a crashed holder's lock is taken over by the next run, which says so", async () => {
     const holder = child("hold");
     const info = JSON.parse(await holder.firstLine);
+    expect(info.boot_id).toBe(readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
     holder.c.stdin?.write("crash\n");
     expect(await holder.exited).toBe(-1); // killed by a signal (no exit code)
-    const err = await lockedError(acquireLock({ statePath, command: "popdock plan", timeoutMs: 5000 }));
-    expect(err.message).toContain(`(process ${info.pid} is no longer running on this host)`);
-    await forceUnlock(statePath, info.id);
-    const lock = await acquireLock({ statePath, command: "popdock plan" });
+    const seen: number[] = [];
+    const lock = await acquireLock({
+      statePath,
+      command: "popdock plan",
+      onTakeover: (h) => seen.push(h.pid ?? 0),
+    });
+    expect(seen).toEqual([info.pid]);
     await lock.release();
   });
 

@@ -8,6 +8,12 @@
  * `timeoutMs`. A lock is only ever removed by its holder (`release()`) or by `forceUnlock()` with
  * the exact id the error printed.
  *
+ * A holder that is provably dead — same host, same boot (the kernel's boot id, not only the host
+ * name) and its pid gone or reused by a process with another start time — cannot be waiting for
+ * its lock: the lock is taken over at once and `onTakeover` says so. A holder on another host, or
+ * from before a reboot, or a lock written without a boot id, is never taken over: that needs a
+ * human and `force-unlock`.
+ *
  * Unreadable lock files (a crash between creating the file and writing it, or garbage): the
  * error reports what is known and an id `unreadable-<12 hex>` derived from the file's device,
  * inode and mtime. `forceUnlock` accepts exactly that id, so it removes the broken file the user
@@ -31,6 +37,10 @@ export interface LockInfo {
   command: string;
   /** ISO 8601 time the lock was taken. */
   created_at: string;
+  /** The kernel's boot id (Linux), so that "same host" also means "same boot". */
+  boot_id?: string;
+  /** The holder's start time in clock ticks since boot (Linux), so a reused pid is not mistaken for it. */
+  pid_start?: string;
 }
 
 /** What could be read of a lock file that is currently present. */
@@ -45,8 +55,15 @@ export interface LockHolder {
   command?: string;
   /** From the file, or the file's mtime when unreadable. */
   created_at?: string;
-  /** True when `host` is this machine and `pid` is not a running process. */
+  boot_id?: string;
+  pid_start?: string;
+  /** True when `host` is this machine and `pid` is not a running process (or another process now). */
   stale: boolean;
+  /**
+   * True when the holder is provably gone: stale, and the lock was written during this boot of
+   * this machine (same boot id). Only such a lock is taken over automatically.
+   */
+  takeable: boolean;
 }
 
 /** A held lock. */
@@ -73,6 +90,8 @@ export interface AcquireLockOptions {
   signal?: AbortSignal | undefined;
   /** Clock for `created_at` and messages (tests). */
   now?: (() => Date) | undefined;
+  /** Called once when a lock left by a provably dead holder is taken over (the CLI prints one line). */
+  onTakeover?: ((holder: LockHolder) => void) | undefined;
 }
 
 /** The state is locked by someone else. */
@@ -147,11 +166,16 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
       user: currentUser(),
       command,
       created_at: now().toISOString(),
+      ...processIdentity(),
     };
     if (await tryCreate(file, info)) return heldLock(file, info);
 
     const holder = await readHolder(file);
     if (holder === undefined) continue; // released between our attempt and the read: retry now
+    if (holder.takeable) {
+      if (await takeOver(file, holder)) options.onTakeover?.(holder);
+      continue; // taken over (or someone else did it first): try to create it again
+    }
     const waited = performance.now() - started;
     if (holder.stale || waited >= timeoutMs) {
       // Say how long we waited when we did wait (a dead holder fails before the timeout).
@@ -162,6 +186,39 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
     await sleep(pause, undefined, signal === undefined ? {} : { signal }).catch((err: unknown) => {
       throw signal?.aborted ? signal.reason : err;
     });
+  }
+}
+
+/**
+ * Removes a lock whose holder is provably dead, under a short-lived `<lock>.takeover` guard so
+ * that two runs taking over at once cannot remove a lock one of them has just taken. True when
+ * this call removed it; false when another run got there first (the caller simply tries again).
+ */
+async function takeOver(file: string, dead: LockHolder): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  const mine: LockInfo = {
+    id: randomUUID(),
+    pid: process.pid,
+    host: os.hostname(),
+    user: currentUser(),
+    command: "lock takeover",
+    created_at: new Date().toISOString(),
+    ...processIdentity(),
+  };
+  if (!(await tryCreate(guard, mine))) {
+    const other = await readHolder(guard);
+    // A takeover guard left by a run that itself died mid-takeover goes the same way.
+    if (other !== undefined && (other.takeable || !other.readable)) await removeIfId(guard, other.id);
+    else if (other !== undefined) await sleep(20);
+    return false;
+  }
+  try {
+    const still = await readHolder(file);
+    if (still === undefined || still.id !== dead.id) return false;
+    await fs.rm(file, { force: true });
+    return true;
+  } finally {
+    await removeIfId(guard, mine.id);
   }
 }
 
@@ -313,9 +370,51 @@ async function readHolderOnce(file: string): Promise<LockHolder | undefined> {
     ...optional("user", str("user")),
     ...optional("command", str("command")),
     created_at: str("created_at") ?? stat.mtime.toISOString(),
+    ...optional("boot_id", str("boot_id")),
+    ...optional("pid_start", str("pid_start")),
+    takeable: false,
   };
-  holder.stale = holder.host === os.hostname() && pid !== undefined && !isAlive(pid);
+  const here = holder.host === os.hostname() && pid !== undefined;
+  const ours = processIdentity();
+  const sameBoot = here && holder.boot_id !== undefined && holder.boot_id === ours.boot_id;
+  const gone =
+    pid !== undefined &&
+    (!isAlive(pid) || (sameBoot && holder.pid_start !== undefined && startTimeOf(pid) !== holder.pid_start));
+  holder.stale = here && gone;
+  holder.takeable = holder.stale && sameBoot;
   return holder;
+}
+
+let identity: { boot_id?: string; pid_start?: string } | undefined;
+
+/** This boot's id and this process's start time, where the platform tells them (Linux). */
+function processIdentity(): { boot_id?: string; pid_start?: string } {
+  if (identity === undefined) {
+    const boot = readText("/proc/sys/kernel/random/boot_id");
+    const start = startTimeOf(process.pid);
+    identity = {
+      ...(boot === undefined ? {} : { boot_id: boot }),
+      ...(start === undefined ? {} : { pid_start: start }),
+    };
+  }
+  return identity;
+}
+
+/** Field 22 of `/proc/<pid>/stat`: start time in clock ticks since boot; undefined where unknown. */
+function startTimeOf(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // The command name (field 2) is in parentheses and may contain spaces: count from after it.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[19];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
@@ -363,7 +462,7 @@ function describeHolder(holder: LockHolder, now: Date): string {
   const what = holder.command === undefined ? "" : ` (${holder.command})`;
   const gone =
     holder.stale && holder.pid !== undefined
-      ? ` (process ${holder.pid} is no longer running on this host)`
+      ? ` (process ${holder.pid} is no longer running on this host${holder.takeable ? "" : ", but the lock does not prove it was taken during this boot"})`
       : "";
   return `state is locked by ${who}${where}${what}${since}${gone}`;
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StateFile } from "../../schema/state.js";
 import {
   emptyState,
+  removeTempFiles,
   StateInvalidError,
   StateSecretError,
   StateStore,
@@ -348,5 +349,22 @@ describe("stringifyState", () => {
       }
       "
     `);
+  });
+});
+
+describe("removeTempFiles", () => {
+  it("removes only the temp files an interrupted write of this state left behind", async () => {
+    const file = path.join(dir, "state.json");
+    const left = [".state.json.4121.0123456789ab.tmp", ".state.json.backup.4121.0123456789ab.tmp"];
+    const kept = [
+      "state.json",
+      "state.json.backup",
+      ".other.json.4121.0123456789ab.tmp",
+      ".state.json.notes",
+    ];
+    for (const n of [...left, ...kept]) await writeFile(path.join(dir, n), "x");
+    expect(await removeTempFiles(file)).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual([...kept].sort());
+    expect(await removeTempFiles(path.join(dir, "missing", "state.json"))).toBe(0);
   });
 });

@@ -309,6 +309,23 @@ export function parseState(text: string, filePath: string): StateFile {
 }
 
 /**
+ * Removes the temp files an interrupted write of `filePath` left behind (`.<base>.<pid>.<hex>.tmp`
+ * and the backup's twin). Call it only while holding the state lock: nobody else can be writing.
+ * Returns how many were removed.
+ */
+export async function removeTempFiles(filePath: string): Promise<number> {
+  const dir = path.dirname(filePath);
+  const prefix = `.${path.basename(filePath)}.`;
+  const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [] as string[];
+    throw e;
+  });
+  const stale = names.filter((n) => n.startsWith(prefix) && /\.\d+\.[0-9a-f]{12}\.tmp$/.test(n));
+  await Promise.all(stale.map((n) => fs.rm(path.join(dir, n), { force: true })));
+  return stale.length;
+}
+
+/**
  * Replaces `filePath` with `content` atomically (temp file + fsync + rename + directory fsync),
  * keeping the previous file as `<filePath>.backup`. Mode 0600; the directory is created with
  * mode 0700 when missing. Leaves no temp file behind when it throws.
