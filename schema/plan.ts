@@ -114,6 +114,11 @@ export const PlanFile = z.strictObject({
     destroy: z.number().int(),
     tokens_to_create: z.number().int(),
   }),
+  /**
+   * A saved plan's seal (engine/plan-seal.ts): sha256 over the canonical JSON of everything
+   * else, and an HMAC-SHA256 with POPDOCK_PLAN_SIGNING_KEY when that was set.
+   */
+  integrity: z.strictObject({ sha256: z.string(), hmac_sha256: z.string().optional() }).optional(),
 });
 export type PlanFile = z.infer<typeof PlanFile>;
 export type Plan = PlanFile;

@@ -7,6 +7,7 @@ import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
 import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
 import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
+import { PLAN_SIGNING_KEY_ENV, verifyPlanSeal } from "../engine/plan-seal.js";
 import { renderPlanText } from "../engine/render/text.js";
 import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
@@ -197,7 +198,15 @@ export function checkStateEndpoint(state: StateFile, identity: string, statePath
   }
 }
 
-export async function readPlanFile(path: string, cwd: string): Promise<Plan> {
+/**
+ * Reads a saved plan and checks its seal (engine/plan-seal.ts) before anything else looks at it.
+ * `forApply`: a signed plan needs the signing key (show accepts it on its digest alone).
+ */
+export async function readPlanFile(
+  path: string,
+  cwd: string,
+  seal: { env: Readonly<Record<string, string | undefined>>; forApply: boolean },
+): Promise<Plan> {
   const { PlanFile } = await import("../../schema/plan.js");
   const { resolve } = await import("node:path");
   const text = await readFile(resolve(cwd, path), "utf8").catch((e: NodeJS.ErrnoException) => {
@@ -209,6 +218,7 @@ export async function readPlanFile(path: string, cwd: string): Promise<Plan> {
   } catch {
     throw new PlanFileInvalidError(`${path} is not a popdock plan file (not JSON)`);
   }
+  verifyPlanSeal(raw, path, { key: seal.env[PLAN_SIGNING_KEY_ENV], requireKeyForSigned: seal.forApply });
   const r = PlanFile.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];

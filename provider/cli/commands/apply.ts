@@ -3,10 +3,12 @@
  * plan, applies exactly it or refuses a stale one; without, plans and asks for confirmation.
  */
 import type { Plan } from "../../../schema/plan.js";
+import type { StateFile } from "../../../schema/state.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
+import { LOCAL_ENDPOINT } from "../../model/provider.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
@@ -111,7 +113,7 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
 }
 
 async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
-  const plan = await readPlanFile(file, io.cwd);
+  const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: true });
   // A saved plan names where it came from: its configuration's place (for the local sandbox's
   // data) and its state file. -c and --state still win.
   const given = list(args, "config");
@@ -120,17 +122,19 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
     io.cwd,
   );
   const statePath = str(args, "state") ?? (given.length === 0 ? plan.state_path : undefined);
-  const endpointFlag = str(args, "endpoint");
-  const connArgs: ParsedArgs = {
+  const stateArgs: ParsedArgs = {
     ...args,
-    values: {
-      ...args.values,
-      endpoint: endpointFlag ?? plan.endpoint,
-      ...(statePath !== undefined ? { state: statePath } : {}),
-    },
+    values: { ...args.values, ...(statePath !== undefined ? { state: statePath } : {}) },
   };
-  return withLock(connArgs, io, location, "popdock apply", async (store) => {
+  return withLock(stateArgs, io, location, "popdock apply", async (store) => {
     const loadedState = await store.load();
+    const endpoint = savedPlanEndpoint(
+      plan,
+      file,
+      str(args, "endpoint") ?? io.env.POPDOCK_ENDPOINT,
+      loadedState,
+    );
+    const connArgs: ParsedArgs = { ...stateArgs, values: { ...stateArgs.values, endpoint } };
     const conn = await connectFor(connArgs, io, { location });
     try {
       checkStateEndpoint(loadedState, conn.identity, store.path);
@@ -151,6 +155,41 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
       await conn.close();
     }
   });
+}
+
+/**
+ * Where a saved plan is applied, decided by this machine's configuration, never by the plan file
+ * alone (the API key goes there): `--endpoint` or `POPDOCK_ENDPOINT`, else the endpoint the state
+ * file belongs to. A plan made against another endpoint is refused before any request; so is
+ * one with no endpoint configured here at all, unless it is for the embedded sandbox (`local`),
+ * which holds no key worth stealing.
+ */
+function savedPlanEndpoint(
+  plan: Plan,
+  file: string,
+  configured: string | undefined,
+  state: StateFile,
+): string {
+  const here = configured === undefined || configured === "" ? state.endpoint : configured;
+  const norm = (e: string) => (e === LOCAL_ENDPOINT ? e : e.replace(/\/+$/, ""));
+  if (here === undefined) {
+    if (plan.endpoint === LOCAL_ENDPOINT) return plan.endpoint;
+    throw new UsageError(
+      `no Popdock endpoint is configured to apply ${file}; it was made against ${plan.endpoint}, and a plan file alone does not decide where the API key is sent`,
+      {
+        hint: `pass --endpoint ${plan.endpoint} or set POPDOCK_ENDPOINT, if that is where you mean to apply it`,
+      },
+    );
+  }
+  if (norm(here) !== norm(plan.endpoint)) {
+    throw new UsageError(
+      `the saved plan ${file} was made against ${plan.endpoint}, but the endpoint configured here is ${norm(here)}; nothing was sent`,
+      {
+        hint: `apply it where it was planned (--endpoint ${plan.endpoint}), or make a new plan against ${norm(here)}`,
+      },
+    );
+  }
+  return norm(here);
 }
 
 function hasWork(plan: Plan): boolean {

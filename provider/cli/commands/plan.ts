@@ -1,6 +1,7 @@
 /** `popdock plan`: refresh, diff, show the plan; `--out FILE` saves it for an exact apply. */
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
+import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
 import {
@@ -44,7 +45,10 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       else io.stdout.write(planText(args, io, p));
       const out = str(args, "out");
       if (out !== undefined) {
-        const saved = { ...plan, state_path: relativeOrAbsolute(io.cwd, p.store.path) };
+        const saved = sealPlan(
+          { ...plan, state_path: relativeOrAbsolute(io.cwd, p.store.path) },
+          io.env[PLAN_SIGNING_KEY_ENV],
+        );
         await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
         const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
         (flag(args, "json") ? io.stderr : io.stdout).write(msg);

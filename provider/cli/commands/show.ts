@@ -20,7 +20,7 @@ export const command: Command = {
     const file = args.positionals[0];
     if (file === undefined)
       throw new UsageError("show needs a PLANFILE", { hint: "make one with `popdock plan --out FILE`" });
-    const plan = await readPlanFile(file, io.cwd);
+    const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: false });
     if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
     else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
     else io.stdout.write(renderPlanText(plan, { color: useColor(args, io) }));
