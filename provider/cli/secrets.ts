@@ -4,9 +4,10 @@
  * when GITHUB_ACTIONS=true, so the runner hides it from every later log line.
  */
 import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, lstat, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UsageError } from "../model/errors.js";
+import { PopdockError, UsageError } from "../model/errors.js";
 import type { CliIO, Out } from "./io.js";
 
 /**
@@ -41,6 +42,36 @@ export function checkSecretsNames(path: string, names: readonly string[]): void 
     }
     seen.set(envName(k), k);
   }
+}
+
+/**
+ * Checks, before anything is planned or sent, that `--secrets-out` can be written: its directory
+ * exists and is writable, and the path is not a directory or a symbolic link (the file is
+ * replaced by a private temporary file renamed into place, never written through a link).
+ */
+export async function checkSecretsDestination(io: CliIO, path: string): Promise<void> {
+  const abs = resolve(io.cwd, path);
+  const dir = dirname(abs);
+  const refuse = (why: string, hint: string): never => {
+    throw new UsageError(`--secrets-out ${path}: ${why}; nothing was planned or sent`, { hint });
+  };
+  const dirStat = await stat(dir).catch(() => undefined);
+  if (dirStat === undefined)
+    refuse(`the directory ${dir} does not exist`, "create it first, or choose another path");
+  else if (!dirStat.isDirectory()) refuse(`${dir} is not a directory`, "choose another path");
+  await access(dir, constants.W_OK).catch(() =>
+    refuse(`the directory ${dir} is not writable`, "choose a directory you can write to"),
+  );
+  const target = await lstat(abs).catch(() => undefined);
+  if (target?.isSymbolicLink()) {
+    refuse("it is a symbolic link", "point --secrets-out at a regular file path; links are not followed");
+  }
+  if (target?.isDirectory()) refuse("it is a directory", "name a file inside it, e.g. tokens.json");
+}
+
+/** The apply succeeded, but the token IDs could not be written to `--secrets-out`. */
+export class SecretsOutError extends PopdockError {
+  readonly code = "POPDOCK_SECRETS_OUT_FAILED";
 }
 
 function dotenvQuote(value: string): string {

@@ -25,7 +25,7 @@ import {
   withPlan,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
-import { checkSecretsNames, writeSecretsFile } from "../secrets.js";
+import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
 import { locateConfig } from "../wiring.js";
 
 class ApplyFailedError extends PopdockError {
@@ -81,6 +81,8 @@ function parallelismOf(args: ParsedArgs): number {
 async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy"): Promise<number> {
   const planFile = args.positionals[0];
   const parallelism = parallelismOf(args);
+  const secretsOut = str(args, "secrets-out");
+  if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
   if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
@@ -279,7 +281,18 @@ async function execute(
         io.stderr.write(`note: ${name} is not in ${secretsOut}: ${(err as Error).message}\n`);
       }
     }
-    await writeSecretsFile(io, secretsOut, values);
+    try {
+      await writeSecretsFile(io, secretsOut, values);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new SecretsOutError(
+        `the apply completed, but the token IDs could not be written to ${secretsOut}: ${e.code ?? e.message}`,
+        {
+          cause: err,
+          hint: `read them with ${[...values.keys()].map((n) => `\`popdock output ${n} --raw\``).join(", ")}`,
+        },
+      );
+    }
     io.stdout.write(
       `\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`,
     );
