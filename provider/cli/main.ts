@@ -35,10 +35,25 @@ ${names.map((n) => `  ${n}`).join("\n")}
 Run \`popdock <command> --help\` for a command's options.
 `;
 
+/**
+ * Options every command takes, whether or not it prints in colour: scripts pass them to every
+ * call (the README lists them as common).
+ */
+const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  "no-color": { type: "boolean", description: "No colour (also NO_COLOR)" },
+};
+
+function withCommonOptions(cmd: Command): Record<string, OptionSpec> {
+  return {
+    ...cmd.options,
+    ...Object.fromEntries(Object.entries(COMMON_OPTIONS).filter(([k]) => !(k in cmd.options))),
+  };
+}
+
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: popdock ${cmd.usage}`, "", cmd.summary];
   if (cmd.help) lines.push("", cmd.help.trimEnd());
-  const entries = Object.entries(cmd.options);
+  const entries = Object.entries(withCommonOptions(cmd));
   if (entries.length > 0) {
     lines.push("", "Options:");
     for (const [name, spec] of entries) {
@@ -104,7 +119,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
   const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
     help: { type: "boolean", short: "h" },
   };
-  for (const [k, spec] of Object.entries(cmd.options) as [string, OptionSpec][]) {
+  for (const [k, spec] of Object.entries(withCommonOptions(cmd)) as [string, OptionSpec][]) {
     options[k] = {
       type: spec.type,
       ...(spec.short ? { short: spec.short } : {}),
