@@ -6,7 +6,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { delay, HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { PopdockClient } from "../../provider/client/client.js";
+import type { ApiUser } from "../../schema/api.js";
+import { api, apiUser, makeClient, teamGrant, token } from "../../test/fixtures/client/client.js";
+import { dropConnection, type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import type { PopdockClient } from "./client.js";
 import {
   PopdockAbortedError,
   PopdockNotFoundError,
@@ -14,10 +17,7 @@ import {
   PopdockRateLimitedError,
   PopdockTimeoutError,
   PopdockUnavailableError,
-} from "../../provider/client/errors.js";
-import type { ApiUser } from "../../schema/api.js";
-import { dropConnection, type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
-import { api, apiUser, makeClient, teamGrant, token } from "./fixtures.js";
+} from "./errors.js";
 
 const teams = { data: [{ id: "t_fin", name: "Finance", description: "" }] };
 

@@ -4,7 +4,11 @@
  */
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { PopdockClient } from "../../provider/client/client.js";
+import type { ApiUser } from "../../schema/api.js";
+import { API_KEY, api, apiUser, makeClient, teamGrant, token } from "../../test/fixtures/client/client.js";
+import { type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import { PopdockError } from "../model/errors.js";
+import type { PopdockClient } from "./client.js";
 import {
   PopdockApiError,
   PopdockConflictError,
@@ -13,11 +17,7 @@ import {
   PopdockPreconditionFailedError,
   PopdockUnauthorizedError,
   type PopdockValidationError,
-} from "../../provider/client/errors.js";
-import { PopdockError } from "../../provider/model/errors.js";
-import type { ApiUser } from "../../schema/api.js";
-import { type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
-import { API_KEY, api, apiUser, makeClient, teamGrant, token } from "./fixtures.js";
+} from "./errors.js";
 
 let server: MswHttpServer;
 const clients: PopdockClient[] = [];
