@@ -44,6 +44,7 @@ export {
   DEFAULT_TIMEOUTS,
   debugFromEnv,
   type PopdockClientOptions,
+  retryFromEnv,
 } from "./options.js";
 
 /** Implements `PopdockApi` over undici. See the module header for where the behaviour lives. */

@@ -7,6 +7,7 @@ export {
   debugFromEnv,
   PopdockClient,
   type PopdockClientOptions,
+  retryFromEnv,
 } from "./client.js";
 export { API_BASE_PATH } from "./endpoint.js";
 export {

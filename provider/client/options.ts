@@ -3,6 +3,7 @@
  * the CLI, which owns it, turns variables into options with the `*FromEnv` helpers here.
  */
 import type { Dispatcher } from "undici";
+import { UsageError } from "../model/errors.js";
 import type { RetryPolicy } from "./retry.js";
 
 /** Per-attempt deadlines, in milliseconds. */
@@ -66,4 +67,26 @@ export interface PopdockClientOptions {
 /** `POPDOCK_LOG=debug` turns on the client's debug log. For the CLI, which owns the environment. */
 export function debugFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
   return env.POPDOCK_LOG?.toLowerCase() === "debug";
+}
+
+/** Longest `POPDOCK_CONNECT_RETRY_SECONDS` accepted: one hour. */
+const MAX_CONNECT_RETRY_SECONDS = 3600;
+
+/**
+ * Retry settings from the environment, for the CLI: `POPDOCK_CONNECT_RETRY_SECONDS` (how long
+ * refused connections are retried while Popdock restarts; 0 turns that off) becomes
+ * `connectRetryMs`. Unset or empty: `{}` (the defaults). Throws `UsageError` for a value that is
+ * not a number of seconds from 0 to 3600.
+ */
+export function retryFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<RetryPolicy> {
+  const raw = env.POPDOCK_CONNECT_RETRY_SECONDS?.trim();
+  if (raw === undefined || raw === "") return {};
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 0 && value <= MAX_CONNECT_RETRY_SECONDS)) {
+    throw new UsageError(
+      `POPDOCK_CONNECT_RETRY_SECONDS must be a number of seconds from 0 to ${MAX_CONNECT_RETRY_SECONDS}, not "${raw.slice(0, 20)}"`,
+      { hint: "set it to how long to wait for a restarting Popdock, e.g. 30; 0 turns the wait off" },
+    );
+  }
+  return { connectRetryMs: Math.round(value * 1000) };
 }

@@ -20,8 +20,12 @@ import { Agent, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { UsageError } from "../model/errors.js";
 import { API_BASE_PATH } from "./endpoint.js";
-import type { PopdockApiError } from "./errors.js";
-import { type ApiErrorInfo, PopdockInvalidResponseError, PopdockPreconditionFailedError } from "./errors.js";
+import {
+  type ApiErrorInfo,
+  type PopdockApiError,
+  PopdockInvalidResponseError,
+  PopdockPreconditionFailedError,
+} from "./errors.js";
 import { DEFAULT_TIMEOUTS, type PopdockClientOptions, type ResolvedTimeouts } from "./options.js";
 import { formatHeaders, redact } from "./redact.js";
 import {
@@ -42,6 +46,7 @@ import {
   parseRetryAfterMs,
   RETRYABLE_STATUSES,
   type RetryPolicy,
+  withinConnectRetry,
 } from "./retry.js";
 import type { RequestStats } from "./types.js";
 
@@ -107,6 +112,7 @@ export class Transport {
       maxDelayMs: retry.maxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
       maxRetryAfterMs: retry.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
       budgetMs: retry.budgetMs ?? DEFAULT_RETRY_POLICY.budgetMs,
+      connectRetryMs: Math.max(0, retry.connectRetryMs ?? DEFAULT_RETRY_POLICY.connectRetryMs),
     };
     if (options.dispatcher !== undefined) {
       this.#dispatcher = options.dispatcher;
@@ -215,6 +221,10 @@ export class Transport {
     const where = `${method} ${routePath}`;
     let unknownOutcome = false;
     let last: Failure | undefined;
+    /** Refused connections retried under `connectRetryMs`: they do not use up `maxAttempts`. */
+    let freeRefusals = 0;
+    /** Sum of the waits between attempts (a floor for the elapsed time, whatever the clock says). */
+    let waited = 0;
     const info = (attempts: number, extra: Partial<ApiErrorInfo> = {}): ApiErrorInfo => ({
       method,
       path: routePath,
@@ -233,7 +243,7 @@ export class Transport {
         if (op.signal.aborted) throw stopped(attempt - 1);
         this.#stats.attempts++;
         if (attempt > 1) this.#stats.retries++;
-        const tag = `attempt ${attempt}/${this.#policy.maxAttempts}`;
+        const tag = `attempt ${attempt}/${this.#policy.maxAttempts + freeRefusals}`;
         this.debug(
           `→ ${method} ${requestPath} ${tag} | ${formatHeaders(headers, this.#secrets)}${body === undefined ? "" : ` | body ${this.#clip(body)}`}`,
         );
@@ -266,16 +276,16 @@ export class Transport {
           const canRetry = failure.retryable && (retrySafe || !failure.maybeSent);
           const fail = (declined: boolean): PopdockApiError =>
             networkError(where, this.#origin, failure, err, info(attempt), declined);
-          if (!canRetry || attempt >= this.#policy.maxAttempts) {
+          const wait = backoffDelayMs(attempt, this.#policy, this.#random);
+          const elapsed = Math.max(this.#now() - start, waited);
+          const refusedWithin = canRetry && withinConnectRetry(failure, elapsed, wait, this.#policy);
+          const used = attempt - (failure.code === "ECONNREFUSED" ? 0 : freeRefusals);
+          if (!canRetry || (!refusedWithin && used >= this.#policy.maxAttempts)) {
             throw fail(failure.retryable && !canRetry);
           }
-          await this.#pause(
-            backoffDelayMs(attempt, this.#policy, this.#random),
-            failure.code,
-            start,
-            op.signal,
-            () => fail(false),
-          );
+          if (refusedWithin) freeRefusals++;
+          await this.#pause(wait, failure.code, start, op.signal, () => fail(false));
+          waited += wait;
           continue;
         }
 
@@ -308,7 +318,7 @@ export class Transport {
         const canRetry = RETRYABLE_STATUSES.has(status) && (status === 429 || retrySafe);
         const fail = (retried: boolean): PopdockApiError =>
           statusError(where, status, error, info(attempt, { status, requestId }), retried, this.#secrets);
-        if (!canRetry || attempt >= this.#policy.maxAttempts) throw fail(canRetry);
+        if (!canRetry || attempt - freeRefusals >= this.#policy.maxAttempts) throw fail(canRetry);
         last = { kind: "status", status, error, requestId };
         if (status >= 500) unknownOutcome = true;
         const retryAfter = parseRetryAfterMs(header(resHeaders, "retry-after"), this.#now());
@@ -317,6 +327,7 @@ export class Transport {
             ? Math.min(retryAfter, this.#policy.maxRetryAfterMs)
             : backoffDelayMs(attempt, this.#policy, this.#random);
         await this.#pause(wait, String(status), start, op.signal, () => fail(true));
+        waited += wait;
       }
     } finally {
       clearTimeout(budgetTimer);
