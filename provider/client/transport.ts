@@ -6,7 +6,8 @@
  * - `Authorization: Bearer <key>`, JSON bodies, an `Idempotency-Key` on every POST (the same on
  *   each attempt), `If-Match: "<version>"` on PATCH/DELETE when the caller gives a version;
  * - retries with full-jitter exponential backoff and `Retry-After`, bounded in attempts and in
- *   time per logical operation, only where a repeat is safe (`retry.ts`);
+ *   time per logical operation, only where a repeat is safe (`retry.ts`); refused connections
+ *   (Popdock restarting) are retried for `connectRetryMs` without using up `maxAttempts`;
  * - a DELETE whose earlier attempt was lost and now gets 404 is success; a replayed PATCH that
  *   gets 412 is checked against a re-read (`recoverLostPatch`); a cursor walk that loops is an
  *   error (`walkPages`);
