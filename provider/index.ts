@@ -21,5 +21,5 @@ export { emptyState, StateStore } from "./engine/state-store.js";
 export { loadYamlConfig } from "./frontends/yaml/index.js";
 export type { DesiredConfig, DesiredOutput, DesiredResource } from "./model/desired.js";
 export { type Diagnostic, formatDiagnostic, hasErrors } from "./model/diagnostics.js";
-export { ConfigError, PopdockError, UsageError } from "./model/errors.js";
+export { ConfigError, PopdockError, type PopdockErrorCode, UsageError } from "./model/errors.js";
 export type { LiveSnapshot } from "./model/live.js";

@@ -8,7 +8,7 @@
  * request or response body, never the API key, never a `token_id`.
  */
 import type { ErrorCode, ErrorDetail } from "../../schema/api.js";
-import { PopdockError } from "../model/errors.js";
+import { type ApiErrorCode, PopdockError } from "../model/errors.js";
 
 /** What every API failure carries, for people and for the engine. */
 export interface ApiErrorInfo {
@@ -39,7 +39,7 @@ export interface ApiErrorInfo {
 
 /** Base class of every API failure. `code` is `POPDOCK_API_ERROR` for statuses without a subclass. */
 export class PopdockApiError extends PopdockError {
-  readonly code: string = "POPDOCK_API_ERROR";
+  readonly code: ApiErrorCode = "POPDOCK_API_ERROR";
   readonly status: number | undefined;
   readonly method: string;
   readonly path: string;
@@ -131,17 +131,78 @@ export class PopdockInsecureEndpointError extends PopdockError {
   readonly code = "POPDOCK_INSECURE_ENDPOINT";
 }
 
-/** Every `code` an API call can fail with. */
-export type PopdockApiErrorCode =
-  | "POPDOCK_API_ERROR"
-  | PopdockUnauthorizedError["code"]
-  | PopdockForbiddenError["code"]
-  | PopdockNotFoundError["code"]
-  | PopdockConflictError["code"]
-  | PopdockValidationError["code"]
-  | PopdockPreconditionFailedError["code"]
-  | PopdockRateLimitedError["code"]
-  | PopdockUnavailableError["code"]
-  | PopdockTimeoutError["code"]
-  | PopdockInvalidResponseError["code"]
-  | PopdockAbortedError["code"];
+/** Every `code` an API call can fail with (the `POPDOCK_API_*` codes of `ERROR_CODES`). */
+export type PopdockApiErrorCode = ApiErrorCode;
+
+/** What a failed call means for the caller (the engine's apply decides with these). */
+export interface ApiErrorClass {
+  /**
+   * The call may have taken effect although it failed: its response was lost, the server was
+   * failing, or it answered 2xx with a body we could not read. A create or delete with this
+   * outcome is kept pending for recovery instead of being forgotten.
+   */
+  readonly indeterminate: boolean;
+  /** Running again later may succeed without changing anything (Popdock down, slow, limiting). */
+  readonly transient: boolean;
+  /** The object does not exist (any more): for a delete, the goal already holds. */
+  readonly notFound: boolean;
+}
+
+const CLASSES = {
+  POPDOCK_API_ERROR: { indeterminate: false, transient: false, notFound: false },
+  POPDOCK_API_UNAUTHORIZED: { indeterminate: false, transient: false, notFound: false },
+  POPDOCK_API_FORBIDDEN: { indeterminate: false, transient: false, notFound: false },
+  POPDOCK_API_NOT_FOUND: { indeterminate: false, transient: false, notFound: true },
+  POPDOCK_API_CONFLICT: { indeterminate: false, transient: false, notFound: false },
+  POPDOCK_API_VALIDATION: { indeterminate: false, transient: false, notFound: false },
+  POPDOCK_API_PRECONDITION_FAILED: { indeterminate: false, transient: false, notFound: false },
+  POPDOCK_API_RATE_LIMITED: { indeterminate: true, transient: true, notFound: false },
+  POPDOCK_API_UNAVAILABLE: { indeterminate: true, transient: true, notFound: false },
+  POPDOCK_API_TIMEOUT: { indeterminate: true, transient: true, notFound: false },
+  POPDOCK_API_INVALID_RESPONSE: { indeterminate: true, transient: false, notFound: false },
+  POPDOCK_API_ABORTED: { indeterminate: false, transient: false, notFound: false },
+} as const satisfies Record<ApiErrorCode, ApiErrorClass>;
+
+/** The classification of every API error code (a `Record` over the union: none can be missed). */
+export const API_ERROR_CLASSES: Readonly<Record<ApiErrorCode, ApiErrorClass>> = CLASSES;
+
+/** Every API error code, as a set. */
+export const API_ERROR_CODES: ReadonlySet<ApiErrorCode> = new Set(Object.keys(CLASSES) as ApiErrorCode[]);
+
+/**
+ * The API error code of `err`, or undefined when it is not an API failure. Reads the `code`
+ * property rather than the class, so an error that crossed a module or realm boundary (or a test
+ * double carrying the same code) is classified the same.
+ */
+export function apiErrorCodeOf(err: unknown): ApiErrorCode | undefined {
+  if (typeof err !== "object" || err === null || !("code" in err)) return undefined;
+  const code = err.code;
+  return typeof code === "string" && API_ERROR_CODES.has(code as ApiErrorCode)
+    ? (code as ApiErrorCode)
+    : undefined;
+}
+
+/**
+ * True when the call that threw `err` may have taken effect: an earlier attempt's outcome was
+ * unknown (`afterUnknownOutcome`), or the code is indeterminate (unavailable, timeout, rate
+ * limited, invalid 2xx body). Keep the step's pending record when this holds.
+ */
+export function isIndeterminate(err: unknown): boolean {
+  if (typeof err === "object" && err !== null && "afterUnknownOutcome" in err) {
+    if (err.afterUnknownOutcome === true) return true;
+  }
+  const code = apiErrorCodeOf(err);
+  return code !== undefined && API_ERROR_CLASSES[code].indeterminate;
+}
+
+/** True for `POPDOCK_API_NOT_FOUND`: the object is gone. */
+export function isNotFound(err: unknown): boolean {
+  const code = apiErrorCodeOf(err);
+  return code !== undefined && API_ERROR_CLASSES[code].notFound;
+}
+
+/** True when running again later may succeed (Popdock down, slow or rate limiting). */
+export function isTransient(err: unknown): boolean {
+  const code = apiErrorCodeOf(err);
+  return code !== undefined && API_ERROR_CLASSES[code].transient;
+}

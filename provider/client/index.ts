@@ -7,10 +7,18 @@ export {
   debugFromEnv,
   PopdockClient,
   type PopdockClientOptions,
+  retryFromEnv,
 } from "./client.js";
 export { API_BASE_PATH } from "./endpoint.js";
 export {
+  API_ERROR_CLASSES,
+  API_ERROR_CODES,
+  type ApiErrorClass,
   type ApiErrorInfo,
+  apiErrorCodeOf,
+  isIndeterminate,
+  isNotFound,
+  isTransient,
   PopdockAbortedError,
   PopdockApiError,
   type PopdockApiErrorCode,

@@ -5,6 +5,7 @@ import {
   DEFAULT_RETRY_POLICY,
   isRetrySafe,
   parseRetryAfterMs,
+  withinConnectRetry,
 } from "./retry.js";
 
 describe("backoffDelayMs", () => {
@@ -20,6 +21,29 @@ describe("backoffDelayMs", () => {
 
   it("defaults: 5 attempts, 30 s Retry-After cap, 60 s budget", () => {
     expect(DEFAULT_RETRY_POLICY).toMatchObject({ maxAttempts: 5, maxRetryAfterMs: 30_000, budgetMs: 60_000 });
+  });
+
+  it("defaults: refused connections are retried for up to 30 s", () => {
+    expect(DEFAULT_RETRY_POLICY.connectRetryMs).toBe(30_000);
+  });
+});
+
+describe("withinConnectRetry", () => {
+  const policy = { connectRetryMs: 10_000 };
+  const refused = { code: "ECONNREFUSED" };
+
+  it("allows another refused attempt while elapsed + wait stays below connectRetryMs", () => {
+    expect(withinConnectRetry(refused, 0, 500, policy)).toBe(true);
+    expect(withinConnectRetry(refused, 9_000, 999, policy)).toBe(true);
+    expect(withinConnectRetry(refused, 9_000, 1_000, policy)).toBe(false);
+    expect(withinConnectRetry(refused, 12_000, 0, policy)).toBe(false);
+  });
+
+  it("only for ECONNREFUSED, and never when connectRetryMs is 0", () => {
+    for (const code of ["ECONNRESET", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH", "UND_ERR_SOCKET"]) {
+      expect(withinConnectRetry({ code }, 0, 0, policy)).toBe(false);
+    }
+    expect(withinConnectRetry(refused, 0, 0, { connectRetryMs: 0 })).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The retry rules of the client, as pure functions: which failures are worth another attempt,
  * how long to wait (full-jitter exponential backoff, `Retry-After`), and which requests are safe
- * to send twice. `client.ts` applies them; they are unit-tested in `retry.test.ts`.
+ * to send twice. `transport.ts` applies them; they are unit-tested in `retry.test.ts`.
  */
 
 /** How hard the client tries, per logical operation (one method call, one page of a list). */
@@ -16,6 +16,14 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** Overall time budget of the operation, attempts and waits included. Default 60 s. */
   budgetMs: number;
+  /**
+   * How long refused connections (`ECONNREFUSED`: nothing listens, e.g. Popdock is restarting)
+   * are retried, with the same backoff, measured from the operation's first attempt. Refused
+   * attempts retried within it do not use up `maxAttempts`; after it, a refused attempt is the
+   * last once `maxAttempts` attempts have been made in all. Default 30 s; 0 treats a refusal like
+   * any other failure. The CLI reads it from `POPDOCK_CONNECT_RETRY_SECONDS` (`retryFromEnv`).
+   */
+  connectRetryMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
@@ -24,7 +32,21 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxDelayMs: 5_000,
   maxRetryAfterMs: 30_000,
   budgetMs: 60_000,
+  connectRetryMs: 30_000,
 });
+
+/**
+ * Whether a refused connection is tried again under `connectRetryMs`: when `elapsedMs` since the
+ * operation's first attempt plus the coming wait stay below it.
+ */
+export function withinConnectRetry(
+  failure: Pick<NetworkFailure, "code">,
+  elapsedMs: number,
+  waitMs: number,
+  policy: Pick<RetryPolicy, "connectRetryMs">,
+): boolean {
+  return failure.code === "ECONNREFUSED" && elapsedMs + waitMs < policy.connectRetryMs;
+}
 
 /**
  * Full-jitter exponential backoff (AWS architecture blog, "Exponential Backoff And Jitter"):

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { Plan, ResourceChange } from "../../schema/plan.js";
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
+import { isIndeterminate, isNotFound } from "../client/errors.js";
 import type { PopdockApi } from "../client/types.js";
 import { sameValue } from "../model/values.js";
 import { handlerFor } from "../resources/index.js";
@@ -78,15 +79,7 @@ function remoteFor(ch: ResourceChange): LiveObject {
 
 /** Errors after which the outcome of a create is unknown: keep its pending record for recovery. */
 function outcomeUnknown(err: unknown): boolean {
-  const e = err as { code?: unknown; afterUnknownOutcome?: unknown } | undefined;
-  return (
-    e?.afterUnknownOutcome === true ||
-    e?.code === "POPDOCK_API_UNAVAILABLE" ||
-    e?.code === "POPDOCK_API_TIMEOUT" ||
-    e?.code === "POPDOCK_API_RATE_LIMITED" ||
-    // A 2xx whose body failed validation: the object may well exist.
-    e?.code === "POPDOCK_API_INVALID_RESPONSE"
-  );
+  return isIndeterminate(err);
 }
 
 /**
@@ -220,7 +213,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             await h.delete({ api, signal: callSignal }, remote);
           } catch (err) {
             // Already gone (deleted outside, or with its user): that is what we wanted.
-            const gone = (err as { code?: unknown })?.code === "POPDOCK_API_NOT_FOUND";
+            const gone = isNotFound(err);
             if (!gone && !outcomeUnknown(err)) {
               clearPending(ch.address, "delete");
               await persist();

@@ -5,10 +5,193 @@
  *
  * Every message says what happened, where, and the next step. No message may contain an API key
  * or a token ID: build them from metadata only.
+ *
+ * {@link ERROR_CODES} is the one list of every code, with the class that throws it and where that
+ * class lives; {@link PopdockErrorCode} is its key union and `PopdockError.code` is typed with it,
+ * so a class with a code missing from the list does not compile (and `errors.test.ts` fails on a
+ * listed code no class uses).
  */
 
+/** Where an error class lives and what its code means. */
+export interface ErrorCodeInfo {
+  /** The class that carries the code (its file under `provider/`). */
+  readonly error: string;
+  readonly file: string;
+  readonly means: string;
+}
+
+/**
+ * Every stable error code, by layer. The classes in `provider/sandbox/` extend `Error` (the
+ * sandbox stands in for the Popdock server and shares no base class with the toolkit) but their
+ * codes are listed so the set is complete.
+ */
+export const ERROR_CODES = {
+  // provider/model
+  POPDOCK_USAGE: {
+    error: "UsageError",
+    file: "model/errors.ts",
+    means: "wrong CLI usage or an unusable setting",
+  },
+  POPDOCK_CONFIG_INVALID: {
+    error: "ConfigError",
+    file: "model/errors.ts",
+    means: "the configuration was rejected; its diagnostics were printed",
+  },
+  POPDOCK_INTERNAL: {
+    error: "InternalError",
+    file: "model/errors.ts",
+    means: "a broken invariant inside popdock-iac (a bug)",
+  },
+  // provider/client
+  POPDOCK_API_ERROR: {
+    error: "PopdockApiError",
+    file: "client/errors.ts",
+    means: "an API status without a more specific class",
+  },
+  POPDOCK_API_UNAUTHORIZED: {
+    error: "PopdockUnauthorizedError",
+    file: "client/errors.ts",
+    means: "401: the API key was rejected",
+  },
+  POPDOCK_API_FORBIDDEN: {
+    error: "PopdockForbiddenError",
+    file: "client/errors.ts",
+    means: "403: the API key's user may not do this",
+  },
+  POPDOCK_API_NOT_FOUND: {
+    error: "PopdockNotFoundError",
+    file: "client/errors.ts",
+    means: "404: the object does not exist (any more)",
+  },
+  POPDOCK_API_CONFLICT: {
+    error: "PopdockConflictError",
+    file: "client/errors.ts",
+    means: "409: the request clashes with what exists",
+  },
+  POPDOCK_API_VALIDATION: {
+    error: "PopdockValidationError",
+    file: "client/errors.ts",
+    means: "400/422: the server rejected the request body",
+  },
+  POPDOCK_API_PRECONDITION_FAILED: {
+    error: "PopdockPreconditionFailedError",
+    file: "client/errors.ts",
+    means: "412: If-Match did not match",
+  },
+  POPDOCK_API_RATE_LIMITED: {
+    error: "PopdockRateLimitedError",
+    file: "client/errors.ts",
+    means: "429 on every attempt",
+  },
+  POPDOCK_API_UNAVAILABLE: {
+    error: "PopdockUnavailableError",
+    file: "client/errors.ts",
+    means: "5xx or a network failure, after retries",
+  },
+  POPDOCK_API_TIMEOUT: {
+    error: "PopdockTimeoutError",
+    file: "client/errors.ts",
+    means: "no (complete) response in time, or the time budget ran out",
+  },
+  POPDOCK_API_INVALID_RESPONSE: {
+    error: "PopdockInvalidResponseError",
+    file: "client/errors.ts",
+    means: "a 2xx that is not valid JSON or does not fit the schema; broken pagination",
+  },
+  POPDOCK_API_ABORTED: {
+    error: "PopdockAbortedError",
+    file: "client/errors.ts",
+    means: "the caller's AbortSignal fired",
+  },
+  POPDOCK_INSECURE_ENDPOINT: {
+    error: "PopdockInsecureEndpointError",
+    file: "client/errors.ts",
+    means: "plain http to a host that is not loopback",
+  },
+  // provider/engine
+  POPDOCK_STEP_CYCLE: {
+    error: "StepCycleError",
+    file: "engine/steps.ts",
+    means: "the apply steps cannot be ordered",
+  },
+  POPDOCK_PLAN_STALE: {
+    error: "PlanStaleError",
+    file: "engine/pipeline.ts",
+    means: "the state moved since the plan was made",
+  },
+  POPDOCK_STATE_LOCKED: {
+    error: "StateLockedError",
+    file: "engine/lock.ts",
+    means: "another process holds the state lock",
+  },
+  POPDOCK_LOCK_ID_MISMATCH: {
+    error: "LockIdMismatchError",
+    file: "engine/lock.ts",
+    means: "force-unlock was given another lock's id",
+  },
+  POPDOCK_NOT_LOCKED: {
+    error: "NotLockedError",
+    file: "engine/lock.ts",
+    means: "force-unlock found no lock",
+  },
+  POPDOCK_STATE_INVALID: {
+    error: "StateInvalidError",
+    file: "engine/state-store.ts",
+    means: "the state file cannot be read or validated",
+  },
+  POPDOCK_STATE_SECRET: {
+    error: "StateSecretError",
+    file: "engine/state-store.ts",
+    means: "a token ID was about to be written to state (a bug)",
+  },
+  // provider/cli
+  POPDOCK_PLAN_INVALID: {
+    error: "PlanFileInvalidError",
+    file: "cli/common.ts",
+    means: "a saved plan file cannot be read or validated",
+  },
+  POPDOCK_APPLY_FAILED: {
+    error: "ApplyFailedError",
+    file: "cli/commands/apply.ts",
+    means: "one or more apply steps failed",
+  },
+  POPDOCK_APPLY_INTERRUPTED: {
+    error: "ApplyInterruptedError",
+    file: "cli/commands/apply.ts",
+    means: "apply was interrupted (exit code 130)",
+  },
+  // provider/cdktf
+  POPDOCK_CDKTF_INVALID_CONFIG: {
+    error: "PopdockConstructError",
+    file: "cdktf/common.ts",
+    means: "a construct was given a configuration popdock-iac cannot use",
+  },
+  // provider/sandbox (extend Error, see above)
+  POPDOCK_SANDBOX_SEED_INVALID: {
+    error: "SeedFileError",
+    file: "sandbox/seed.ts",
+    means: "a sandbox seed file cannot be read or validated",
+  },
+  POPDOCK_SANDBOX_STORE_INVALID: {
+    error: "StoreFileError",
+    file: "sandbox/persistence.ts",
+    means: "the sandbox's data directory holds a store it cannot read",
+  },
+} as const satisfies Record<`POPDOCK_${string}`, ErrorCodeInfo>;
+
+/** Every stable error code popdock-iac throws (see {@link ERROR_CODES}). */
+export type PopdockErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes of failed calls to the Popdock API (`PopdockApiError` and its subclasses). */
+export type ApiErrorCode = Extract<PopdockErrorCode, `POPDOCK_API_${string}`>;
+
+/** Whether `code` is one of {@link ERROR_CODES}. */
+export function isPopdockErrorCode(code: unknown): code is PopdockErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}
+
 export abstract class PopdockError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: PopdockErrorCode;
   /**
    * Process exit code the CLI uses for this failure. Every error is 1 (2 means "changes present"
    * under --detailed-exitcode); an interrupted apply is 130.

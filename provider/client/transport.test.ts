@@ -2,11 +2,14 @@
  * PopdockClient against a real HTTP server (msw handlers on 127.0.0.1): retries, Retry-After,
  * idempotency keys, If-Match, dropped connections, timeouts, time budgets, aborts.
  */
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { delay, HttpResponse, http } from "msw";
+import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { PopdockClient } from "../../provider/client/client.js";
+import type { ApiUser } from "../../schema/api.js";
+import { api, apiUser, makeClient, teamGrant, token } from "../../test/fixtures/client/client.js";
+import { dropConnection, type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import type { PopdockClient } from "./client.js";
 import {
   PopdockAbortedError,
   PopdockNotFoundError,
@@ -14,10 +17,7 @@ import {
   PopdockRateLimitedError,
   PopdockTimeoutError,
   PopdockUnavailableError,
-} from "../../provider/client/errors.js";
-import type { ApiUser } from "../../schema/api.js";
-import { dropConnection, type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
-import { api, apiUser, makeClient, teamGrant, token } from "./fixtures.js";
+} from "./errors.js";
 
 const teams = { data: [{ id: "t_fin", name: "Finance", description: "" }] };
 
@@ -354,12 +354,13 @@ describe("dropped connections and idempotency", () => {
     expect(err.message).toBe("DELETE /api/v1/security/api-users/u1: not found (404): no such user");
   });
 
-  it("retries ECONNREFUSED and then reports the attempts", async () => {
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise<void>((r) => probe.close(() => r()));
-    const { client, waits } = makeClient(`http://127.0.0.1:${port}`, { retry: { maxAttempts: 3 } }, clients);
+  it("retries ECONNREFUSED and then reports the attempts (connect retry off: counted like any failure)", async () => {
+    const port = await freePort();
+    const { client, waits } = makeClient(
+      `http://127.0.0.1:${port}`,
+      { retry: { maxAttempts: 3, connectRetryMs: 0 } },
+      clients,
+    );
     const err = (await client.listTeams().catch((e: unknown) => e)) as PopdockUnavailableError;
     expect(err).toBeInstanceOf(PopdockUnavailableError);
     expect(err.status).toBeUndefined();
@@ -371,16 +372,128 @@ describe("dropped connections and idempotency", () => {
   });
 });
 
-// undici checks headers/body timeouts on a coarse timer (about 1 s resolution), so a short
-// timeout fires somewhere under ~1 s and the slow handlers below must take longer than that.
-describe("deadlines", () => {
-  it("a headers timeout is retried, then reported as POPDOCK_API_TIMEOUT with the attempt count", async () => {
-    server.use(
-      http.get(api("/teams"), async () => {
-        await delay(2500);
-        return HttpResponse.json(teams);
-      }),
+describe("connection refused while Popdock restarts", () => {
+  /**
+   * A clock that only the client's waits move: elapsed time is the sum of the waits asked for,
+   * whatever the machine's load. `onWait` runs inside the wait, before the next attempt.
+   */
+  function fakeTime(onWait: (waitNumber: number) => Promise<void> | void = () => {}) {
+    let clock = 1_000_000;
+    const waits: number[] = [];
+    return {
+      waits,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        clock += ms;
+        await onWait(waits.length);
+      },
+    };
+  }
+
+  it("keeps retrying refused connections beyond maxAttempts until Popdock listens", async () => {
+    const port = await freePort();
+    let popdock: Server | undefined;
+    // Every wait follows one refused attempt: after the 6th, Popdock is back on its port.
+    const time = fakeTime(async (refusals) => {
+      if (refusals === 6) popdock = await listenOn(port);
+    });
+    const { client } = makeClient(
+      `http://127.0.0.1:${port}`,
+      { retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000 }, now: time.now, sleep: time.sleep },
+      clients,
     );
+    try {
+      await expect(client.listTeams()).resolves.toEqual(teams.data);
+    } finally {
+      await closeServer(popdock);
+    }
+    // 6 refused attempts (more than maxAttempts: 2), then the one that got through.
+    expect(time.waits).toEqual([50, 100, 200, 400, 500, 500]);
+    expect(client.stats()).toMatchObject({ attempts: 7, retries: 6 });
+  });
+
+  it("gives up once the connect retry time is spent, naming the attempts and time", async () => {
+    const port = await freePort();
+    const time = fakeTime();
+    const { client, lines } = makeClient(
+      `http://127.0.0.1:${port}`,
+      {
+        retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 4000, connectRetryMs: 10_000 },
+        now: time.now,
+        sleep: time.sleep,
+      },
+      clients,
+    );
+    const err = (await client.listTeams().catch((e: unknown) => e)) as PopdockUnavailableError;
+    expect(err).toBeInstanceOf(PopdockUnavailableError);
+    // random() = 0.5: 500, 1000, then 2000 (half the 4 s cap) until 9.5 s + 2 s would pass 10 s.
+    expect(time.waits).toEqual([500, 1000, 2000, 2000, 2000, 2000]);
+    expect(err.attempts).toBe(7);
+    expect(err.message).toMatch(/\(ECONNREFUSED\) after 7 attempts over 9\.5s$/);
+    expect(lines.filter((l) => l.includes("→ GET"))).toHaveLength(7);
+  });
+
+  it("the default waits up to 30 s for a refusing endpoint", async () => {
+    const port = await freePort();
+    const time = fakeTime();
+    const { client } = makeClient(`http://127.0.0.1:${port}`, { now: time.now, sleep: time.sleep }, clients);
+    const err = (await client.listTeams().catch((e: unknown) => e)) as PopdockUnavailableError;
+    expect(err).toBeInstanceOf(PopdockUnavailableError);
+    // Defaults (200 ms base, 5 s cap, random() = 0.5): 100 … 1600, then 2500 until 28.1 s + 2.5 s
+    // would pass 30 s. 16 attempts instead of maxAttempts' 5.
+    expect(time.waits).toEqual([100, 200, 400, 800, 1600, ...Array<number>(10).fill(2500)]);
+    expect(err.attempts).toBe(16);
+    expect(err.message).toMatch(/\(ECONNREFUSED\) after 16 attempts over 28\.1s$/);
+  });
+
+  it("refusals retried within the connect retry time do not use up the attempts of later failures", async () => {
+    const port = await freePort();
+    let popdock: Server | undefined;
+    const time = fakeTime(async (n) => {
+      if (n === 3) popdock = await listenOn(port, 503);
+    });
+    const { client } = makeClient(
+      `http://127.0.0.1:${port}`,
+      { retry: { maxAttempts: 3 }, now: time.now, sleep: time.sleep },
+      clients,
+    );
+    let err: unknown;
+    try {
+      err = await client.listTeams().catch((e: unknown) => e);
+    } finally {
+      await closeServer(popdock);
+    }
+    expect(err).toBeInstanceOf(PopdockUnavailableError);
+    expect((err as PopdockUnavailableError).status).toBe(503);
+    // 3 refusals (free), then 3 attempts answered 503: maxAttempts of them.
+    expect((err as PopdockUnavailableError).attempts).toBe(6);
+    expect(time.waits).toHaveLength(5);
+  });
+});
+
+/**
+ * Deadlines. The slow handlers never answer on their own (they wait for `release`, called after
+ * each test), so a timeout, budget or abort is the only way a request can end: the tests assert
+ * on what happened and how many attempts were made, never on how long it took.
+ */
+describe("deadlines", () => {
+  let release: () => void = () => {};
+  let released: Promise<void> = Promise.resolve();
+  const hang = () => {
+    released = new Promise<void>((r) => {
+      release = r;
+    });
+  };
+  afterEach(() => release());
+  const never = async (): Promise<Response> => {
+    await released;
+    return HttpResponse.json(teams);
+  };
+
+  it("a headers timeout is retried, then reported as POPDOCK_API_TIMEOUT with the attempt count", async () => {
+    hang();
+    server.use(http.get(api("/teams"), never));
     const { client } = makeClient(
       server.url,
       { timeouts: { headersMs: 50 }, retry: { maxAttempts: 2 } },
@@ -397,12 +510,13 @@ describe("deadlines", () => {
   });
 
   it("a headers timeout followed by a prompt answer succeeds", async () => {
+    hang();
     let first = true;
     server.use(
       http.get(api("/teams"), async () => {
         if (first) {
           first = false;
-          await delay(2500);
+          return never();
         }
         return HttpResponse.json(teams);
       }),
@@ -410,35 +524,35 @@ describe("deadlines", () => {
     const { client } = makeClient(server.url, { timeouts: { headersMs: 50 } }, clients);
     await expect(client.listTeams()).resolves.toEqual(teams.data);
     expect(client.stats().retries).toBe(1);
+    expect(server.requests).toHaveLength(2);
   });
 
   it("stops when the operation's time budget runs out mid-request", async () => {
-    server.use(
-      http.get(api("/teams"), async () => {
-        await delay(1000);
-        return HttpResponse.json(teams);
-      }),
-    );
+    hang();
+    server.use(http.get(api("/teams"), never));
     const { client } = makeClient(server.url, { retry: { budgetMs: 100 } }, clients);
-    const started = Date.now();
     const err = (await client.listTeams().catch((e: unknown) => e)) as PopdockTimeoutError;
-    expect(Date.now() - started).toBeLessThan(900);
+    // The server never answers: only the budget can have ended the request.
     expect(err).toBeInstanceOf(PopdockTimeoutError);
     expect(err.message).toContain("the time budget of one request (100ms)");
+    expect(err.attempts).toBe(1);
+    expect(server.requests).toHaveLength(1);
   });
 
   it("honours the caller's AbortSignal", async () => {
+    hang();
+    const ac = new AbortController();
     server.use(
-      http.get(api("/teams"), async () => {
-        await delay(1000);
-        return HttpResponse.json(teams);
+      http.get(api("/teams"), () => {
+        // Abort once the request has arrived, however long that took.
+        ac.abort(new Error("user pressed ^C"));
+        return never();
       }),
     );
     const { client } = makeClient(server.url, {}, clients);
-    const ac = new AbortController();
-    const pending = client.listTeams({ signal: ac.signal }).catch((e: unknown) => e);
-    setTimeout(() => ac.abort(new Error("user pressed ^C")), 50);
-    const err = (await pending) as PopdockAbortedError;
+    const err = (await client
+      .listTeams({ signal: ac.signal })
+      .catch((e: unknown) => e)) as PopdockAbortedError;
     expect(err).toBeInstanceOf(PopdockAbortedError);
     expect(err.code).toBe("POPDOCK_API_ABORTED");
     expect((err.cause as Error).message).toBe("user pressed ^C");
@@ -453,3 +567,28 @@ describe("deadlines", () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+/** "Popdock is back": a server on `port` that answers /teams (or every request with `status`). */
+async function listenOn(port: number, status = 200): Promise<Server> {
+  const popdock = createServer((_req, res) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(status === 200 ? teams : { error: { code: "internal", message: "warming up" } }));
+  });
+  await new Promise<void>((r) => popdock.listen(port, "127.0.0.1", r));
+  return popdock;
+}
+
+async function closeServer(popdock: Server | undefined): Promise<void> {
+  if (popdock === undefined) return;
+  popdock.closeAllConnections();
+  await new Promise<void>((r) => popdock.close(() => r()));
+}

@@ -4,7 +4,11 @@
  */
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { PopdockClient } from "../../provider/client/client.js";
+import type { ApiUser } from "../../schema/api.js";
+import { API_KEY, api, apiUser, makeClient, teamGrant, token } from "../../test/fixtures/client/client.js";
+import { type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import { PopdockError } from "../model/errors.js";
+import type { PopdockClient } from "./client.js";
 import {
   PopdockApiError,
   PopdockConflictError,
@@ -13,11 +17,8 @@ import {
   PopdockPreconditionFailedError,
   PopdockUnauthorizedError,
   type PopdockValidationError,
-} from "../../provider/client/errors.js";
-import { PopdockError } from "../../provider/model/errors.js";
-import type { ApiUser } from "../../schema/api.js";
-import { type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
-import { API_KEY, api, apiUser, makeClient, teamGrant, token } from "./fixtures.js";
+} from "./errors.js";
+import { statusError } from "./responses.js";
 
 let server: MswHttpServer;
 const clients: PopdockClient[] = [];
@@ -380,5 +381,36 @@ describe("lifecycle", () => {
     await client.close();
     await client.close();
     await expect(client.listTeams()).rejects.toThrow("PopdockClient.listTeams called after close()");
+  });
+});
+
+describe("statusError (pure)", () => {
+  const base = { method: "GET", path: "/api/v1/security/teams", attempts: 1 };
+  it.each([
+    [400, "POPDOCK_API_VALIDATION"],
+    [401, "POPDOCK_API_UNAUTHORIZED"],
+    [403, "POPDOCK_API_FORBIDDEN"],
+    [404, "POPDOCK_API_NOT_FOUND"],
+    [409, "POPDOCK_API_CONFLICT"],
+    [412, "POPDOCK_API_PRECONDITION_FAILED"],
+    [418, "POPDOCK_API_ERROR"],
+    [422, "POPDOCK_API_VALIDATION"],
+    [429, "POPDOCK_API_RATE_LIMITED"],
+    [500, "POPDOCK_API_UNAVAILABLE"],
+    [503, "POPDOCK_API_UNAVAILABLE"],
+  ] as const)("%i → %s, carrying the status and a redacted server message", (status, code) => {
+    const err = statusError(
+      "GET /api/v1/security/teams",
+      status,
+      { code: "internal", message: `said ${API_KEY}` },
+      { ...base, status },
+      false,
+      [API_KEY],
+    );
+    expect(err).toBeInstanceOf(PopdockApiError);
+    expect(err.code).toBe(code);
+    expect(err.status).toBe(status);
+    expect(err.message).not.toContain(API_KEY);
+    expect(err.serverMessage).not.toContain(API_KEY);
   });
 });

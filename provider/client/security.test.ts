@@ -5,11 +5,11 @@
 import { inspect } from "node:util";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PopdockClient } from "../../provider/client/client.js";
-import { PopdockInsecureEndpointError, PopdockInvalidResponseError } from "../../provider/client/errors.js";
-import { UsageError } from "../../provider/model/errors.js";
-import { dropConnection, type MswHttpServer, startMswServer } from "../helpers/msw-server.js";
-import { API_KEY, api, apiUser, makeClient, TOKEN_SECRET, token } from "./fixtures.js";
+import { API_KEY, api, apiUser, makeClient, TOKEN_SECRET, token } from "../../test/fixtures/client/client.js";
+import { dropConnection, type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import { UsageError } from "../model/errors.js";
+import { PopdockClient } from "./client.js";
+import { PopdockInsecureEndpointError, PopdockInvalidResponseError } from "./errors.js";
 
 let server: MswHttpServer;
 const clients: PopdockClient[] = [];
