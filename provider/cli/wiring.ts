@@ -117,14 +117,16 @@ export function endpointOf(opts: Pick<EndpointOptions, "flag" | "env" | "config"
 export async function connect(opts: EndpointOptions): Promise<Connection> {
   const identity = endpointOf(opts);
   const { PopdockClient, debugFromEnv } = await import("../client/client.js");
+  const { retryFromEnv } = await import("../client/options.js");
   const debug = debugFromEnv(opts.env);
+  const retry = retryFromEnv(opts.env);
   const logOpts = debug && opts.log ? { debug: true, log: opts.log } : {};
   if (identity === LOCAL_ENDPOINT) {
     const { createSandbox } = await import("../sandbox/index.js");
     const apiKey = randomBytes(24).toString("hex");
     const sandbox = createSandbox({ apiKey, dataDir: join(opts.baseDir, ".popdock", "sandbox") });
     const server = await sandbox.listen({ host: "127.0.0.1", port: 0 });
-    const api = new PopdockClient({ endpoint: server.url, apiKey, ...logOpts });
+    const api = new PopdockClient({ endpoint: server.url, apiKey, ...logOpts, retry });
     return {
       identity,
       api,
@@ -136,7 +138,7 @@ export async function connect(opts: EndpointOptions): Promise<Connection> {
     };
   }
   const apiKey = await readApiKey(opts);
-  const api = new PopdockClient({ endpoint: identity, apiKey, ...logOpts });
+  const api = new PopdockClient({ endpoint: identity, apiKey, ...logOpts, retry });
   return { identity, api, close: () => api.close() };
 }
 

@@ -119,6 +119,11 @@ export const ERROR_CODES = {
     file: "engine/pipeline.ts",
     means: "the state moved since the plan was made",
   },
+  POPDOCK_PLAN_TAMPERED: {
+    error: "PlanTamperedError",
+    file: "engine/plan-seal.ts",
+    means: "a saved plan fails its integrity digest or signature check",
+  },
   POPDOCK_STATE_LOCKED: {
     error: "StateLockedError",
     file: "engine/lock.ts",
@@ -149,6 +154,11 @@ export const ERROR_CODES = {
     error: "PlanFileInvalidError",
     file: "cli/common.ts",
     means: "a saved plan file cannot be read or validated",
+  },
+  POPDOCK_SECRETS_OUT_FAILED: {
+    error: "SecretsOutError",
+    file: "cli/secrets.ts",
+    means: "the apply completed but --secrets-out could not be written",
   },
   POPDOCK_APPLY_FAILED: {
     error: "ApplyFailedError",
