@@ -11,7 +11,7 @@ const auth = { authorization: "Bearer k" };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   new Request(`http://x/api/v1/security${path}`, {
     method: "POST",
-    headers: { ...auth, ...headers },
+    headers: { ...auth, "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
 

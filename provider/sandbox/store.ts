@@ -20,6 +20,7 @@ import {
   Grant,
   type GrantCreate,
   type GrantPatch,
+  MAX_PAGE_LIMIT,
   type Role,
   type Team,
   type Token,
@@ -99,7 +100,8 @@ export const emptyState = (): StoreState => ({
 /** How long an idempotency record replays: 24 hours. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 500;
+/** Largest page of `GET /api-users`; defined by the contract (schema/api.ts). */
+export { MAX_PAGE_LIMIT };
 
 /** A parsed `If-Match` header. */
 export interface IfMatch {
