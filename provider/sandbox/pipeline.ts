@@ -97,7 +97,8 @@ export function compose(outer: Middleware[], inner: SyncMiddleware[], terminal: 
     if (mw) return mw(ctx, () => runOuter(ctx, i + 1));
     return Promise.resolve(toResponse(runInner(ctx, 0)));
   };
-  return (ctx: Ctx) => runOuter(ctx, 0);
+  // async: a middleware that throws synchronously still gives a rejected promise.
+  return async (ctx: Ctx): Promise<Response> => runOuter(ctx, 0);
 }
 
 export function errorResponse(err: HttpError): Response {
