@@ -9,6 +9,13 @@
 import { z } from "zod";
 import { DESCRIPTION_MAX, NAME_MAX } from "./limits.js";
 
+/**
+ * The `code` of an error body. Statuses and their codes: 400 (body not JSON or nested more than
+ * 64 deep), 408 (body did not arrive in time), 413 (body too large), 415 (body not
+ * `application/json`) and 422 (invalid body, query or header) → `validation_failed`; 401 →
+ * `unauthorized`; 403 → `forbidden`; 404 and 405 (with `Allow`) → `not_found`; 409 → `conflict`;
+ * 412 → `precondition_failed`; 429 → `rate_limited`; 500 and 503 → `internal`.
+ */
 export const ErrorCode = z.enum([
   "unauthorized",
   "forbidden",
