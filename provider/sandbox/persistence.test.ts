@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSandbox } from "./index.js";
 import { loadStore, Persister, STORE_FILE, StoreFileError } from "./persistence.js";
-import { emptyState, StoreState } from "./store.js";
+import { emptyState, StoreState } from "./state.js";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "popdock-persist-"));
 const auth = { authorization: "Bearer k" };

@@ -9,8 +9,8 @@
  */
 import type { z } from "zod";
 import { HttpError } from "./http-error.js";
+import type { IfMatch } from "./if-match.js";
 import type { BodyRead } from "./read-body.js";
-import type { IfMatch } from "./store.js";
 
 /** What a route's operation answers. */
 export interface Reply {

@@ -2,8 +2,9 @@
  * ETag and If-Match: single objects answer with `ETag: "<version>"` (`one`), and PATCH/DELETE
  * get the parsed `If-Match` (the store compares versions and answers 412).
  */
+
+import { parseIfMatch } from "../if-match.js";
 import type { Reply, SyncMiddleware } from "../pipeline.js";
-import { parseIfMatch } from "../store.js";
 
 /** A reply with a single object: carries `ETag: "<version>"`. */
 export const one = (

@@ -4,8 +4,9 @@
  * Synchronous: look-up, operation and recording happen in one turn (see pipeline.ts).
  */
 import { invalid } from "../http-error.js";
+import { fingerprint } from "../keys.js";
 import type { SyncMiddleware } from "../pipeline.js";
-import { fingerprint, type SandboxStore } from "../store.js";
+import type { SandboxStore } from "../store.js";
 
 /** Marks a reply that is a replay; the commit step neither persists nor fails it. */
 export const REPLAYED_HEADER = "idempotent-replayed";
