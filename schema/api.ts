@@ -9,6 +9,13 @@
 import { z } from "zod";
 import { DESCRIPTION_MAX, NAME_MAX } from "./limits.js";
 
+/**
+ * The `code` of an error body. Statuses and their codes: 400 (body not JSON or nested more than
+ * 64 deep), 408 (body did not arrive in time), 413 (body too large), 415 (body not
+ * `application/json`) and 422 (invalid body, query or header) → `validation_failed`; 401 →
+ * `unauthorized`; 403 → `forbidden`; 404 and 405 (with `Allow`) → `not_found`; 409 → `conflict`;
+ * 412 → `precondition_failed`; 429 → `rate_limited`; 500 and 503 → `internal`.
+ */
 export const ErrorCode = z.enum([
   "unauthorized",
   "forbidden",
@@ -215,3 +222,59 @@ export const SandboxFaults = z.strictObject({
 });
 export type SandboxFaults = z.infer<typeof SandboxFaults>;
 export type SandboxFaultsInput = z.input<typeof SandboxFaults>;
+
+// ---------------------------------------------------------------- query parameters
+
+/** Largest page of `GET /api-users` (`limit`). */
+export const MAX_PAGE_LIMIT = 500;
+
+/**
+ * `expand`: repeated and/or comma-separated values of {@link Expand}, deduplicated. Given every
+ * value of the parameter (`URLSearchParams.getAll`).
+ */
+export const ExpandQuery = z.array(z.string()).transform((values, ctx) => {
+  const out = new Set<Expand>();
+  for (const item of values.flatMap((v) => v.split(",")).map((s) => s.trim())) {
+    if (item === "") continue;
+    const parsed = Expand.safeParse(item);
+    if (parsed.success) out.add(parsed.data);
+    else
+      ctx.issues.push({
+        code: "custom",
+        input: item,
+        message: `unknown expansion "${item}"; use grants, tokens or both`,
+      });
+  }
+  return [...out];
+});
+
+/** `limit`: an integer from 1 to {@link MAX_PAGE_LIMIT}; the first value when repeated. */
+export const LimitQuery = z.array(z.string()).transform((values, ctx) => {
+  const raw = values[0];
+  if (raw === undefined) return undefined;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (n >= 1 && n <= MAX_PAGE_LIMIT) return n;
+  ctx.issues.push({
+    code: "custom",
+    input: raw,
+    message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got "${raw}"`,
+  });
+  return z.NEVER;
+});
+
+/** `cursor`: opaque; empty means none. */
+export const CursorQuery = z
+  .array(z.string())
+  .transform((values) => (values[0] === undefined || values[0] === "" ? undefined : values[0]));
+
+/** Query of `GET /api-users`, given `{ name: every value }`. */
+export const ApiUserListQuery = z.object({
+  expand: ExpandQuery.prefault([]),
+  limit: LimitQuery.prefault([]),
+  cursor: CursorQuery.prefault([]),
+});
+export type ApiUserListQuery = z.output<typeof ApiUserListQuery>;
+
+/** Query of `GET /api-users/{userId}`. */
+export const ApiUserGetQuery = z.object({ expand: ExpandQuery.prefault([]) });
+export type ApiUserGetQuery = z.output<typeof ApiUserGetQuery>;

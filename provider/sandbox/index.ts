@@ -14,6 +14,7 @@ import type { SandboxFaults, SandboxFaultsInput, SandboxStats } from "../../sche
 import { SandboxApp } from "./app.js";
 import { FaultInjector } from "./faults.js";
 import { loadStore, Persister } from "./persistence.js";
+import type { RequestMeta } from "./pipeline.js";
 import { DEFAULT_SEED, type SeedData } from "./seed.js";
 import { type ListenOptions, listen, type RunningServer } from "./server.js";
 import { SandboxStore } from "./store.js";
@@ -34,6 +35,8 @@ export interface SandboxOptions {
   faults?: SandboxFaultsInput;
   /** Clock for timestamps, idempotency expiry and the rate limiter. */
   now?: () => Date;
+  /** How long a request body may take to arrive before the answer is 408; default 10 000 ms. */
+  bodyTimeoutMs?: number;
 }
 
 export interface Sandbox {
@@ -69,11 +72,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     faults,
     now,
     ...(persister ? { persist: () => persister.save() } : {}),
+    ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
   });
-  const handle = (req: Request) => app.handle(req);
+  const served = {
+    handle: (req: Request, meta: RequestMeta) => app.handle(req, meta),
+    limits: app.bodyLimits,
+  };
   return {
-    handle,
-    listen: (opts) => listen(handle, opts),
+    handle: (req) => app.handle(req),
+    listen: (opts) => listen(served, opts),
     store,
     stats: () => app.getStats(),
     resetStats: () => app.resetStats(),

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSandbox } from "./index.js";
 import { loadStore, Persister, STORE_FILE, StoreFileError } from "./persistence.js";
-import { emptyState, StoreState } from "./store.js";
+import { emptyState, StoreState } from "./state.js";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "popdock-persist-"));
 const auth = { authorization: "Bearer k" };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   new Request(`http://x/api/v1/security${path}`, {
     method: "POST",
-    headers: { ...auth, ...headers },
+    headers: { ...auth, "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
 

@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { StoreState } from "./store.js";
+import { StoreState } from "./state.js";
 
 export const STORE_FILE = "store.json";
 

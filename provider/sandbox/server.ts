@@ -1,13 +1,16 @@
 /**
- * node:http adapter for the sandbox app: turns each IncomingMessage into a web Request, writes
- * the Response back, and destroys the socket for a "dropped connection" fault.
+ * node:http adapter for the sandbox app: reads each request's body (within the size and time
+ * limits), hands the app a web Request plus what only the server knows (the method as sent, the
+ * body as read), writes the Response back, and destroys the socket for a "dropped connection"
+ * fault.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isDropResponse, OVERSIZED_HEADER } from "./app.js";
+import { isDropResponse } from "./middleware/commit.js";
+import type { RequestMeta } from "./pipeline.js";
+import { type BodyLimits, readBody } from "./read-body.js";
 
-/** Largest request body accepted, in bytes (bigger ones get a 413 and the connection closes). */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from "./read-body.js";
 
 export interface ListenOptions {
   /** Default 127.0.0.1. */
@@ -23,41 +26,32 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return "too-large";
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** What the server serves: the app's handler and its body limits. */
+export interface Served {
+  handle(req: Request, meta: RequestMeta): Promise<Response>;
+  limits: BodyLimits;
 }
 
-async function serve(
-  handle: (req: Request) => Promise<Response>,
-  base: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+/** Methods a web Request refuses to carry; the app still answers them (405 or 404). */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+async function serve(app: Served, base: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? "GET";
-  const read = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
+  const noBody = method === "GET" || method === "HEAD";
+  const read = noBody ? undefined : await readBody(req, app.limits);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === OVERSIZED_HEADER) continue;
+    if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
-  // Too large: the app still checks the key first, then answers 413; the rest of the body is
-  // never read, so the connection closes after the answer.
-  const oversized = read === "too-large";
-  if (oversized) headers.set(OVERSIZED_HEADER, String(MAX_BODY_BYTES));
-  const body = oversized ? undefined : read;
+  const carried = FORBIDDEN_METHODS.has(method.toUpperCase()) ? "GET" : method;
+  const body = read?.kind === "ok" && read.bytes.length > 0 && carried !== "GET" ? read.bytes : undefined;
   const request = new Request(new URL(req.url ?? "/", base), {
-    method,
+    method: carried,
     headers,
-    ...(body && body.length > 0 ? { body } : {}),
+    ...(body ? { body } : {}),
   });
-  const response = await handle(request);
+  const response = await app.handle(request, { method, ...(read ? { body: read } : {}) });
   if (isDropResponse(response)) {
     req.socket.destroy();
     return;
@@ -68,22 +62,20 @@ async function serve(
   });
   const payload = Buffer.from(await response.arrayBuffer());
   if (response.status !== 204 && response.status !== 304) out["content-length"] = String(payload.length);
-  if (oversized) out.connection = "close";
+  // The rest of a body that was too large or too slow is never read: close after the answer.
+  if (read !== undefined && read.kind !== "ok") out.connection = "close";
   res.writeHead(response.status, out);
   res.end(response.status === 204 ? undefined : payload);
 }
 
-/** Serves `handle` on host:port until `close()`. */
-export function listen(
-  handle: (req: Request) => Promise<Response>,
-  options: ListenOptions = {},
-): Promise<RunningServer> {
+/** Serves `app` on host:port until `close()`. */
+export function listen(app: Served, options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 8787;
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
   const base = `http://${hostInUrl}:${port}`;
   const server = createServer((req, res) => {
-    serve(handle, base, req, res).catch((err: unknown) => {
+    serve(app, base, req, res).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;

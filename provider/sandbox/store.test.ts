@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "./http-error.js";
+import { parseIfMatch } from "./if-match.js";
+import { decodeCursor, encodeCursor, fingerprint, generateTokenId } from "./keys.js";
 import { DEFAULT_SEED } from "./seed.js";
-import {
-  decodeCursor,
-  encodeCursor,
-  fingerprint,
-  foldName,
-  generateTokenId,
-  parseIfMatch,
-  SandboxStore,
-  StoreState,
-} from "./store.js";
+import { StoreState } from "./state.js";
+import { foldName, SandboxStore } from "./store.js";
 
 const store = () => new SandboxStore({ seed: DEFAULT_SEED, now: () => new Date("2025-02-03T04:05:06Z") });
 

@@ -4,176 +4,51 @@
  *
  * Every operation is synchronous: a check (name taken? duplicate grant?) and the insert that
  * depends on it run in one turn of the event loop, so parallel requests cannot both win.
- * Operations throw {@link HttpError} with the contract's status and code. Persistence is the
+ * Operations throw `HttpError` (http-error.ts) with the contract's status and code. Persistence is the
  * caller's business: `snapshot()` gives the whole state as plain JSON, `fromSnapshot` restores it.
  */
 
-import { createHash, randomBytes } from "node:crypto";
-import { z } from "zod";
+import type { z } from "zod";
 import {
-  ApiUser,
+  type ApiUser,
   type ApiUserCreate,
   type ApiUserPage,
   type ApiUserPatch,
   type Connector,
   type Expand,
-  Grant,
+  type Grant,
   type GrantCreate,
   type GrantPatch,
+  MAX_PAGE_LIMIT,
   type Role,
   type Team,
   type Token,
   type TokenCreate,
   type TokenMeta,
 } from "../../schema/api.js";
-import { canonicalJson } from "../model/values.js";
-import { conflict, HttpError, invalid, notFound } from "./http-error.js";
+import { conflict, invalid, notFound } from "./http-error.js";
+import { checkIfMatch, type IfMatch } from "./if-match.js";
+import { decodeCursor, encodeCursor, generateTokenId, randomId } from "./keys.js";
 import type { SeedData } from "./seed.js";
+import {
+  emptyState,
+  type GrantRecord,
+  type IdempotencyRecord,
+  type StoreState,
+  type TokenRecord,
+  type UserRecord,
+} from "./state.js";
 
-// ---------------------------------------------------------------- persisted shape
-
-const Seq = z.number().int().positive();
-
-const UserRecord = ApiUser.omit({ grants: true, tokens: true }).extend({ seq: Seq }).strict();
-type UserRecord = z.infer<typeof UserRecord>;
-
-const GrantRecord = z.intersection(Grant, z.object({ seq: Seq }));
-type GrantRecord = Grant & { seq: number };
-
-const TokenRecord = z
-  .object({
-    seq: Seq,
-    id: z.string(),
-    api_user_id: z.string(),
-    name: z.string(),
-    version: z.number().int().positive(),
-    created_at: z.string(),
-    last_used_at: z.string().nullable(),
-    token_id: z.string(),
-  })
-  .strict();
-type TokenRecord = z.infer<typeof TokenRecord>;
-
-/** A stored response to a POST with an `Idempotency-Key`. */
-export const IdempotencyRecord = z
-  .object({
-    /** `<api key fingerprint> <METHOD> <path>`: keys are scoped per route and API key. */
-    scope: z.string(),
-    key: z.string(),
-    /** sha256 of the canonical JSON of the request body. */
-    fingerprint: z.string(),
-    status: z.number().int(),
-    headers: z.record(z.string(), z.string()),
-    body: z.string().nullable(),
-    /** Epoch milliseconds. */
-    created_at: z.number(),
-  })
-  .strict();
-export type IdempotencyRecord = z.infer<typeof IdempotencyRecord>;
-
-/** Everything a store holds apart from the reference data; what persistence.ts writes. */
-export const StoreState = z
-  .object({
-    format: z.literal(1),
-    /** Last sequence number handed out; orders users, grants and tokens by creation. */
-    seq: z.number().int().nonnegative(),
-    users: z.array(UserRecord),
-    grants: z.array(GrantRecord),
-    tokens: z.array(TokenRecord),
-    idempotency: z.array(IdempotencyRecord),
-  })
-  .strict();
-export type StoreState = z.infer<typeof StoreState>;
-
-export const emptyState = (): StoreState => ({
-  format: 1,
-  seq: 0,
-  users: [],
-  grants: [],
-  tokens: [],
-  idempotency: [],
-});
-
-// ---------------------------------------------------------------- helpers
+// ---------------------------------------------------------------- constants
 
 /** How long an idempotency record replays: 24 hours. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 500;
-
-/** A parsed `If-Match` header. */
-export interface IfMatch {
-  raw: string;
-  matches(version: number): boolean;
-}
-
-/** Parses `If-Match`: `*`, `"3"`, `W/"3"`, `3`, or a comma-separated list of those. */
-export function parseIfMatch(raw: string | null): IfMatch | undefined {
-  if (raw === null) return undefined;
-  const parts = raw.split(",").map((p) => p.trim());
-  if (parts.includes("*")) return { raw, matches: () => true };
-  const versions = new Set<number>();
-  for (const p of parts) {
-    const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(p);
-    if (m?.[1] !== undefined) versions.add(Number(m[1]));
-  }
-  return { raw, matches: (v) => versions.has(v) };
-}
+/** Largest page of `GET /api-users`; defined by the contract (schema/api.ts). */
+export { MAX_PAGE_LIMIT };
 
 /** Case-insensitive name key (NFC, lower case) for uniqueness checks. */
 export const foldName = (name: string): string => name.normalize("NFC").toLowerCase();
-
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/** `pdk_` + 40 base62 characters from crypto.randomBytes (rejection sampling, no modulo bias). */
-export function generateTokenId(): string {
-  let out = "pdk_";
-  while (out.length < 44) {
-    for (const b of randomBytes(48)) {
-      if (b < 248 && out.length < 44) out += BASE62[b % 62];
-    }
-  }
-  return out;
-}
-
-const randomId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
-
-/** Opaque cursor: base64url of `{"v":1,"after":<seq>}`; stays valid while users come and go. */
-export function encodeCursor(afterSeq: number): string {
-  return Buffer.from(JSON.stringify({ v: 1, after: afterSeq })).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    const after = (parsed as { v?: unknown; after?: unknown }).after;
-    if ((parsed as { v?: unknown }).v === 1 && typeof after === "number" && Number.isSafeInteger(after)) {
-      if (after >= 0) return after;
-    }
-  } catch {
-    // fall through
-  }
-  throw invalid("cursor is invalid", [
-    { path: "cursor", message: "not a cursor this server issued; start again without one" },
-  ]);
-}
-
-/** sha256 of the canonical JSON (sorted keys) of a value: the idempotency fingerprint. */
-export function fingerprint(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}
-
-function preconditionFailed(what: string, ifMatch: IfMatch, current: number): HttpError {
-  return new HttpError(
-    412,
-    "precondition_failed",
-    `${what} is at version ${current}, but If-Match was ${ifMatch.raw}; read it again and retry`,
-  );
-}
-
-function checkIfMatch(what: string, current: number, ifMatch: IfMatch | undefined): void {
-  if (ifMatch && !ifMatch.matches(current)) throw preconditionFailed(what, ifMatch, current);
-}
 
 const SCOPE_FIELDS = ["companies", "lists", "actions", "details"] as const;
 const SCOPE_NOUN: Record<(typeof SCOPE_FIELDS)[number], string> = {

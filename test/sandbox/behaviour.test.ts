@@ -398,7 +398,7 @@ describe("faults", () => {
     const dropped = await sb.handle(
       new Request(`http://x${S}/api-users`, {
         method: "POST",
-        headers: { authorization: `Bearer ${API_KEY}` },
+        headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
         body: JSON.stringify({ name: "y" }),
       }),
     );
@@ -498,14 +498,55 @@ describe("stats and reset", () => {
 });
 
 describe("request parsing", () => {
-  it("refuses malformed JSON, a missing body and non-object bodies with 422", async () => {
+  it("refuses a missing body and non-object bodies with 422", async () => {
     const sb = make();
-    for (const raw of ["{", "", "[]", "null", '"x"']) {
+    for (const raw of ["", "[]", "null", '"x"']) {
       const res = await call(sb, "POST", `${S}/api-users`, { raw });
       expect(res.status, raw).toBe(422);
       expect(res.body.error.code).toBe("validation_failed");
     }
   });
+
+  it.each([
+    ["malformed JSON", "{"],
+    ["JSON nested too deep", `${"[".repeat(100_000)}${"]".repeat(100_000)}`],
+    ["an object nested too deep", `${'{"a":'.repeat(65)}1${"}".repeat(65)}`],
+  ])("refuses %s with 400", async (_name, raw) => {
+    const res = await call(make(), "POST", `${S}/api-users`, { raw });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({
+      code: "validation_failed",
+      message: "request body is not valid JSON",
+    });
+  });
+
+  it("takes JSON nested up to the depth limit (422 from the schema, not 400)", async () => {
+    const raw = `{"name":${"[".repeat(63)}1${"]".repeat(63)}}`;
+    expect((await call(make(), "POST", `${S}/api-users`, { raw })).status).toBe(422);
+  });
+
+  it.each(["text/plain", "application/x-www-form-urlencoded", "application/jsonp"])(
+    "refuses a body sent as %s with 415",
+    async (type) => {
+      const res = await call(make(), "POST", `${S}/api-users`, {
+        body: { name: "x" },
+        headers: { "content-type": type },
+      });
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe("validation_failed");
+    },
+  );
+
+  it.each(["application/json; charset=utf-8", "application/merge-patch+json"])(
+    "takes a body sent as %s",
+    async (type) => {
+      const res = await call(make(), "POST", `${S}/api-users`, {
+        body: { name: "x" },
+        headers: { "content-type": type },
+      });
+      expect(res.status).toBe(201);
+    },
+  );
 
   it("trims names and rejects blank ones", async () => {
     const sb = make();

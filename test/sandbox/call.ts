@@ -16,6 +16,8 @@ export interface CallOptions {
   body?: unknown;
   /** Raw body text (wins over `body`). */
   raw?: string;
+  /** A body stream (wins over `raw` and `body`), e.g. one that never ends. */
+  stream?: ReadableStream<Uint8Array>;
   headers?: Record<string, string>;
   /** API key to send; null sends no Authorization header. Default API_KEY. */
   key?: string | null;
@@ -27,17 +29,19 @@ export async function call(
   path: string,
   opts: CallOptions = {},
 ): Promise<CallResult> {
-  const headers: Record<string, string> = { ...opts.headers };
+  const headers: Record<string, string> = {};
   const key = opts.key === undefined ? API_KEY : opts.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const payload =
+    opts.stream ?? opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   if (payload !== undefined) headers["content-type"] = "application/json";
+  Object.assign(headers, opts.headers);
   const res = await sb.handle(
     new Request(`http://sandbox.test${path}`, {
       method,
       headers,
-      ...(payload === undefined ? {} : { body: payload }),
-    }),
+      ...(payload === undefined ? {} : { body: payload, duplex: "half" }),
+    } as RequestInit),
   );
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text === "" ? undefined : JSON.parse(text) };

@@ -3,6 +3,7 @@
  * argument errors through runMain in-process.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,14 +19,24 @@ const get = (url: string, key?: string) =>
 function memoryIO(signal: AbortSignal, env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
+  let lineWritten = () => {};
+  /** Resolves once stdout holds a whole line. */
+  const firstLine = new Promise<void>((resolve) => {
+    lineWritten = resolve;
+  });
   const io: CliIO = {
-    stdout: { write: (s: string) => out.push(s) },
+    stdout: {
+      write: (s: string) => {
+        out.push(s);
+        if (s.includes("\n")) lineWritten();
+      },
+    },
     stderr: { write: (s: string) => err.push(s) },
     env,
     cwd: process.cwd(),
     signal,
   };
-  return { io, out: () => out.join(""), err: () => err.join("") };
+  return { io, out: () => out.join(""), err: () => err.join(""), firstLine };
 }
 
 describe("popdock sandbox (child process)", () => {
@@ -65,15 +76,44 @@ describe("popdock sandbox (child process)", () => {
     const dir = mkdtempSync(join(tmpdir(), "popdock-cli-"));
     const seed = join(dir, "seed.yaml");
     writeFileSync(seed, "teams: [{ id: t, name: Only, description: one }]\nroles: []\nconnectors: []\n");
-    const sb = await startSandboxProcess({ apiKey: "k", args: ["--seed", seed, "--rate-limit", "1"] });
+    // 0.01 requests/s: one token, refilled after 100 s, so the second request is limited however
+    // slowly the machine runs (with 1/s, a second between the two requests refilled it).
+    const sb = await startSandboxProcess({ apiKey: "k", args: ["--seed", seed, "--rate-limit", "0.01"] });
     try {
       const first = await get(`${sb.url}/api/v1/security/teams`, "k");
       expect(((await first.json()) as Json).data).toEqual([{ id: "t", name: "Only", description: "one" }]);
       const second = await get(`${sb.url}/api/v1/security/teams`, "k");
       expect(second.status).toBe(429);
-      expect(second.headers.get("retry-after")).toBe("1");
+      expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(90);
       const faults = await get(`${sb.url}/__sandbox/faults`, "k");
-      expect(((await faults.json()) as Json).rate_limit_rps).toBe(1);
+      expect(((await faults.json()) as Json).rate_limit_rps).toBe(0.01);
+    } finally {
+      expect(await sb.stop()).toBe(0);
+    }
+  });
+});
+
+describe("popdock sandbox --body-timeout (child process)", () => {
+  it("answers 408 once a body has stopped arriving for that long", async () => {
+    const sb = await startSandboxProcess({ apiKey: "k", args: ["--body-timeout", "100"] });
+    try {
+      const { port } = new URL(sb.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = "";
+        const socket = connect(Number(port), "127.0.0.1", () => {
+          socket.write(
+            "POST /api/v1/security/api-users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n" +
+              'Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"name":',
+          );
+        });
+        socket.setEncoding("utf8").on("data", (c: string) => {
+          received += c;
+        });
+        socket.on("close", () => resolve(received));
+        socket.on("error", reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain("within 100 ms");
     } finally {
       expect(await sb.stop()).toBe(0);
     }
@@ -83,9 +123,10 @@ describe("popdock sandbox (child process)", () => {
 describe("popdock sandbox (in-process)", () => {
   it("uses POPDOCK_SANDBOX_API_KEY and stops when the signal aborts", async () => {
     const ac = new AbortController();
-    const { io, out } = memoryIO(ac.signal, { POPDOCK_SANDBOX_API_KEY: "envkey" });
+    const { io, out, firstLine } = memoryIO(ac.signal, { POPDOCK_SANDBOX_API_KEY: "envkey" });
     const running = runMain(["sandbox", "--port", "0"], io);
-    for (let i = 0; i < 100 && !out().includes("\n"); i++) await new Promise((r) => setTimeout(r, 20));
+    // Waits for the line itself (or for runMain to end early, which the expectations then show).
+    await Promise.race([firstLine, running]);
     const url = /^listening on (\S+)\n/.exec(out())?.[1];
     expect(url).toBeDefined();
     expect(out()).not.toContain("api key");
@@ -101,6 +142,7 @@ describe("popdock sandbox (in-process)", () => {
     [["--fail-after-commit-mode", "explode"], /500 or drop/],
     [["--seed", "/nonexistent/seed.yaml"], /cannot read seed file/],
     [["--api-key", ""], /must not be empty/],
+    [["--body-timeout", "0"], /--body-timeout must be/],
   ])("refuses %j as a usage error", async (args, message) => {
     const { io, err } = memoryIO(new AbortController().signal);
     expect(await runMain(["sandbox", ...args], io)).toBe(new UsageError("").exitCode);

@@ -40,6 +40,15 @@ for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
 const exercised = new Set<string>();
 
 let sb: Sandbox;
+const BODY_TIMEOUT_MS = 100;
+
+/** A body that sends a few bytes and then never ends. */
+const stalledBody = () =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"name":'));
+    },
+  });
 
 /** Calls the sandbox and checks the response against the documented operation. */
 async function exercise(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
@@ -147,7 +156,8 @@ describe("sandbox against the contract", () => {
   const userPath = () => `${S}/api-users/${ids.user}`;
 
   beforeAll(() => {
-    sb = createSandbox({ apiKey: "test-admin-key" });
+    // A short body timeout: the 408 case below waits for it once per operation.
+    sb = createSandbox({ apiKey: "test-admin-key", bodyTimeoutMs: BODY_TIMEOUT_MS });
   });
 
   it("serves the reference data", async () => {
@@ -187,7 +197,7 @@ describe("sandbox against the contract", () => {
 
     expect((await exercise("POST", `${S}/api-users`, { body: { name: "reporting BOT" } })).status).toBe(409);
     expect((await exercise("POST", `${S}/api-users`, { body: { name: "x", admin: true } })).status).toBe(422);
-    expect((await exercise("POST", `${S}/api-users`, { raw: "{not json" })).status).toBe(422);
+    expect((await exercise("POST", `${S}/api-users`, { raw: "{not json" })).status).toBe(400);
 
     expect((await exercise("GET", userPath())).status).toBe(200);
     expect((await exercise("GET", `${S}/api-users/usr_missing`)).status).toBe(404);
@@ -376,6 +386,32 @@ describe("sandbox against the contract", () => {
     expect((await call(sb, "GET", `${userPath()}/grants`)).body.data).toHaveLength(2);
   });
 
+  it("answers 400, 408 and 415 on every operation that takes a body", async () => {
+    const concrete = (template: string) =>
+      template
+        .replace("{userId}", ids.user)
+        .replace("{grantId}", ids.connGrant)
+        .replace("{tokenId}", ids.token);
+    const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+    let operations = 0;
+    for (const [template, item] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const m of METHODS) {
+        if (!item[m]?.requestBody) continue;
+        operations++;
+        const method = m.toUpperCase();
+        const path = concrete(template);
+        expect((await exercise(method, path, { raw: "{" })).status).toBe(400);
+        expect((await exercise(method, path, { raw: deep })).status).toBe(400);
+        const typed = await exercise(method, path, { raw: "{}", headers: { "content-type": "text/plain" } });
+        expect(typed.status).toBe(415);
+        expect((await exercise(method, path, { stream: stalledBody() })).status).toBe(408);
+        // The key is still checked first.
+        expect((await exercise(method, path, { raw: "{", key: null })).status).toBe(401);
+      }
+    }
+    expect(operations).toBe(7);
+  });
+
   it("deletes a user with its grants and tokens", async () => {
     expect((await exercise("DELETE", userPath())).status).toBe(204);
     expect((await exercise("GET", `${userPath()}/grants`)).status).toBe(404);
@@ -393,6 +429,9 @@ describe("sandbox against the contract", () => {
     expect(na.status).toBe(405);
     expect(na.headers.get("allow")).toBe("GET");
     expect(validate(errorSchema, na.body, doc)).toEqual([]);
+    const documented405 = deref(doc.components.responses.MethodNotAllowed);
+    expect(validate(documented405.content["application/json"].schema, na.body, doc)).toEqual([]);
+    for (const header of Object.keys(documented405.headers)) expect(na.headers.get(header)).not.toBeNull();
     expect((await call(sb, "GET", "/api/v1/security/nothing", { key: null })).status).toBe(401);
   });
 

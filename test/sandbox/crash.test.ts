@@ -69,20 +69,36 @@ describe("data directory with the real process", () => {
     for (let round = 0; round < 4; round++) {
       const sb = await startSandboxProcess({ apiKey: "k", args: ["--data", dir] });
       const api = client(sb.url, "k");
+      // Kill once this round has had `wanted` creates acknowledged (a condition, not a delay: on
+      // a loaded machine a fixed sleep could end before the first create was written), while
+      // the workers are still writing. More each round, to kill at different points.
+      const wanted = 6 + round * 4;
+      let ackedThisRound = 0;
+      let reached = () => {};
+      const enough = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
       let stop = false;
       const worker = async () => {
         while (!stop) {
           const name = `bot-${counter++}`;
           try {
             const res = await api("POST", `${S}/api-users`, { name, description: "x".repeat(200) });
-            if (res.status === 201) acknowledged.add(name);
+            if (res.status === 201) {
+              acknowledged.add(name);
+              if (++ackedThisRound === wanted) reached();
+            }
           } catch {
             return; // the server is gone
           }
         }
       };
       const workers = Array.from({ length: 8 }, worker);
-      await new Promise((r) => setTimeout(r, 150 + round * 70));
+      const allStopped = Promise.all(workers).then(() => {
+        throw new Error(`round ${round}: every worker stopped after ${ackedThisRound} of ${wanted} creates`);
+      });
+      await Promise.race([enough, allStopped]);
+      allStopped.catch(() => {}); // ends when the process is killed below; not a failure then
       expect(await sb.stop("SIGKILL")).toBeNull();
       stop = true;
       await Promise.all(workers);
@@ -95,7 +111,7 @@ describe("data directory with the real process", () => {
       for (const u of state?.users ?? []) seenIds.add(u.id);
       expect(state?.users.length).toBe(new Set(state?.users.map((u) => u.id)).size);
     }
-    expect(acknowledged.size).toBeGreaterThan(20);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(6 + 10 + 14 + 18);
     expect(seenIds.size).toBeGreaterThanOrEqual(acknowledged.size);
   }, 60_000);
 });

@@ -72,6 +72,11 @@ its store holds token credentials in clear text.`,
       description: "How it fails (default 500)",
     },
     "fault-seed": { type: "string", value: "N", description: "Seed of the fault PRNG (default 1)" },
+    "body-timeout": {
+      type: "string",
+      value: "MS",
+      description: "How long a request body may take to arrive before a 408 (default 10000)",
+    },
     "allow-remote": { type: "boolean", description: "Allow a non-loopback --host" },
   },
 
@@ -97,6 +102,7 @@ its store holds token credentials in clear text.`,
       fail_after_commit_mode: mode as "500" | "drop" | undefined,
       seed: num(args, "fault-seed", Number.isInteger, "an integer"),
     };
+    const bodyTimeoutMs = num(args, "body-timeout", (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
     const definedFaults = Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined));
 
     const givenKey = str(args, "api-key") ?? io.env.POPDOCK_SANDBOX_API_KEY;
@@ -113,6 +119,7 @@ its store holds token credentials in clear text.`,
       sandbox = createSandbox({
         apiKey,
         faults: definedFaults,
+        ...(bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs }),
         ...(seedPath === undefined ? {} : { seed: loadSeedFile(seedPath) }),
         ...(str(args, "data") === undefined ? {} : { dataDir: str(args, "data") as string }),
       });
