@@ -14,6 +14,7 @@ import {
   exitWithin,
   expectRerunConverges,
   fleetProject,
+  waitUntilQuiet,
   watchStream,
 } from "../helpers/resilience.js";
 
@@ -82,8 +83,11 @@ describe("SIGINT during apply", () => {
     const state = await readState(dir);
     expect(state.pending.length, "the creates in flight are recorded as pending").toBeGreaterThan(0);
 
-    // Let the requests the process had sent before it died finish on the server.
-    await sleep(Math.max(0, secondAt + latency + 500 - Date.now()));
+    // Let the requests the process had sent before it died finish on the server: none can answer
+    // before a latency after the second SIGINT, and then the sandbox must fall quiet.
+    await waitUntilQuiet(sandbox, 500, "the interrupted apply's requests to finish", {
+      notBefore: secondAt + latency,
+    });
     await sandbox.setFaults({});
 
     // The process released its lock on the way out, so the re-run needs no force-unlock.

@@ -21,7 +21,8 @@ import {
   waitFor,
 } from "../helpers/e2e-sandbox.js";
 
-const sb = useSandbox();
+// Locks between processes are what this file is about: every CLI run is a child process.
+const sb = useSandbox({ cli: "process" });
 
 async function projectWithUser(prefix: string): Promise<string> {
   return project({ "popdock.yaml": toYaml({ users: { u: { name: `${prefix}-${uniq()}` } } }) });
