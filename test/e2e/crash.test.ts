@@ -71,8 +71,9 @@ describe("kill -9 during apply", () => {
     const child = sandbox.spawn(["apply", "--auto-approve"], dir);
     const out = watchStream(child.stdout);
     await out.waitFor((t) => t.includes("Creating…"), 20_000, "the first Creating… line");
-    // Another process: the lock's holder must be a different, live process.
-    const second = await sandbox.popdockProcess(["apply", "--auto-approve"], dir);
+    // In this (the test's) process: another process than the live holder, and with no start-up
+    // to eat into the time the first apply holds the lock.
+    const second = await sandbox.popdock(["apply", "--auto-approve"], dir);
     expect(child.exitCode, "the first apply was still running when the second one ended").toBeNull();
     expectExit(second, 1);
     expect(second.stderr).toContain("POPDOCK_STATE_LOCKED");

@@ -21,8 +21,11 @@ import {
   waitFor,
 } from "../helpers/e2e-sandbox.js";
 
-// Locks between processes are what this file is about: every CLI run is a child process.
-const sb = useSandbox({ cli: "process" });
+// The holder that must be another process is: the apply below is a child process, and the
+// dead holder a process that exited. The other runs are in-process (the test runner's process, a
+// live one, is also what the hand-written lock below names), so they start at once instead of
+// spending the apply's lock-holding time on a Node start-up.
+const sb = useSandbox();
 
 async function projectWithUser(prefix: string): Promise<string> {
   return project({ "popdock.yaml": toYaml({ users: { u: { name: `${prefix}-${uniq()}` } } }) });

@@ -97,26 +97,69 @@ function loadRunMain(): Promise<RunMain> {
   return runMainPromise;
 }
 
+/** The in-process runs going on now: bytes written straight to process.stdout/stderr go to them. */
+const active = new Set<{ stdout: string; stderr: string }>();
+let restoreStreams: (() => void) | undefined;
+
+/**
+ * While any in-process run is going on, process.stdout and process.stderr writes are also added
+ * to its output, as a child process's would be: a byte the CLI writes around its IO object (a
+ * stray `process.stdout.write`, a Node warning) is seen by the assertions and the secrets canary.
+ * Outside a run, the streams are untouched.
+ */
+function captureStreams(run: { stdout: string; stderr: string }): () => void {
+  active.add(run);
+  if (restoreStreams === undefined) {
+    const patch = (stream: NodeJS.WriteStream, key: "stdout" | "stderr") => {
+      const original = stream.write;
+      stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
+        for (const r of active) r[key] += text;
+        return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+      }) as typeof stream.write;
+      return () => {
+        stream.write = original;
+      };
+    };
+    const undo = [patch(process.stdout, "stdout"), patch(process.stderr, "stderr")];
+    restoreStreams = () => {
+      for (const u of undo) u();
+    };
+  }
+  return () => {
+    active.delete(run);
+    if (active.size === 0) {
+      restoreStreams?.();
+      restoreStreams = undefined;
+    }
+  };
+}
+
 /**
  * The CLI in this process: `runMain(args, io)` with stdout and stderr captured (not terminals),
  * `cleanEnv(opts.env)` as its environment and `opts.cwd` as its working directory, exactly as
- * `runCli` would give a child process. Same result shape (`signal` is always null); an exception
- * escaping runMain (a bug: the CLI turns errors into exit codes) fails the test with it.
+ * `runCli` would give a child process; what is written straight to process.stdout/stderr
+ * meanwhile is captured too (see `captureStreams`). Same result shape (`signal` is always null);
+ * an exception escaping runMain (a bug: the CLI turns errors into exit codes) fails the test.
  * Its lock records this process's pid, so keep locks between processes to `runCli`/`spawnCli`.
  */
 export async function runCliInProcess(args: readonly string[], opts: CliOptions): Promise<CliResult> {
   const runMain = await loadRunMain();
-  let stdout = "";
-  let stderr = "";
+  const out = { stdout: "", stderr: "" };
   const io: CliIOLike = {
-    stdout: { write: (chunk: string) => (stdout += chunk), isTTY: false },
-    stderr: { write: (chunk: string) => (stderr += chunk), isTTY: false },
+    stdout: { write: (chunk: string) => (out.stdout += chunk), isTTY: false },
+    stderr: { write: (chunk: string) => (out.stderr += chunk), isTTY: false },
     env: cleanEnv(opts.env),
     cwd: opts.cwd,
     signal: new AbortController().signal,
   };
-  const code = await runMain([...args], io);
-  return { args, code, signal: null, stdout, stderr };
+  const release = captureStreams(out);
+  try {
+    const code = await runMain([...args], io);
+    return { args, code, signal: null, stdout: out.stdout, stderr: out.stderr };
+  } finally {
+    release();
+  }
 }
 
 /** A fresh working directory with the given files. */
