@@ -10,9 +10,11 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CliResult, expectExit, runCli } from "../helpers/cli.js";
+import { type CliResult, expectExit, runCliInProcess as runCli } from "../helpers/cli.js";
 import { project, useSandbox } from "../helpers/e2e-sandbox.js";
 
+// In-process runs capture also what is written straight to process.stdout/stderr meanwhile (see
+// runCliInProcess), so a byte written around the CLI's IO object is still seen here.
 const sandbox = useSandbox();
 
 function config(opts: { biName: string; withSync: boolean }): string {

@@ -7,12 +7,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { expectExit } from "../helpers/cli.js";
-import { readState, sleep, useSandbox } from "../helpers/e2e-sandbox.js";
+import { readState, useSandbox } from "../helpers/e2e-sandbox.js";
 import {
   clearDeadHolderLock,
   countOf,
   expectRerunConverges,
   fleetProject,
+  waitUntilQuiet,
   watchStream,
 } from "../helpers/resilience.js";
 
@@ -49,8 +50,9 @@ describe("kill -9 during apply", () => {
     expect(Object.keys(left.resources).length).toBeLessThan(USERS * 4);
     expect(left.pending.length, "creates in flight at the kill are recorded as pending").toBeGreaterThan(0);
 
-    // Let the requests the dead process had sent finish on the server, then go fast.
-    await sleep(LATENCY_MS * 3);
+    // Let the requests the dead process had sent finish on the server (no answer for 3 latencies),
+    // then go fast.
+    await waitUntilQuiet(sandbox, LATENCY_MS * 3, "the killed apply's requests to finish");
     await sandbox.setFaults({});
 
     await clearDeadHolderLock(sandbox, dir);
@@ -69,6 +71,8 @@ describe("kill -9 during apply", () => {
     const child = sandbox.spawn(["apply", "--auto-approve"], dir);
     const out = watchStream(child.stdout);
     await out.waitFor((t) => t.includes("Creating…"), 20_000, "the first Creating… line");
+    // In this (the test's) process: another process than the live holder, and with no start-up
+    // to eat into the time the first apply holds the lock.
     const second = await sandbox.popdock(["apply", "--auto-approve"], dir);
     expect(child.exitCode, "the first apply was still running when the second one ended").toBeNull();
     expectExit(second, 1);

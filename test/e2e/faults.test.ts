@@ -5,7 +5,7 @@
  * ultimately fails, leave a state the next run converges from — and never create an object twice.
  */
 import { describe, expect, it } from "vitest";
-import { ROUTES, readState, routeCount, statusCount, useSandbox } from "../helpers/e2e-sandbox.js";
+import { ROUTES, readState, routeCount, statusCount, useSandbox, waitFor } from "../helpers/e2e-sandbox.js";
 import { expectConverged, expectFleet, fleetProject } from "../helpers/resilience.js";
 
 const sandbox = useSandbox();
@@ -13,10 +13,31 @@ const sandbox = useSandbox();
 const CREATE_ROUTES = [ROUTES.createUser, ROUTES.createGrant, ROUTES.createToken];
 
 describe("apply under faults", () => {
+  // A 429 must be certain, not a matter of how fast this machine is. The sandbox's limiter is a
+  // token bucket holding at most max(1, rps) tokens. The apply starts with a refresh that sends
+  // its 4 GETs at once (one Promise.all over 4 connections); then 10 user creates are ready at
+  // once (parallelism 10, 8 connections). With 2 tokens, the second of those 4 GETs already
+  // finds the bucket short unless the sandbox took ≥ 1 s between two requests waiting in its
+  // sockets — and should the refresh escape, the 10 concurrent creates cannot. Once the sandbox
+  // has counted a 429 the limit goes off, so that the rest of the apply is not paced at 2/s
+  // (only the Retry-After of 1 s is waited out); the apply must still succeed exactly once per object.
   it("rate limit: 429s are waited out (Retry-After) and the apply succeeds", async () => {
     const users = 10;
-    const dir = await fleetProject(sandbox, users, { rate_limit_rps: 20 });
-    await sandbox.run(dir, ["apply", "--auto-approve"]);
+    const dir = await fleetProject(sandbox, users, { rate_limit_rps: 2 });
+    const apply = sandbox.run(dir, ["apply", "--auto-approve"]);
+    let done = false;
+    void apply.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await waitFor(
+      "a 429 from the sandbox (or the end of the apply)",
+      async () => (done || statusCount(await sandbox.stats(), 429) > 0 ? true : undefined),
+      60_000,
+      async () => JSON.stringify((await sandbox.stats()).by_status),
+    );
+    await sandbox.setFaults({});
+    await apply;
     const stats = await sandbox.stats();
     expect(statusCount(stats, 429), "the limit was hit").toBeGreaterThan(0);
     expect(statusCount(stats, 201)).toBe(users * 4);

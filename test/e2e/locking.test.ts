@@ -21,6 +21,10 @@ import {
   waitFor,
 } from "../helpers/e2e-sandbox.js";
 
+// The holder that must be another process is: the apply below is a child process, and the
+// dead holder a process that exited. The other runs are in-process (the test runner's process, a
+// live one, is also what the hand-written lock below names), so they start at once instead of
+// spending the apply's lock-holding time on a Node start-up.
 const sb = useSandbox();
 
 async function projectWithUser(prefix: string): Promise<string> {

@@ -8,7 +8,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectExit, runCli } from "../helpers/cli.js";
+import { expectExit, runCliInProcess as runCli } from "../helpers/cli.js";
 import {
   exists,
   type ModelConfig,
@@ -140,7 +140,7 @@ describe("the endpoint", () => {
   it("none configured: a clear error naming POPDOCK_ENDPOINT and --endpoint local, and no sandbox started", async () => {
     const dir = await project({ "popdock.yaml": toYaml({ users: { n: { name: `out-noep-${uniq()}` } } }) });
     for (const args of [["plan"], ["apply", "--auto-approve"]]) {
-      // runCli's clean environment has no POPDOCK_* variable at all.
+      // The clean environment (cleanEnv) has no POPDOCK_* variable at all.
       const r = await runCli(args, { cwd: dir });
       expectExit(r, 1);
       expect(r.stderr).toContain("error POPDOCK_USAGE: no Popdock endpoint is configured");

@@ -236,12 +236,14 @@ describe("changes made in Popdock", () => {
     const userId = await stateId(dir, "popdock_api_user.m");
     const grantId = await stateId(dir, grantAddr);
 
-    // Two changes; the grant's update waits for its user's update, which takes ≥ 300 ms.
+    // Two changes; the grant's update waits for its user's update, which takes ≥ 1 s: the edit
+    // below has from the end of the refresh until the grant's PATCH does its work (≥ 2 s) to
+    // land. (300 ms left a busy machine too little; the edit itself is delayed by the latency too.)
     await writeConfig(dir, {
       users: { m: { name, description: "d2", grants: [grant(["Customers", "Vendors"])] } },
     });
     const before = await sb.stats();
-    await sb.setFaults({ latency_ms: 300 });
+    await sb.setFaults({ latency_ms: 1_000 });
     let result: CliResult;
     try {
       const child = sb.spawn(["apply", "--auto-approve", "--no-color"], dir);

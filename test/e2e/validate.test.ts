@@ -4,7 +4,7 @@
  * `popdock graph` draws the configuration's dependencies, offline too.
  */
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { runCliInProcess as runCli } from "../helpers/cli.js";
 import { project, uniq, useSandbox } from "../helpers/e2e-sandbox.js";
 
 const sb = useSandbox();

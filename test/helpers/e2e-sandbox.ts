@@ -6,6 +6,12 @@
  * pointed at it; stats diffs; a popdock.yaml generator; temporary project directories; and
  * readers for the files a run leaves in its working directory. Needs a build (`npm run build`).
  *
+ * `popdock`/`run`/`counting` run the built CLI in-process (`runCliInProcess`: same `runMain`,
+ * argv, environment and cwd as `node bin/popdock.js`, without a Node start-up per command);
+ * `spawn` and `popdockProcess` always start a child process, for what only a process can show
+ * (signals, kill -9, a lock held by another process). `useSandbox({ cli: "process" })` makes a
+ * whole file use child processes.
+ *
  * Everything here talks to the sandbox over HTTP with global fetch, never through popdock's own
  * client: the tests judge the CLI by what really exists in Popdock.
  */
@@ -17,7 +23,7 @@ import { stringify } from "yaml";
 import { parseState } from "../../provider/engine/state-store.js";
 import type { SandboxFaultsInput, SandboxStats } from "../../schema/api.js";
 import type { StateFile } from "../../schema/state.js";
-import { type CliResult, expectExit, runCli, spawnCli, workdir } from "./cli.js";
+import { type CliResult, expectExit, runCli, runCliInProcess, spawnCli, workdir } from "./cli.js";
 import { type SandboxProcess, startSandboxProcess } from "./sandbox-process.js";
 
 export const API = "/api/v1/security";
@@ -42,9 +48,14 @@ export interface Inventory {
 /** Requests per route, as `statsDiff` returns them. */
 export type Requests = Record<string, number>;
 
+/** How `popdock`, `run` and `counting` run the CLI: in this process, or as a child process. */
+export type CliMode = "in-process" | "process";
+
 /** A `popdock sandbox --port 0` child process; `start()` (or `useSandbox()`) starts it. */
 export class E2ESandbox {
   #proc: SandboxProcess | undefined;
+
+  constructor(readonly cli: CliMode = "in-process") {}
 
   /** Starts the process with a random API key (so that the key itself can be a canary). */
   async start(): Promise<this> {
@@ -155,8 +166,14 @@ export class E2ESandbox {
     return out;
   }
 
-  /** The real CLI in `cwd` against this sandbox; `extra` adds to the environment. */
+  /** The real CLI in `cwd` against this sandbox (in-process unless the file chose processes); `extra` adds to the environment. */
   popdock(args: readonly string[], cwd: string, extra: Record<string, string | undefined> = {}) {
+    const opts = { cwd, env: { ...this.env(), ...extra } };
+    return this.cli === "process" ? runCli(args, opts) : runCliInProcess(args, opts);
+  }
+
+  /** The real CLI as a child process, whatever the file's mode (another lock holder, signals). */
+  popdockProcess(args: readonly string[], cwd: string, extra: Record<string, string | undefined> = {}) {
     return runCli(args, { cwd, env: { ...this.env(), ...extra } });
   }
 
@@ -204,8 +221,8 @@ const made: string[] = [];
  * The sandbox of a test file, for its top level: started in `beforeAll`, stopped in `afterAll`
  * (which also removes the file's `project()` directories). Use it inside hooks and tests.
  */
-export function useSandbox(): E2ESandbox {
-  const sandbox = new E2ESandbox();
+export function useSandbox(options: { cli?: CliMode } = {}): E2ESandbox {
+  const sandbox = new E2ESandbox(options.cli);
   beforeAll(async () => {
     await sandbox.start();
   });
@@ -354,13 +371,24 @@ export async function stateId(dir: string, address: string): Promise<string> {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `check` every 20 ms until it returns something other than undefined; throws after `ms`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+/**
+ * Polls `check` every 20 ms until it returns something other than undefined; throws after `ms`
+ * naming `what` and, when given, `status()` (what was seen last, for the failure message).
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 10_000,
+  status?: () => string | Promise<string>,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const seen = status ? `; last seen: ${await status()}` : "";
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${seen}`);
+    }
     await sleep(20);
   }
 }

@@ -9,7 +9,7 @@ import { expect } from "vitest";
 import type { SandboxFaultsInput } from "../../schema/api.js";
 import type { StateFile } from "../../schema/state.js";
 import type { CliResult, spawnCli } from "./cli.js";
-import { type E2ESandbox, lockPath, project, readState, statusCount } from "./e2e-sandbox.js";
+import { type E2ESandbox, lockPath, project, readState, sleep, statusCount } from "./e2e-sandbox.js";
 
 /**
  * `users` API users named `<prefix>-<i>`, each with a team grant, a system-role grant and one
@@ -219,4 +219,38 @@ export async function exitWithin(
   throw new Error(
     `${what}: still running after ${ms} ms; killed. stdout tail:\n${killed.stdout.slice(-1500)}\nstderr:\n${killed.stderr}`,
   );
+}
+
+/**
+ * Waits until the sandbox has answered no request for `quietMs` (its request counter stood
+ * still), and not before `notBefore` (epoch ms): after a client died, the requests it had sent
+ * are then finished on the server. A condition, not a fixed sleep: on a slow machine it waits
+ * longer. Fails after `deadlineMs` naming the counter it kept seeing move.
+ */
+export async function waitUntilQuiet(
+  sandbox: E2ESandbox,
+  quietMs: number,
+  what: string,
+  opts: { notBefore?: number; deadlineMs?: number } = {},
+): Promise<void> {
+  const deadlineMs = opts.deadlineMs ?? 30_000;
+  const deadline = Date.now() + deadlineMs;
+  let last = (await sandbox.stats()).total;
+  let stillSince = Date.now();
+  for (;;) {
+    await sleep(20);
+    const total = (await sandbox.stats()).total;
+    const now = Date.now();
+    if (total !== last) {
+      last = total;
+      stillSince = now;
+    } else if (now - stillSince >= quietMs && now >= (opts.notBefore ?? 0)) {
+      return;
+    }
+    if (now > deadline) {
+      throw new Error(
+        `timed out after ${deadlineMs} ms waiting for ${what}: the sandbox kept answering requests (total ${total})`,
+      );
+    }
+  }
 }

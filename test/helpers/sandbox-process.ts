@@ -23,7 +23,7 @@ export interface SandboxProcessOptions {
   args?: string[];
   /** Extra environment (POPDOCK_SANDBOX_API_KEY is removed unless given here). */
   env?: Record<string, string>;
-  /** How long to wait for the `listening on` line. Default 15 s. */
+  /** How long to wait for the `listening on` line. Default 25 s (a busy machine; the hook timeout is 30 s). */
   startTimeoutMs?: number;
 }
 
@@ -71,9 +71,9 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(
-        new Error(`sandbox did not start within ${options.startTimeoutMs ?? 15_000} ms; stderr:\n${err}`),
+        new Error(`sandbox did not start within ${options.startTimeoutMs ?? 25_000} ms; stderr:\n${err}`),
       );
-    }, options.startTimeoutMs ?? 15_000);
+    }, options.startTimeoutMs ?? 25_000);
     lines.on("line", (line) => {
       out += `${line}\n`;
       if (got.length < wanted) got.push(line);

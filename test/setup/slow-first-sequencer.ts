@@ -1,0 +1,48 @@
+/**
+ * File order for `vitest run`: the slowest files first, so that no long file starts last and
+ * leaves the other fork idle at the end (longest-processing-time-first scheduling). vitest's own
+ * order uses the durations of the previous run when its cache has them, and file size otherwise
+ * (a fresh CI checkout); file size says little about an end-to-end file that waits on a sandbox.
+ * Listed files run in the order given; all others follow in vitest's order.
+ */
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/**
+ * Slowest first, from `vitest run --reporter=json` durations after the e2e files moved in-process
+ * (re-measure when they move).
+ */
+export const SLOW_FILES: readonly string[] = [
+  "test/e2e/cdktf.test.ts", // ~5 CDKTF syntheses (npx tsx) in one test
+  "test/e2e/crash.test.ts",
+  "test/e2e/faults.test.ts",
+  "test/e2e/interrupt.test.ts",
+  "provider/engine/lock.test.ts",
+  "test/e2e/convergence.test.ts",
+  "provider/engine/plan.property.test.ts",
+  "test/e2e/locking.test.ts",
+  "test/sandbox/behaviour.test.ts",
+  "test/sandbox/cli.test.ts",
+  "test/sandbox/crash.test.ts",
+  "test/e2e/review.test.ts",
+  "test/e2e/lifecycle.test.ts",
+  "test/client/retries.test.ts",
+  "test/e2e/canary.test.ts",
+  "test/e2e/outputs.test.ts",
+  "test/e2e/state-sync.test.ts",
+  "test/e2e/validate.test.ts",
+];
+
+export default class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification) => {
+      const root = `${spec.project.config.root.replace(/\/+$/, "")}/`;
+      const i = SLOW_FILES.indexOf(
+        spec.moduleId.startsWith(root) ? spec.moduleId.slice(root.length) : spec.moduleId,
+      );
+      return i === -1 ? SLOW_FILES.length : i;
+    };
+    // Array.prototype.sort is stable: unlisted files keep vitest's order among themselves.
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
