@@ -1,6 +1,6 @@
 /**
- * `kill -9` in the middle of an apply, then what a user does next: the dead run's lock is
- * reported (the holder is gone) and cleared with `popdock force-unlock`, the next apply adopts
+ * `kill -9` in the middle of an apply, then what a user does next: the dead run's lock is taken
+ * over by the next apply (its holder provably died on this machine, this boot), which adopts
  * what the dead run had already created (its pending steps) and finishes, and Popdock ends up
  * with exactly the configured objects — none missing, none created twice — under a state that
  * plans clean. Repeated at several moments of the run.
@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { expectExit } from "../helpers/cli.js";
 import { readState, useSandbox } from "../helpers/e2e-sandbox.js";
 import {
-  clearDeadHolderLock,
   countOf,
+  expectDeadHolderLock,
   expectRerunConverges,
   fleetProject,
   waitUntilQuiet,
@@ -55,11 +55,12 @@ describe("kill -9 during apply", () => {
     await waitUntilQuiet(sandbox, LATENCY_MS * 3, "the killed apply's requests to finish");
     await sandbox.setFaults({});
 
-    await clearDeadHolderLock(sandbox, dir);
+    const tookOver = expectDeadHolderLock(dir);
     // Every object was created exactly once: no create was refused as a duplicate (409), none
     // went through twice; then the plan is clean.
     const { rerun, state } = await expectRerunConverges(sandbox, dir, USERS);
     expect(rerun.stdout).toContain("Apply complete!");
+    tookOver(rerun);
     expect(Object.keys(state.resources)).toHaveLength(USERS * 4);
   });
 

@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -131,10 +132,41 @@ describe("force-unlock", () => {
     const r = await sb.popdock(["plan", "--lock-timeout", "20s"], dir);
     expect(Date.now() - started).toBeLessThan(10_000);
     expectExit(r, 1);
-    expect(r.stderr).toContain(`(process ${deadPid} is no longer running on this host)`);
+    // Written without a boot id (an older popdock, or copied from elsewhere): not provably dead.
+    expect(r.stderr).toContain(
+      `(process ${deadPid} is no longer running on this host, but the lock does not prove it was taken during this boot)`,
+    );
     expect(r.stderr).toContain(
       `the holder is gone; if you are sure no popdock process uses this state, run \`popdock force-unlock ${id}\``,
     );
+  });
+
+  it("a lock whose holder died during this boot is taken over at once, with one line saying so", async () => {
+    const dir = await projectWithUser("lk-takeover");
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    const deadPid = child.pid as number;
+    await new Promise((r) => child.once("exit", r));
+    const id = randomUUID();
+    await mkdir(join(dir, ".popdock"), { recursive: true });
+    await writeFile(
+      lockPath(dir),
+      JSON.stringify({
+        id,
+        pid: deadPid,
+        host: hostname(),
+        user: "x",
+        command: "popdock apply",
+        created_at: new Date().toISOString(),
+        boot_id: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      }),
+    );
+    await writeFile(join(dir, ".popdock", ".state.json.4121.0123456789ab.tmp"), "half a state");
+    const r = await sb.run(dir, ["plan", "--detailed-exitcode"], 2);
+    expect(r.stderr).toContain(
+      `Took over the state lock ${id} left by pid ${deadPid} (popdock apply, since `,
+    );
+    expect(await exists(lockPath(dir)), "released after the plan").toBe(false);
+    expect(await exists(join(dir, ".popdock", ".state.json.4121.0123456789ab.tmp"))).toBe(false);
   });
 });
 

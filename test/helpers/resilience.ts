@@ -4,7 +4,8 @@
  * holds exactly it, convergence checks after an interrupted or failed apply, clearing the lock of
  * a dead holder, and a watcher over a running CLI's stdout.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { expect } from "vitest";
 import type { SandboxFaultsInput } from "../../schema/api.js";
 import type { StateFile } from "../../schema/state.js";
@@ -83,31 +84,20 @@ export async function expectCleanState(sandbox: E2ESandbox, dir: string): Promis
 }
 
 /**
- * What popdock does when the previous holder of the state lock died (kill -9, a second Ctrl-C):
- * today the lock file stays, the next run fails with POPDOCK_STATE_LOCKED saying the holder is
- * gone, and the user clears it with `popdock force-unlock ID`. If popdock starts taking over a
- * dead holder's lock by itself, set this to "takeover": `clearDeadHolderLock` then checks that
- * the next apply simply proceeds.
+ * Run after the holder of `dir`'s lock died (kill -9): the lock file is still there, and the next
+ * run on this machine takes it over by itself (the holder provably died during this boot).
+ * Returns a check for that next run's result: it said so in one line, and left no temp file of
+ * an interrupted state write behind.
  */
-export const DEAD_HOLDER_LOCK: "force-unlock" | "takeover" = "force-unlock";
-
-/**
- * Run after the holder of `dir`'s lock died: asserts the lock is there and that popdock explains
- * it, then removes it the way the user is told to. Returns the commands' results for messages.
- */
-export async function clearDeadHolderLock(sandbox: E2ESandbox, dir: string): Promise<CliResult[]> {
+export function expectDeadHolderLock(dir: string): (next: CliResult) => void {
   expect(existsSync(lockPath(dir)), "the dead holder's lock file").toBe(true);
-  if (DEAD_HOLDER_LOCK === "takeover") return [];
-  const locked = await sandbox.run(dir, ["apply", "--auto-approve"], 1);
-  expect(locked.stderr).toContain("POPDOCK_STATE_LOCKED");
-  expect(locked.stderr).toMatch(/process \d+ is no longer running/);
-  const id = /`popdock force-unlock (\S+)`/.exec(locked.stderr)?.[1];
-  expect(id, locked.stderr).toBeDefined();
-  // Refused: nothing happened to Popdock or to the state.
-  expect(locked.stdout).not.toMatch(/Creating…/);
-  const unlocked = await sandbox.run(dir, ["force-unlock", id as string]);
-  expect(existsSync(lockPath(dir))).toBe(false);
-  return [locked, unlocked];
+  return (next) => {
+    expect(next.stderr).toMatch(
+      /Took over the state lock \S+ left by pid \d+ .*no longer running on this host/,
+    );
+    const left = readdirSync(dirname(lockPath(dir))).filter((n) => n.endsWith(".tmp"));
+    expect(left, "temp files of an interrupted state write").toEqual([]);
+  };
 }
 
 /** Faults off, then `plan --detailed-exitcode` exits 0 (nothing to do) and the state is clean. */
