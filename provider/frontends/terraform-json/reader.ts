@@ -35,8 +35,8 @@ import {
 } from "../../model/desired.js";
 import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
 import { compareStrings, isRecord } from "../../model/values.js";
-import { REFERENCEABLE_ATTRS } from "../yaml/expand.js";
-import { compactParts } from "../yaml/interpolate.js";
+import { REFERENCEABLE_ATTRS } from "../attributes.js";
+import { compactParts } from "../template.js";
 import {
   exactReference,
   parseTemplate,

@@ -49,19 +49,10 @@ import {
 import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
 import { LOCAL_ENDPOINT } from "../../model/provider.js";
 import { compareStrings, isRecord } from "../../model/values.js";
-import { compactParts, parseExpr, scanTemplate } from "./interpolate.js";
+import { REFERENCEABLE_ATTRS } from "../attributes.js";
+import { type DocPath, RESERVED_KEY, type SourceFile } from "../source.js";
+import { compactParts, parseExpr, scanTemplate } from "../template.js";
 import type { ParsedFile } from "./parse.js";
-import { type DocPath, RESERVED_KEY, type SourceFile } from "./source.js";
-
-/** `provider.endpoint: local` means the embedded sandbox (see `engine/workspace.ts`). */
-
-/** The attributes an output may refer to, by resource type. */
-export const REFERENCEABLE_ATTRS: Readonly<Record<DesiredResource["type"], readonly string[]>> = {
-  popdock_api_user: ["id", "name", "description"],
-  popdock_api_user_grant: ["id"],
-  popdock_api_token: ["id", "name", "token_id"],
-  null_resource: ["id"],
-};
 
 export interface ExpandOptions {
   /** `--var name=value`, highest precedence. */
