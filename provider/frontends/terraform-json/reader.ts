@@ -37,6 +37,7 @@ import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
 import { compareStrings, isRecord } from "../../model/values.js";
 import { REFERENCEABLE_ATTRS } from "../attributes.js";
 import { compactParts } from "../template.js";
+import type { DraftResource, FrontendOutput, Phrasing } from "../types.js";
 import {
   exactReference,
   parseTemplate,
@@ -72,7 +73,7 @@ import {
   outputConstructPaths,
 } from "./source.js";
 
-export type ReadConfig = Pick<DesiredConfig, "provider" | "resources" | "outputs">;
+export type ReadConfig = Pick<FrontendOutput<Block>, "provider" | "resources" | "outputs">;
 
 /** Arguments that may be referenced and are known when the configuration is read. */
 const STATIC_ATTRS: Readonly<Record<SupportedType, readonly string[]>> = {
@@ -135,7 +136,7 @@ interface LifecycleIn {
   replaceTriggeredBy: { ref: TfRef; path: DocPath }[];
 }
 
-interface Block {
+export interface Block {
   src: JsonSource;
   type: SupportedType;
   name: string;
@@ -166,19 +167,17 @@ interface OutputBlock {
   body: Record<string, unknown>;
 }
 
-/** Reads the documents (in order, as one Terraform module). Diagnostics are sorted by file and position. */
+/**
+ * Reads the documents (in order, as one Terraform module) into drafts for the semantic pass.
+ * Diagnostics are not sorted.
+ */
 export function readTerraformJson(sources: readonly JsonSource[]): {
   config: ReadConfig;
   diagnostics: Diagnostic[];
 } {
   const reader = new Reader();
   const config = reader.run(sources);
-  const files = sources.map((s) => s.file);
-  const rank = (d: Diagnostic) => (d.file === undefined ? -1 : files.indexOf(d.file));
-  const diagnostics = [...reader.diags].sort(
-    (a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
-  );
-  return { config, diagnostics };
+  return { config, diagnostics: reader.diags };
 }
 
 class Reader {
@@ -195,25 +194,14 @@ class Reader {
     for (const src of sources) this.collect(src);
     for (const b of this.blocks.values()) this.resolve(b);
     for (const b of this.blocks.values()) this.identify(b);
-    this.checkDuplicates();
     const live = [...this.blocks.values()].filter((b) => !b.broken);
-    const resources = live
-      .map((b) => this.toResource(b))
-      .filter((r): r is DesiredResource => r !== undefined);
+    const resources: DraftResource<Block>[] = [];
+    for (const b of live) {
+      const resource = this.toResource(b);
+      if (resource !== undefined) resources.push({ resource, origin: b });
+    }
     this.checkCycles(live);
     const outputs: DesiredOutput[] = [];
-    for (const b of live) {
-      if (b.type !== TOKEN_TYPE || b.address === undefined || b.index === undefined) continue;
-      const userName = b.user === undefined ? undefined : this.blocks.get(b.user)?.name;
-      outputs.push({
-        name: `${userName}.${b.index}`,
-        parts: [{ address: b.address, attr: "token_id" }],
-        sensitive: true,
-        description: `Token ID of ${b.address}`,
-        automatic: true,
-        source: b.src.sourceRef(b.path, b.constructPath),
-      });
-    }
     for (const o of this.outputs) {
       const out = this.toOutput(o);
       if (out) outputs.push(out);
@@ -964,84 +952,6 @@ class Reader {
     }
   }
 
-  private checkDuplicates(): void {
-    const addresses = new Map<string, Block>();
-    const grantKeys = new Map<string, Block>();
-    const userNames = new Map<string, Block>();
-    const tokenNames = new Map<string, Block>();
-    for (const b of this.blocks.values()) {
-      if (b.broken || b.address === undefined) continue;
-      if (b.type === GRANT_TYPE) {
-        const k = `${b.user}\u0000${b.index?.toLowerCase()}`;
-        const prev = grantKeys.get(k);
-        if (prev !== undefined) {
-          this.blockDiag(
-            b,
-            "CONFIG_DUPLICATE_GRANT",
-            `grant "${b.index}" of ${this.userAddress(b)} is also given by ${prev.key}`,
-            b.path,
-            {
-              at: "key",
-              hint: b.index?.startsWith("connector:")
-                ? "merge the two connector grants into one"
-                : "remove one of them",
-            },
-          );
-          b.broken = true;
-          continue;
-        }
-        grantKeys.set(k, b);
-      }
-      const prev = addresses.get(b.address);
-      if (prev !== undefined) {
-        this.blockDiag(
-          b,
-          "CONFIG_DUPLICATE_ADDRESS",
-          `${b.key} and ${prev.key} would both have the address ${b.address}`,
-          b.path,
-          {
-            at: "key",
-            hint: b.type === TOKEN_TYPE ? 'give one of the tokens a different "key"' : undefined,
-          },
-        );
-        b.broken = true;
-        continue;
-      }
-      addresses.set(b.address, b);
-      if (b.type === USER_TYPE) {
-        const name = (b.values as ApiUserArgs).name.toLowerCase();
-        const other = userNames.get(name);
-        if (other !== undefined) {
-          this.blockDiag(
-            b,
-            "CONFIG_DUPLICATE_USER_NAME",
-            `API user name "${(b.values as ApiUserArgs).name}" is also used by ${other.key}`,
-            [...b.path, "name"],
-            { hint: "API user names are unique in Popdock, case-insensitively" },
-          );
-        } else userNames.set(name, b);
-      }
-      if (b.type === TOKEN_TYPE) {
-        const name = tokenName(b).toLowerCase();
-        const k = `${b.user}\u0000${name}`;
-        const other = tokenNames.get(k);
-        if (other !== undefined) {
-          this.blockDiag(
-            b,
-            "CONFIG_DUPLICATE_TOKEN_NAME",
-            `token name "${tokenName(b)}" is also used by ${other.key} (token names are unique per user, case-insensitively)`,
-            [...b.path, (b.values as Partial<ApiTokenArgs>).name === undefined ? "key" : "name"],
-          );
-        } else tokenNames.set(k, b);
-      }
-    }
-  }
-
-  private userAddress(b: Block): string {
-    const user = b.user === undefined ? undefined : this.blocks.get(b.user);
-    return user?.address ?? String(b.user);
-  }
-
   // ------------------------------------------------------------------ resources
 
   private toResource(b: Block): DesiredResource | undefined {
@@ -1443,3 +1353,56 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   }
   return cur;
 }
+
+/** The semantic pass's findings, in Terraform terms: resource keys and construct paths. */
+export const terraformPhrasing: Phrasing<Block> = {
+  duplicateGrant({ resource: r, origin: b }, { origin: prev }) {
+    const index = r.type === GRANT_TYPE ? r.index : "";
+    const user = r.type === GRANT_TYPE ? r.user : "";
+    return b.src.diag(
+      "CONFIG_DUPLICATE_GRANT",
+      `grant "${index}" of ${user} is also given by ${prev.key}`,
+      b.path,
+      {
+        at: "key",
+        constructPath: b.constructPath,
+        hint: (index ?? "").startsWith("connector:")
+          ? "merge the two connector grants into one"
+          : "remove one of them",
+      },
+    );
+  },
+  duplicateAddress({ resource: r, origin: b }, { origin: prev }) {
+    return b.src.diag(
+      "CONFIG_DUPLICATE_ADDRESS",
+      `${b.key} and ${prev.key} would both have the address ${r.address}`,
+      b.path,
+      {
+        at: "key",
+        constructPath: b.constructPath,
+        hint: r.type === TOKEN_TYPE ? 'give one of the tokens a different "key"' : undefined,
+      },
+    );
+  },
+  duplicateUserName({ resource: r, origin: b }, { origin: other }) {
+    const name = r.type === USER_TYPE ? r.attrs.name : "";
+    return b.src.diag(
+      "CONFIG_DUPLICATE_USER_NAME",
+      `API user name "${name}" is also used by ${other.key}`,
+      [...b.path, "name"],
+      {
+        constructPath: b.constructPath,
+        hint: "API user names are unique in Popdock, case-insensitively",
+      },
+    );
+  },
+  duplicateTokenName({ resource: r, origin: b }, { origin: other }) {
+    const name = r.type === TOKEN_TYPE ? r.attrs.name : "";
+    return b.src.diag(
+      "CONFIG_DUPLICATE_TOKEN_NAME",
+      `token name "${name}" is also used by ${other.key} (token names are unique per user, case-insensitively)`,
+      [...b.path, (b.values as Partial<ApiTokenArgs>).name === undefined ? "key" : "name"],
+      { constructPath: b.constructPath },
+    );
+  },
+};

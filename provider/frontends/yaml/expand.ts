@@ -38,7 +38,6 @@ import { descriptionProblem, type LimitProblem, nameProblem } from "../../../sch
 import {
   type DesiredConfig,
   type DesiredOutput,
-  type DesiredResource,
   defaultLifecycle,
   formatAddress,
   type GrantSpec,
@@ -52,6 +51,7 @@ import { compareStrings, isRecord } from "../../model/values.js";
 import { REFERENCEABLE_ATTRS } from "../attributes.js";
 import { type DocPath, RESERVED_KEY, type SourceFile } from "../source.js";
 import { compactParts, parseExpr, scanTemplate } from "../template.js";
+import type { DraftResource, FrontendOutput, Phrasing } from "../types.js";
 import type { ParsedFile } from "./parse.js";
 
 export interface ExpandOptions {
@@ -61,7 +61,72 @@ export interface ExpandOptions {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export type ExpandedConfig = Pick<DesiredConfig, "provider" | "resources" | "outputs">;
+export type ExpandedConfig = Pick<
+  FrontendOutput<YamlOrigin>,
+  "provider" | "resources" | "outputs" | "variables"
+>;
+
+/** Where a YAML resource comes from, for the semantic pass's diagnostics (`yamlPhrasing`). */
+export interface YamlOrigin {
+  src: SourceFile;
+  /** The entry's document path (`api_users.<key>`, a grant, a token, a rotation). */
+  path: DocPath;
+  /** The API user's key. */
+  key: string;
+  tokenKey?: string;
+  /** Where a token's name is: its `name`, or its key when it has none (`nameAtKey`). */
+  namePath?: DocPath;
+  nameAtKey?: boolean;
+}
+
+/** The semantic pass's findings, in the YAML format's terms. */
+export const yamlPhrasing: Phrasing<YamlOrigin> = {
+  duplicateGrant({ resource: r, origin: { src, path } }, first) {
+    const index = r.type === "popdock_api_user_grant" ? r.index : "";
+    const connector = r.type === "popdock_api_user_grant" && r.attrs.kind === "connector";
+    return src.diag(
+      "CONFIG_DUPLICATE_GRANT",
+      `grant "${index}" is also given at ${src.where(first.origin.path)}`,
+      path,
+      {
+        hint: connector ? "merge the two connector grants into one" : "remove one of them",
+      },
+    );
+  },
+  duplicateAddress({ resource: r }) {
+    return {
+      code: "CONFIG_DUPLICATE_ADDRESS",
+      severity: "error",
+      message: `two resources would have the address ${r.address}`,
+      file: r.source.file,
+      ...(r.source.line !== undefined ? { line: r.source.line } : {}),
+      ...(r.source.column !== undefined ? { column: r.source.column } : {}),
+      ...(r.source.path !== undefined ? { path: r.source.path } : {}),
+      hint: 'rename a user or token key so that "<user>__<token>" differs',
+    };
+  },
+  duplicateUserName({ resource: r, origin: { src, key } }, { origin: prev }) {
+    const name = r.type === "popdock_api_user" ? r.attrs.name : "";
+    return src.diag(
+      "CONFIG_DUPLICATE_USER_NAME",
+      `API user name "${name}" is also used by api_users.${prev.key} at ${prev.src.where(["api_users", prev.key, "name"])}`,
+      ["api_users", key, "name"],
+      { hint: "API user names are unique in Popdock, case-insensitively" },
+    );
+  },
+  duplicateTokenName({ resource: r, origin }, { origin: prev }) {
+    const name = r.type === "popdock_api_token" ? r.attrs.name : "";
+    return origin.src.diag(
+      "CONFIG_DUPLICATE_TOKEN_NAME",
+      `token name "${name}" is also used by token "${prev.tokenKey}" at ${origin.src.where(prev.namePath ?? prev.path)}`,
+      origin.namePath ?? origin.path,
+      {
+        at: origin.nameAtKey === true ? "key" : "value",
+        hint: "token names are unique per user, case-insensitively (a token without name is named after its key)",
+      },
+    );
+  },
+};
 
 const SECTIONS = {
   variables: { label: "variable", schema: Variable, key: VARIABLE_NAME },
@@ -125,10 +190,8 @@ class Expander {
     api_users: new Set(),
     outputs: new Set(),
   };
-  private readonly resources: DesiredResource[] = [];
+  private readonly resources: DraftResource<YamlOrigin>[] = [];
   private readonly outputs: DesiredOutput[] = [];
-  /** API user names, case-folded, to where they were first used. */
-  private readonly userNames = new Map<string, { src: SourceFile; key: string }>();
 
   constructor(private readonly opts: ExpandOptions) {}
 
@@ -199,10 +262,14 @@ class Expander {
     }
 
     this.resolveVariables(variables);
-    const config: ExpandedConfig = { provider: {}, resources: this.resources, outputs: this.outputs };
+    const config: ExpandedConfig = {
+      provider: {},
+      resources: this.resources,
+      outputs: this.outputs,
+      variables: [...this.vars].map(([name, v]) => ({ name, sensitive: v.sensitive })),
+    };
     if (provider) config.provider = this.expandProvider(provider);
     for (const u of users) this.expandUser(u);
-    this.checkAddresses();
     for (const o of outputs) this.expandOutput(o);
     for (const { src, key, value } of brokenEntries) {
       if (value.section === "variables") this.checkBrokenVariable(src, key, value.raw);
@@ -494,7 +561,6 @@ class Expander {
     const base: DocPath = ["api_users", key];
     const userAddress = formatAddress("popdock_api_user", key);
     const name = this.name(src, [...base, "name"], u.name, "API user name");
-    if (name.ok) this.checkUniqueName(src, key, name.value);
     let description = "";
     if (u.description !== undefined) {
       const path: DocPath = [...base, "description"];
@@ -502,16 +568,19 @@ class Expander {
       description = (a.ok ? this.limit(src, path, a, descriptionProblem(a.value)) : a).value;
     }
     this.resources.push({
-      type: "popdock_api_user",
-      address: userAddress,
-      name: key,
-      dependsOn: [],
-      lifecycle: { ...defaultLifecycle(), preventDestroy: u.prevent_destroy ?? false },
-      source: src.sourceRef(base),
-      attrs: { name: name.value, description },
+      resource: {
+        type: "popdock_api_user",
+        address: userAddress,
+        name: key,
+        dependsOn: [],
+        lifecycle: { ...defaultLifecycle(), preventDestroy: u.prevent_destroy ?? false },
+        source: src.sourceRef(base),
+        attrs: { name: name.value, description },
+      },
+      origin: { src, path: base, key },
+      nameReported: !name.ok,
     });
 
-    const grantKeys = new Map<string, DocPath>();
     (u.grants ?? []).forEach((g, i) => {
       const path: DocPath = [...base, "grants", i];
       let spec: GrantSpec;
@@ -531,31 +600,22 @@ class Expander {
         };
       }
       const index = grantKey(spec);
-      const prev = grantKeys.get(index.toLowerCase());
-      if (prev !== undefined) {
-        this.diags.push(
-          src.diag("CONFIG_DUPLICATE_GRANT", `grant "${index}" is also given at ${src.where(prev)}`, path, {
-            hint:
-              spec.kind === "connector" ? "merge the two connector grants into one" : "remove one of them",
-          }),
-        );
-        return;
-      }
-      grantKeys.set(index.toLowerCase(), path);
       this.resources.push({
-        type: "popdock_api_user_grant",
-        address: formatAddress("popdock_api_user_grant", key, index),
-        name: key,
-        index,
-        user: userAddress,
-        dependsOn: [],
-        lifecycle: defaultLifecycle(),
-        source: src.sourceRef(path),
-        attrs: spec,
+        resource: {
+          type: "popdock_api_user_grant",
+          address: formatAddress("popdock_api_user_grant", key, index),
+          name: key,
+          index,
+          user: userAddress,
+          dependsOn: [],
+          lifecycle: defaultLifecycle(),
+          source: src.sourceRef(path),
+          attrs: spec,
+        },
+        origin: { src, path, key },
       });
     });
 
-    const tokenNames = new Map<string, { tokenKey: string; path: DocPath }>();
     for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
       const path: DocPath = [...base, "tokens", tokenKey];
       const namePath: DocPath = t.name === undefined ? path : [...path, "name"];
@@ -563,23 +623,6 @@ class Expander {
         t.name === undefined
           ? this.limit(src, path, { value: tokenKey, ok: true }, nameProblem("token name", tokenKey), "key")
           : this.name(src, namePath, t.name, "token name");
-      // A name already reported (one Popdock would refuse) is not compared with the others.
-      const prev = tokenNames.get(name.toLowerCase());
-      if (ok && prev !== undefined) {
-        this.diags.push(
-          src.diag(
-            "CONFIG_DUPLICATE_TOKEN_NAME",
-            `token name "${name}" is also used by token "${prev.tokenKey}" at ${src.where(prev.path)}`,
-            namePath,
-            {
-              at: t.name === undefined ? "key" : "value",
-              hint: "token names are unique per user, case-insensitively (a token without name is named after its key)",
-            },
-          ),
-        );
-      } else if (ok) {
-        tokenNames.set(name.toLowerCase(), { tokenKey, path: namePath });
-      }
       const address = formatAddress("popdock_api_token", key, tokenKey);
       const lifecycle = { ...defaultLifecycle(), createBeforeDestroy: true };
       const dependsOn: string[] = [];
@@ -597,56 +640,37 @@ class Expander {
               : String(v);
         }
         this.resources.push({
-          type: "null_resource",
-          address: nullAddress,
-          name: nullName,
-          dependsOn: [],
-          lifecycle: defaultLifecycle(),
-          source: src.sourceRef(rotationPath),
-          attrs: { triggers },
+          resource: {
+            type: "null_resource",
+            address: nullAddress,
+            name: nullName,
+            dependsOn: [],
+            lifecycle: defaultLifecycle(),
+            source: src.sourceRef(rotationPath),
+            attrs: { triggers },
+          },
+          origin: { src, path: rotationPath, key },
         });
         lifecycle.replaceTriggeredBy = [nullAddress];
         dependsOn.push(nullAddress);
       }
       this.resources.push({
-        type: "popdock_api_token",
-        address,
-        name: key,
-        index: tokenKey,
-        user: userAddress,
-        dependsOn,
-        lifecycle,
-        source: src.sourceRef(path),
-        attrs: { name },
-      });
-      this.outputs.push({
-        name: `${key}.${tokenKey}`,
-        parts: [{ address, attr: "token_id" }],
-        sensitive: true,
-        description: `Token ID of ${address}`,
-        automatic: true,
-        source: src.sourceRef(path),
+        resource: {
+          type: "popdock_api_token",
+          address,
+          name: key,
+          index: tokenKey,
+          user: userAddress,
+          dependsOn,
+          lifecycle,
+          source: src.sourceRef(path),
+          attrs: { name },
+        },
+        origin: { src, path, key, tokenKey, namePath, nameAtKey: t.name === undefined },
+        // A name already reported (one Popdock would refuse) is not compared with the others.
+        nameReported: !ok,
       });
     }
-  }
-
-  /** API user names are unique in Popdock, case-insensitively. */
-  private checkUniqueName(src: SourceFile, key: string, name: string): void {
-    if (name === "") return;
-    const folded = name.toLowerCase();
-    const prev = this.userNames.get(folded);
-    if (prev === undefined) {
-      this.userNames.set(folded, { src, key });
-      return;
-    }
-    this.diags.push(
-      src.diag(
-        "CONFIG_DUPLICATE_USER_NAME",
-        `API user name "${name}" is also used by api_users.${prev.key} at ${prev.src.where(["api_users", prev.key, "name"])}`,
-        ["api_users", key, "name"],
-        { hint: "API user names are unique in Popdock, case-insensitively" },
-      ),
-    );
   }
 
   /** A scope list as a set: sorted, duplicates dropped with a warning. */
@@ -671,26 +695,6 @@ class Expander {
     return [...seen.keys()].sort(compareStrings);
   }
 
-  /** Generated addresses (rotation `null_resource`s) must not collide. */
-  private checkAddresses(): void {
-    const seen = new Set<string>();
-    for (const r of this.resources) {
-      if (seen.has(r.address)) {
-        this.diags.push({
-          code: "CONFIG_DUPLICATE_ADDRESS",
-          severity: "error",
-          message: `two resources would have the address ${r.address}`,
-          file: r.source.file,
-          ...(r.source.line !== undefined ? { line: r.source.line } : {}),
-          ...(r.source.column !== undefined ? { column: r.source.column } : {}),
-          ...(r.source.path !== undefined ? { path: r.source.path } : {}),
-          hint: 'rename a user or token key so that "<user>__<token>" differs',
-        });
-      }
-      seen.add(r.address);
-    }
-  }
-
   // ------------------------------------------------------------------ outputs
 
   private expandOutput({ src, key, value: o }: Entry<Output>): void {
@@ -702,7 +706,7 @@ class Expander {
         : this.interpolate(src, ["outputs", key, "description"], o.description, "state");
     if (t === undefined) return;
     const sensitive = o.sensitive ?? false;
-    const addresses = this.resources.map((r) => r.address);
+    const addresses = this.resources.map((d) => d.resource.address);
     const known = new Set(addresses);
     let secret: string | undefined =
       t.sensitiveVars[0] !== undefined ? `variable "${t.sensitiveVars[0]}"` : undefined;
