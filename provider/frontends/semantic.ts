@@ -5,20 +5,24 @@
  * - a user is given a grant once (grant keys compare case-insensitively); a duplicate is left out;
  * - no two resources have one address; the later one is left out;
  * - API user names are unique, and token names unique per user, case-insensitively (as Popdock has it);
+ * - outputs refer to declared resources and attributes outputs can read; an output that uses a
+ *   secret (a token ID, a sensitive variable) must be sensitive;
  * - every token gets the automatic sensitive output `<user>.<token>` with its token_id (names a
  *   user cannot write, since output names have no dot);
  * - diagnostics are sorted by file (in load order), line and column; read problems first;
  * - a config (with its digest) is returned only when there is no error.
  */
-import { configDigest, type DesiredOutput, type DesiredResource } from "../model/desired.js";
+import { configDigest, type DesiredOutput, type DesiredResource, SENSITIVE_ATTRS } from "../model/desired.js";
 import { type Diagnostic, hasErrors } from "../model/diagnostics.js";
-import type { DraftResource, FrontendOutput, LoadResult } from "./types.js";
+import { REFERENCEABLE_ATTRS } from "./attributes.js";
+import type { DraftResource, FrontendOutput, LoadResult, Secret } from "./types.js";
 
 /** Checks, completes and finishes a frontend's output. Pure. */
-export function analyze<O>(out: FrontendOutput<O>): LoadResult {
+export function analyze<O, P>(out: FrontendOutput<O, P>): LoadResult {
   const diagnostics = [...out.diagnostics];
   const resources = checkDuplicates(out, diagnostics);
-  const outputs = [...automaticOutputs(resources), ...out.outputs];
+  checkOutputs(out, resources, diagnostics);
+  const outputs = [...automaticOutputs(resources), ...out.outputs.map((o) => o.output)];
   const all = [...out.readDiagnostics, ...sortDiagnostics(diagnostics, out.files)];
   if (hasErrors(all)) return { diagnostics: all };
   const config = { provider: out.provider, resources, outputs };
@@ -26,7 +30,7 @@ export function analyze<O>(out: FrontendOutput<O>): LoadResult {
 }
 
 /** The resources without duplicates (which are reported through the frontend's phrasing). */
-function checkDuplicates<O>(out: FrontendOutput<O>, diags: Diagnostic[]): DesiredResource[] {
+function checkDuplicates<O, P>(out: FrontendOutput<O, P>, diags: Diagnostic[]): DesiredResource[] {
   const { phrasing } = out;
   const grants = new Map<string, DraftResource<O>>();
   const addresses = new Map<string, DraftResource<O>>();
@@ -65,6 +69,45 @@ function checkDuplicates<O>(out: FrontendOutput<O>, diags: Diagnostic[]): Desire
     }
   }
   return kept;
+}
+
+/** References in outputs, and secrets in outputs that are not sensitive. */
+function checkOutputs<O, P>(
+  out: FrontendOutput<O, P>,
+  resources: readonly DesiredResource[],
+  diags: Diagnostic[],
+): void {
+  const { phrasing } = out;
+  const addresses = resources.map((r) => r.address);
+  const known = new Set(addresses);
+  const push = (d: Diagnostic | undefined) => {
+    if (d !== undefined) diags.push(d);
+  };
+  for (const o of out.outputs) {
+    let secret: Secret | undefined =
+      o.sensitiveVariable !== undefined ? { variable: o.sensitiveVariable } : undefined;
+    for (const part of o.output.parts) {
+      if (typeof part === "string") continue;
+      const type = part.address.slice(0, part.address.indexOf("."));
+      const attrs = own(REFERENCEABLE_ATTRS, type);
+      if (attrs === undefined) {
+        push(phrasing.unknownResourceType(o, type));
+        continue;
+      }
+      if (secret === undefined && own(SENSITIVE_ATTRS, type)?.includes(part.attr)) secret = { ref: part };
+      if (!known.has(part.address)) {
+        push(phrasing.unknownResource(o, part.address, addresses));
+        continue;
+      }
+      if (!attrs.includes(part.attr)) push(phrasing.unknownAttribute(o, type, part.attr, attrs));
+    }
+    if (secret !== undefined && !o.output.sensitive) diags.push(phrasing.sensitiveRequired(o, secret));
+  }
+}
+
+/** `record[key]` when it is the record's own property: never an inherited `constructor` or `__proto__`. */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** `<user>.<token>` for every token, in resource order. */

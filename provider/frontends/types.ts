@@ -5,7 +5,7 @@
  * sorts the diagnostics and computes the config digest. `index.ts` picks the frontend for a set
  * of paths.
  */
-import type { DesiredConfig, DesiredOutput, DesiredResource } from "../model/desired.js";
+import type { AttrRef, DesiredConfig, DesiredOutput, DesiredResource } from "../model/desired.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 
 export type FrontendName = "terraform-json" | "yaml";
@@ -48,12 +48,23 @@ export interface DraftResource<O = unknown> {
   nameReported?: boolean;
 }
 
+/** An output as a frontend read it (its references resolved to addresses), with its origin. */
+export interface DraftOutput<P = unknown> {
+  output: DesiredOutput;
+  origin: P;
+  /** A sensitive variable the value uses (YAML): the output must be sensitive, as for a secret attribute. */
+  sensitiveVariable?: string;
+}
+
+/** What makes an output's value secret: a sensitive variable, or a secret attribute it refers to. */
+export type Secret = { variable: string } | { ref: AttrRef };
+
 /**
  * How a frontend words the semantic pass's findings in its own terms (YAML document paths and
  * `file:line:column`, Terraform resource keys and construct paths). The rules are shared; only
  * the wording and position are the frontend's.
  */
-export interface Phrasing<O = unknown> {
+export interface Phrasing<O = unknown, P = unknown> {
   /** `dup` gives the same grant (case-insensitively) to the same user as `first`. */
   duplicateGrant(dup: DraftResource<O>, first: DraftResource<O>): Diagnostic;
   /** `dup` would get the address `first` has. */
@@ -62,6 +73,21 @@ export interface Phrasing<O = unknown> {
   duplicateUserName(dup: DraftResource<O>, first: DraftResource<O>): Diagnostic;
   /** Two tokens of one user with the same name, case-insensitively. */
   duplicateTokenName(dup: DraftResource<O>, first: DraftResource<O>): Diagnostic;
+  /**
+   * An output refers to a type no resource has, to an address no resource has, or to an attribute
+   * outputs cannot read. Undefined when the frontend has reported the problem already (a reference
+   * to an entry left out as invalid, or one the frontend resolved in its own terms).
+   */
+  unknownResourceType(o: DraftOutput<P>, type: string): Diagnostic | undefined;
+  unknownResource(o: DraftOutput<P>, address: string, declared: readonly string[]): Diagnostic | undefined;
+  unknownAttribute(
+    o: DraftOutput<P>,
+    type: string,
+    attr: string,
+    attrs: readonly string[],
+  ): Diagnostic | undefined;
+  /** An output that is not sensitive uses `secret`. */
+  sensitiveRequired(o: DraftOutput<P>, secret: Secret): Diagnostic;
 }
 
 /** A variable the configuration declares (YAML only, today). */
@@ -71,19 +97,19 @@ export interface DeclaredVariable {
 }
 
 /** What a frontend reads: its syntax turned into drafts, and its own diagnostics. */
-export interface FrontendOutput<O = unknown> {
+export interface FrontendOutput<O = unknown, P = unknown> {
   /** Files read, in order (for the config, the digest, and sorting diagnostics). */
   files: string[];
   provider: DesiredConfig["provider"];
   resources: DraftResource<O>[];
   /** Outputs the user wrote (automatic token outputs are added by the semantic pass). */
-  outputs: DesiredOutput[];
+  outputs: DraftOutput<P>[];
   variables: DeclaredVariable[];
   /** Problems reading files (in the order found, shown before all others). */
   readDiagnostics: Diagnostic[];
   /** Problems in the files' contents (sorted by the semantic pass). */
   diagnostics: Diagnostic[];
-  phrasing: Phrasing<O>;
+  phrasing: Phrasing<O, P>;
 }
 
 /** The result every frontend's load ends in (after the semantic pass). */

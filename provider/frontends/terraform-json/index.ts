@@ -15,6 +15,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { type Diagnostic, fileDiagnostic } from "../../model/diagnostics.js";
 import { analyze } from "../semantic.js";
 import type { FrontendOutput, LoadOptions, LoadResult } from "../types.js";
+import type { TfOutputOrigin } from "./outputs.js";
 import { type Block, readTerraformJson, terraformPhrasing } from "./reader.js";
 import { JsonSource } from "./source.js";
 import { annotationDiagnostics, DEFAULT_SYNTH_TIMEOUT_MS, pickStack, synthesize } from "./synth.js";
@@ -64,7 +65,7 @@ export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<L
 }
 
 /** The Terraform JSON frontend's syntactic part: paths in, drafts out (before the semantic pass). */
-export async function readTerraformConfig(opts: LoadOptions): Promise<FrontendOutput<Block>> {
+export async function readTerraformConfig(opts: LoadOptions): Promise<FrontendOutput<Block, TfOutputOrigin>> {
   const diagnostics: Diagnostic[] = [];
   const sources: TerraformJsonSource[] = [];
   const display = (abs: string) => {
@@ -163,7 +164,7 @@ export function parseTerraformSources(sources: readonly TerraformJsonSource[]): 
 function terraformDrafts(
   sources: readonly TerraformJsonSource[],
   readDiagnostics: Diagnostic[],
-): FrontendOutput<Block> {
+): FrontendOutput<Block, TfOutputOrigin> {
   const diagnostics = readDiagnostics;
   const parsed: JsonSource[] = [];
   const files: string[] = [];

@@ -1,12 +1,14 @@
 /**
- * Stage 6, outputs: `output` blocks → DesiredOutputs. References become attribute references, or
- * literals for arguments known now; an output that refers to a secret must be sensitive.
- *   in: OutputBlock   out: DesiredOutput
+ * Stage 6, outputs: `output` blocks → draft outputs. References become attribute references, or
+ * literals for arguments known now. Whether an output that refers to a secret is sensitive is the
+ * semantic pass's check (../semantic.ts); the origin keeps each reference's expression for it.
+ *   in: OutputBlock   out: DraftOutput<TfOutputOrigin>
  */
 import { RESOURCE_KEY } from "../../../schema/config.js";
-import { type AttrRef, type DesiredOutput, SENSITIVE_ATTRS, type TemplatePart } from "../../model/desired.js";
+import type { AttrRef, DesiredOutput, TemplatePart } from "../../model/desired.js";
 import { REFERENCEABLE_ATTRS } from "../attributes.js";
 import { compactParts } from "../template.js";
+import type { DraftOutput } from "../types.js";
 import type { OutputBlock, ReadContext } from "./context.js";
 import { parseTemplate, parseWholeReference, refText, type TfRef } from "./expressions.js";
 import { allAttrs, targetOf, unknownAttribute } from "./references.js";
@@ -14,7 +16,14 @@ import { STATIC_ATTRS, staticAttr } from "./resource-types.js";
 import { describeValue } from "./schema.js";
 import type { DiagOptions, DocPath } from "./source.js";
 
-export function toOutput(ctx: ReadContext, o: OutputBlock): DesiredOutput | undefined {
+/** Where a Terraform JSON output comes from, for the semantic pass's diagnostics (phrasing.ts). */
+export interface TfOutputOrigin {
+  block: OutputBlock;
+  /** The expression each attribute reference was written as (`address.attr` → `${…}`), the first one. */
+  exprs: Map<string, string>;
+}
+
+export function toOutput(ctx: ReadContext, o: OutputBlock): DraftOutput<TfOutputOrigin> | undefined {
   const { src, name, body, path, constructPath: cp } = o;
   const diag = (code: string, message: string, p: DocPath, opts: DiagOptions = {}) =>
     ctx.diag(src, code, message, p, { constructPath: cp, ...opts });
@@ -68,7 +77,7 @@ export function toOutput(ctx: ReadContext, o: OutputBlock): DesiredOutput | unde
   const vpath: DocPath = [...path, "value"];
   const value = body.value ?? undefined;
   let parts: TemplatePart[] | undefined;
-  let secret: string | undefined;
+  const exprs = new Map<string, string>();
   if (value === undefined) {
     diag("CONFIG_MISSING_KEY", `output "${name}" has no value`, path, { at: "key" });
   } else if (typeof value === "number" || typeof value === "boolean") {
@@ -90,29 +99,17 @@ export function toOutput(ctx: ReadContext, o: OutputBlock): DesiredOutput | unde
         if (r === undefined) good = false;
         else {
           out.push(r);
-          if (
-            typeof r !== "string" &&
-            secret === undefined &&
-            SENSITIVE_ATTRS[r.address.split(".")[0] ?? ""]?.includes(r.attr)
-          ) {
-            secret = `\${${piece.expr}}`;
-          }
+          const k = typeof r === "string" ? undefined : `${r.address}.${r.attr}`;
+          if (k !== undefined && !exprs.has(k)) exprs.set(k, `\${${piece.expr}}`);
         }
       }
       if (good) parts = compactParts(out);
     }
   }
   if (parts === undefined || !ok || typeof sensitive !== "boolean") return undefined;
-  if (secret !== undefined && !sensitive) {
-    diag("OUTPUT_SENSITIVE_REQUIRED", `output "${name}" refers to ${secret}, which is sensitive`, path, {
-      at: "key",
-      hint: '"sensitive": true (in CDKTF: new TerraformOutput(this, id, { value, sensitive: true }))',
-    });
-    return undefined;
-  }
   const d: DesiredOutput = { name, parts, sensitive, source: src.sourceRef(path, cp) };
   if (typeof description === "string" && description !== "") d.description = description;
-  return d;
+  return { output: d, origin: { block: o, exprs } };
 }
 
 /** A reference in an output: an attribute reference, or a literal for an argument known now. */

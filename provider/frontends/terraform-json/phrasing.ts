@@ -4,10 +4,33 @@
  */
 import type { Phrasing } from "../types.js";
 import type { Block } from "./context.js";
+import type { TfOutputOrigin } from "./outputs.js";
 import { type ApiTokenArgs, GRANT_TYPE, TOKEN_TYPE, USER_TYPE } from "./schema.js";
 
 /** The semantic pass's findings, in Terraform terms: resource keys and construct paths. */
-export const terraformPhrasing: Phrasing<Block> = {
+export const terraformPhrasing: Phrasing<Block, TfOutputOrigin> = {
+  // Output references were resolved against the blocks (outputs.ts) and reported there; what is
+  // left unknown here is a resource the semantic pass left out as a duplicate, reported already.
+  unknownResourceType: () => undefined,
+  unknownResource: () => undefined,
+  unknownAttribute: () => undefined,
+  sensitiveRequired({ output, origin: { block, exprs } }, secret) {
+    const what =
+      "variable" in secret
+        ? `variable "${secret.variable}"`
+        : (exprs.get(`${secret.ref.address}.${secret.ref.attr}`) ??
+          `${secret.ref.address}.${secret.ref.attr}`);
+    return block.src.diag(
+      "OUTPUT_SENSITIVE_REQUIRED",
+      `output "${output.name}" refers to ${what}, which is sensitive`,
+      block.path,
+      {
+        at: "key",
+        constructPath: block.constructPath,
+        hint: '"sensitive": true (in CDKTF: new TerraformOutput(this, id, { value, sensitive: true }))',
+      },
+    );
+  },
   duplicateGrant({ resource: r, origin: b }, { origin: prev }) {
     const index = r.type === GRANT_TYPE ? r.index : "";
     const user = r.type === GRANT_TYPE ? r.user : "";

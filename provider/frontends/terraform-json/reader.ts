@@ -1,39 +1,18 @@
-/**
- * From Terraform JSON documents (hand-written `*.tf.json` or CDKTF's `cdk.tf.json`) to the
- * DesiredConfig. Pure: parsed documents in, resources, outputs and diagnostics out.
- *
- * Addresses (the same as the YAML format's, so that a configuration can move between formats):
- * - `popdock_api_user.N`                                → `popdock_api_user.N`
- * - `popdock_api_user_grant.G` with `api_user_id = "${popdock_api_user.U.id}"`
- *                                                       → `popdock_api_user_grant.U["team:Finance"]` (`grantKey`)
- * - `popdock_api_token.T` with `api_user_id = "${popdock_api_user.U.id}"`
- *                                                       → `popdock_api_token.U["<key>"]`, key = its `key` argument, else T
- * - `null_resource.N`                                   → `null_resource.N`
- * Every token also gets the automatic sensitive output `U.<key>` with its token_id, as in YAML.
- *
- * References (`${type.name.attr}`, whole strings or inside strings and maps) to a resource's own
- * arguments (a user's `name`) are resolved when the configuration is read; references to what only
- * exists after apply (`id`, `token_id`) are allowed only in outputs and `api_user_id`. Every
- * reference, `depends_on` and `replace_triggered_by` entry is a dependency, as in Terraform; a
- * cycle is an error. Anything the reader cannot honour is an error naming the file, the JSON path
- * and the CDKTF construct path.
- */
-import type { DesiredOutput } from "../../model/desired.js";
 import type { Diagnostic } from "../../model/diagnostics.js";
-import type { DraftResource, FrontendOutput } from "../types.js";
+import type { DraftOutput, DraftResource, FrontendOutput } from "../types.js";
 import { collect } from "./collect.js";
 import { type Block, ReadContext } from "./context.js";
 import { toResource } from "./convert.js";
 import { checkCycles } from "./cycles.js";
 import { resolve } from "./evaluate.js";
 import { identify } from "./identify.js";
-import { toOutput } from "./outputs.js";
+import { type TfOutputOrigin, toOutput } from "./outputs.js";
 import type { JsonSource } from "./source.js";
 
 export type { Block } from "./context.js";
 export { terraformPhrasing } from "./phrasing.js";
 
-export type ReadConfig = Pick<FrontendOutput<Block>, "provider" | "resources" | "outputs">;
+export type ReadConfig = Pick<FrontendOutput<Block, TfOutputOrigin>, "provider" | "resources" | "outputs">;
 
 /**
  * Reads the documents (in order, as one Terraform module) into drafts for the semantic pass.
@@ -54,7 +33,7 @@ export function readTerraformJson(sources: readonly JsonSource[]): {
     if (resource !== undefined) resources.push({ resource, origin: b });
   }
   checkCycles(ctx, live);
-  const outputs: DesiredOutput[] = [];
+  const outputs: DraftOutput<TfOutputOrigin>[] = [];
   for (const o of ctx.outputs) {
     const out = toOutput(ctx, o);
     if (out) outputs.push(out);

@@ -36,7 +36,7 @@ import { Interpolator } from "./interpolation.js";
 import { mergeFiles } from "./merge.js";
 import { expandOutput } from "./outputs.js";
 import type { ParsedFile } from "./parse.js";
-import type { YamlOrigin } from "./phrasing.js";
+import type { YamlOrigin, YamlOutputOrigin } from "./phrasing.js";
 import { expandProvider } from "./provider.js";
 import { expandUser } from "./resource-types.js";
 import { resolveVariables } from "./variables.js";
@@ -51,7 +51,7 @@ export interface ExpandOptions {
 }
 
 export type ExpandedConfig = Pick<
-  FrontendOutput<YamlOrigin>,
+  FrontendOutput<YamlOrigin, YamlOutputOrigin>,
   "provider" | "resources" | "outputs" | "variables"
 >;
 

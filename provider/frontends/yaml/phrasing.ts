@@ -2,8 +2,12 @@
  * How the shared semantic pass (../semantic.ts) words its findings for YAML: by document path and
  * `file:line:column`, at the entry.
  */
+
+import { didYouMean } from "../../model/diagnostics.js";
+import { REFERENCEABLE_ATTRS } from "../attributes.js";
 import type { DocPath, SourceFile } from "../source.js";
 import type { Phrasing } from "../types.js";
+import { refersToBroken } from "./outputs.js";
 
 /** Where a YAML resource comes from, for the semantic pass's diagnostics (`yamlPhrasing`). */
 export interface YamlOrigin {
@@ -18,8 +22,61 @@ export interface YamlOrigin {
   nameAtKey?: boolean;
 }
 
+/** Where a YAML output comes from. */
+export interface YamlOutputOrigin {
+  src: SourceFile;
+  key: string;
+  /** Keys of API users left out as invalid (`*`: all): references to them are not reported again. */
+  brokenUsers: ReadonlySet<string>;
+}
+
 /** The semantic pass's findings, in the YAML format's terms. */
-export const yamlPhrasing: Phrasing<YamlOrigin> = {
+export const yamlPhrasing: Phrasing<YamlOrigin, YamlOutputOrigin> = {
+  unknownResourceType({ origin: { src, key } }, type) {
+    const guess = didYouMean(type, Object.keys(REFERENCEABLE_ATTRS));
+    return src.diag("REF_UNKNOWN_RESOURCE", `unknown resource type "${type}"`, ["outputs", key, "value"], {
+      hint:
+        guess !== undefined
+          ? `did you mean "${guess}"?`
+          : `types: ${Object.keys(REFERENCEABLE_ATTRS).join(", ")}`,
+    });
+  },
+  unknownResource({ origin: { src, key, brokenUsers } }, address, declared) {
+    if (refersToBroken(brokenUsers, address)) return undefined;
+    const guess = didYouMean(address, declared);
+    return src.diag(
+      "REF_UNKNOWN_RESOURCE",
+      `reference to undeclared resource ${address}`,
+      ["outputs", key, "value"],
+      {
+        hint: guess !== undefined ? `did you mean ${guess}?` : undefined,
+      },
+    );
+  },
+  unknownAttribute({ origin: { src, key } }, type, attr, attrs) {
+    const guess = didYouMean(attr, attrs);
+    return src.diag(
+      "REF_UNKNOWN_ATTRIBUTE",
+      `${type} has no attribute "${attr}"`,
+      ["outputs", key, "value"],
+      {
+        hint: guess !== undefined ? `did you mean "${guess}"?` : `attributes: ${attrs.join(", ")}`,
+      },
+    );
+  },
+  sensitiveRequired({ origin: { src, key } }, secret) {
+    const what =
+      "variable" in secret ? `variable "${secret.variable}"` : `${secret.ref.address}.${secret.ref.attr}`;
+    return src.diag(
+      "OUTPUT_SENSITIVE_REQUIRED",
+      `output "${key}" refers to ${what}, which is sensitive`,
+      ["outputs", key],
+      {
+        at: "key",
+        hint: "add `sensitive: true` to the output",
+      },
+    );
+  },
   duplicateGrant({ resource: r, origin: { src, path } }, first) {
     const index = r.type === "popdock_api_user_grant" ? r.index : "";
     const connector = r.type === "popdock_api_user_grant" && r.attrs.kind === "connector";
