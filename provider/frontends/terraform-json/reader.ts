@@ -1,3 +1,30 @@
+/**
+ * From Terraform JSON documents (hand-written `*.tf.json` or CDKTF's `cdk.tf.json`) to the
+ * drafts for the shared semantic pass. Pure: parsed documents in, resources, outputs and
+ * diagnostics out. A pipeline of stages over typed blocks (context.ts):
+ *
+ *   collect.ts → evaluate.ts → identify.ts → convert.ts → cycles.ts → outputs.ts
+ *   (blocks)     (references)   (addresses)   (resources)  (cycles)    (outputs)
+ *
+ * with references.ts (reference targets) and resource-types.ts (all per-type knowledge).
+ *
+ * Addresses (the same as the YAML format's, so that a configuration can move between formats):
+ * - `popdock_api_user.N`                                → `popdock_api_user.N`
+ * - `popdock_api_user_grant.G` with `api_user_id = "${popdock_api_user.U.id}"`
+ *                                                       → `popdock_api_user_grant.U["team:Finance"]` (`grantKey`)
+ * - `popdock_api_token.T` with `api_user_id = "${popdock_api_user.U.id}"`
+ *                                                       → `popdock_api_token.U["<key>"]`, key = its `key` argument, else T
+ * - `null_resource.N`                                   → `null_resource.N`
+ * Every token also gets the automatic sensitive output `U.<key>` with its token_id, as in YAML
+ * (added by ../semantic.ts, which also checks duplicates).
+ *
+ * References (`${type.name.attr}`, whole strings or inside strings and maps) to a resource's own
+ * arguments (a user's `name`) are resolved when the configuration is read; references to what only
+ * exists after apply (`id`, `token_id`) are allowed only in outputs and `api_user_id`. Every
+ * reference, `depends_on` and `replace_triggered_by` entry is a dependency, as in Terraform; a
+ * cycle is an error. Anything the reader cannot honour is an error naming the file, the JSON path
+ * and the CDKTF construct path.
+ */
 import type { Diagnostic } from "../../model/diagnostics.js";
 import type { DraftOutput, DraftResource, FrontendOutput } from "../types.js";
 import { collect } from "./collect.js";
