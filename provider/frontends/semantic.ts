@@ -20,7 +20,10 @@ import type { DraftResource, FrontendOutput, LoadResult, Secret } from "./types.
 /** Checks, completes and finishes a frontend's output. Pure. */
 export function analyze<O, P>(out: FrontendOutput<O, P>): LoadResult {
   const diagnostics = [...out.diagnostics];
-  const resources = checkDuplicates(out, diagnostics);
+  const kept = checkDuplicates(out, diagnostics);
+  for (const d of kept) diagnostics.push(...(d.diagnostics ?? []));
+  if (out.afterDuplicates !== undefined) diagnostics.push(...out.afterDuplicates(kept));
+  const resources = kept.map((d) => d.resource);
   checkOutputs(out, resources, diagnostics);
   const outputs = [...automaticOutputs(resources), ...out.outputs.map((o) => o.output)];
   const all = [...out.readDiagnostics, ...sortDiagnostics(diagnostics, out.files)];
@@ -29,14 +32,14 @@ export function analyze<O, P>(out: FrontendOutput<O, P>): LoadResult {
   return { config: { files: out.files, digest: configDigest(config), ...config }, diagnostics: all };
 }
 
-/** The resources without duplicates (which are reported through the frontend's phrasing). */
-function checkDuplicates<O, P>(out: FrontendOutput<O, P>, diags: Diagnostic[]): DesiredResource[] {
+/** The drafts without duplicates (which are reported through the frontend's phrasing). */
+function checkDuplicates<O, P>(out: FrontendOutput<O, P>, diags: Diagnostic[]): DraftResource<O>[] {
   const { phrasing } = out;
   const grants = new Map<string, DraftResource<O>>();
   const addresses = new Map<string, DraftResource<O>>();
   const userNames = new Map<string, DraftResource<O>>();
   const tokenNames = new Map<string, DraftResource<O>>();
-  const kept: DesiredResource[] = [];
+  const kept: DraftResource<O>[] = [];
   for (const d of out.resources) {
     const r = d.resource;
     if (r.type === "popdock_api_user_grant") {
@@ -54,7 +57,7 @@ function checkDuplicates<O, P>(out: FrontendOutput<O, P>, diags: Diagnostic[]): 
       continue;
     }
     addresses.set(r.address, d);
-    kept.push(r);
+    kept.push(d);
     if (d.nameReported === true) continue;
     if (r.type === "popdock_api_user" && r.attrs.name !== "") {
       const k = r.attrs.name.toLowerCase();

@@ -46,6 +46,8 @@ export interface DraftResource<O = unknown> {
    * with the others, so that one mistake gives one diagnostic.
    */
   nameReported?: boolean;
+  /** Problems with this resource that matter only if it is kept (not left out as a duplicate). */
+  diagnostics?: Diagnostic[];
 }
 
 /** An output as a frontend read it (its references resolved to addresses), with its origin. */
@@ -110,6 +112,11 @@ export interface FrontendOutput<O = unknown, P = unknown> {
   /** Problems in the files' contents (sorted by the semantic pass). */
   diagnostics: Diagnostic[];
   phrasing: Phrasing<O, P>;
+  /**
+   * Checks that must see only the resources kept after duplicates are left out (Terraform JSON's
+   * dependency cycles); called by the semantic pass with them.
+   */
+  afterDuplicates?(kept: readonly DraftResource<O>[]): Diagnostic[];
 }
 
 /** The result every frontend's load ends in (after the semantic pass). */

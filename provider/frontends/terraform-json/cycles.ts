@@ -1,7 +1,7 @@
 /**
  * Stage 5, cycles: dependency cycles between blocks (references, depends_on,
  * replace_triggered_by, owners), one diagnostic per cycle (Tarjan's strongly connected components).
- *   in: Block[]   out: diagnostics; blocks in a cycle are marked broken
+ *   in: Block[] (those the semantic pass keeps)   out: diagnostics; blocks in a cycle are marked broken
  */
 import type { Block, ReadContext } from "./context.js";
 import { refKey } from "./expressions.js";

@@ -182,6 +182,7 @@ function terraformDrafts(
     readDiagnostics: diagnostics,
     diagnostics: read.diagnostics,
     phrasing: terraformPhrasing,
+    afterDuplicates: read.afterDuplicates,
   };
 }
 

@@ -6,7 +6,10 @@
  *   collect.ts → evaluate.ts → identify.ts → convert.ts → cycles.ts → outputs.ts
  *   (blocks)     (references)   (addresses)   (resources)  (cycles)    (outputs)
  *
- * with references.ts (reference targets) and resource-types.ts (all per-type knowledge).
+ * with references.ts (reference targets) and resource-types.ts (all per-type knowledge). What
+ * convert reports about a block, and the cycle check, run only for blocks the semantic pass keeps
+ * (a duplicate is reported once, as a duplicate): convert's diagnostics travel with each draft,
+ * and cycles run in `afterDuplicates`.
  *
  * Addresses (the same as the YAML format's, so that a configuration can move between formats):
  * - `popdock_api_user.N`                                → `popdock_api_user.N`
@@ -48,6 +51,8 @@ export type ReadConfig = Pick<FrontendOutput<Block, TfOutputOrigin>, "provider" 
 export function readTerraformJson(sources: readonly JsonSource[]): {
   config: ReadConfig;
   diagnostics: Diagnostic[];
+  /** Dependency cycles among the blocks the semantic pass keeps (for `FrontendOutput.afterDuplicates`). */
+  afterDuplicates: (kept: readonly DraftResource<Block>[]) => Diagnostic[];
 } {
   const ctx = new ReadContext();
   for (const src of sources) collect(ctx, src);
@@ -56,14 +61,25 @@ export function readTerraformJson(sources: readonly JsonSource[]): {
   const live = [...ctx.blocks.values()].filter((b) => !b.broken);
   const resources: DraftResource<Block>[] = [];
   for (const b of live) {
+    // What converting reports about a block matters only if the semantic pass keeps it.
+    const before = ctx.diags.length;
     const resource = toResource(ctx, b);
-    if (resource !== undefined) resources.push({ resource, origin: b });
+    const diagnostics = ctx.diags.splice(before);
+    if (resource !== undefined) resources.push({ resource, origin: b, diagnostics });
+    else ctx.diags.push(...diagnostics);
   }
-  checkCycles(ctx, live);
   const outputs: DraftOutput<TfOutputOrigin>[] = [];
   for (const o of ctx.outputs) {
     const out = toOutput(ctx, o);
     if (out) outputs.push(out);
   }
-  return { config: { provider: ctx.provider, resources, outputs }, diagnostics: ctx.diags };
+  const afterDuplicates = (kept: readonly DraftResource<Block>[]): Diagnostic[] => {
+    const before = ctx.diags.length;
+    checkCycles(
+      ctx,
+      kept.map((d) => d.origin),
+    );
+    return ctx.diags.splice(before);
+  };
+  return { config: { provider: ctx.provider, resources, outputs }, diagnostics: ctx.diags, afterDuplicates };
 }
