@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { PopdockApi } from "../client/types.js";
-import { detectConfigFormat } from "../frontends/terraform-json/detect.js";
+import { loadConfiguration } from "../frontends/index.js";
 import type { DesiredConfig } from "../model/desired.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
@@ -66,22 +66,16 @@ export interface LoadedConfig {
   diagnostics: Diagnostic[];
 }
 
-/** Reads the configuration with the frontend its files call for (see `detectConfigFormat`). */
+/** Reads the configuration with the frontend its files call for (see `frontends/index.ts`). */
 export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig> {
-  const detected = await detectConfigFormat(opts.location.paths);
-  if (detected.diagnostics.length > 0) return { diagnostics: detected.diagnostics };
-  if (detected.format === "terraform-json") {
-    const mod = await import("../frontends/terraform-json/index.js");
-    return mod.loadTerraformConfig({
-      paths: opts.location.paths,
-      cwd: opts.cwd,
-      env: opts.env,
-      ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    });
-  }
-  const { loadYamlConfig } = await import("../frontends/yaml/index.js");
-  return loadYamlConfig({ paths: opts.location.paths, cwd: opts.cwd, vars: opts.vars, env: opts.env });
+  return loadConfiguration({
+    paths: opts.location.paths,
+    cwd: opts.cwd,
+    vars: opts.vars,
+    env: opts.env,
+    ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+  });
 }
 
 export interface EndpointOptions {

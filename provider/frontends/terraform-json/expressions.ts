@@ -7,7 +7,7 @@
  * what is not supported.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${type.name.attr}" is Terraform's own reference syntax, quoted on purpose.
-import { scanTemplate } from "../yaml/interpolate.js";
+import { scanTemplate } from "../template.js";
 
 /** `type.name` or `type.name.attr`, in Terraform's names (not popdock addresses). */
 export interface TfRef {

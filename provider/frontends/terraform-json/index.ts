@@ -4,20 +4,23 @@
  * the fly) in, a DesiredConfig and every diagnostic out.
  *
  *   paths ─► files / synthesized stack (synth.ts) ─► JSON + positions (source.ts)
- *         ─► resources, references, lifecycle, outputs (reader.ts) ─► DesiredConfig
+ *         ─► resources, references, lifecycle, outputs (reader.ts) ─► drafts
+ *         ─► shared semantic pass (../semantic.ts: duplicates, automatic outputs) ─► DesiredConfig
  *
  * Reads JSON only: it never loads cdktf (a CDKTF app runs in its own process).
  * See `reader.ts` for how Terraform resources map to popdock addresses.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { configDigest, type DesiredConfig } from "../../model/desired.js";
-import { type Diagnostic, fileDiagnostic, hasErrors } from "../../model/diagnostics.js";
-import { readTerraformJson } from "./reader.js";
+import { type Diagnostic, fileDiagnostic } from "../../model/diagnostics.js";
+import { analyze } from "../semantic.js";
+import type { FrontendOutput, LoadOptions, LoadResult } from "../types.js";
+import type { TfOutputOrigin } from "./outputs.js";
+import { type Block, readTerraformJson, terraformPhrasing } from "./reader.js";
 import { JsonSource } from "./source.js";
 import { annotationDiagnostics, DEFAULT_SYNTH_TIMEOUT_MS, pickStack, synthesize } from "./synth.js";
 
-export { type ConfigFormat, detectConfigFormat } from "./detect.js";
+export { detectTerraformJson } from "./detect.js";
 export { DEFAULT_SYNTH_TIMEOUT_MS } from "./synth.js";
 
 /** Larger files are refused. */
@@ -42,11 +45,7 @@ export interface LoadTerraformOptions {
   signal?: AbortSignal | undefined;
 }
 
-export interface TerraformLoadResult {
-  /** Present only when there are no errors (warnings may remain). */
-  config?: DesiredConfig;
-  diagnostics: Diagnostic[];
-}
+export type TerraformLoadResult = LoadResult;
 
 /** A Terraform JSON text with the name diagnostics should show for it. */
 export interface TerraformJsonSource {
@@ -59,9 +58,14 @@ export interface TerraformJsonSource {
 /**
  * Reads Terraform JSON configuration, synthesizing CDKTF apps first. Never throws for user
  * mistakes (missing files, bad JSON, unsupported constructs, a failing app): they are diagnostics.
- * `detectConfigFormat` (detect.ts) routes to it exactly the paths this function reads.
+ * `detectTerraformJson` (detect.ts) claims exactly the paths this function reads.
  */
-export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<TerraformLoadResult> {
+export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<LoadResult> {
+  return analyze(await readTerraformConfig(opts));
+}
+
+/** The Terraform JSON frontend's syntactic part: paths in, drafts out (before the semantic pass). */
+export async function readTerraformConfig(opts: LoadOptions): Promise<FrontendOutput<Block, TfOutputOrigin>> {
   const diagnostics: Diagnostic[] = [];
   const sources: TerraformJsonSource[] = [];
   const display = (abs: string) => {
@@ -149,15 +153,19 @@ export async function loadTerraformConfig(opts: LoadTerraformOptions): Promise<T
     }
     for (const f of files) await readSource(f, display(f), true);
   }
-  const result = parseTerraformSources(sources);
-  const all = [...diagnostics, ...result.diagnostics];
-  if (hasErrors(all) || result.config === undefined) return { diagnostics: all };
-  return { config: result.config, diagnostics: all };
+  return terraformDrafts(sources, diagnostics);
 }
 
 /** The pure part of `loadTerraformConfig`: JSON texts in (in order), config and diagnostics out. */
-export function parseTerraformSources(sources: readonly TerraformJsonSource[]): TerraformLoadResult {
-  const diagnostics: Diagnostic[] = [];
+export function parseTerraformSources(sources: readonly TerraformJsonSource[]): LoadResult {
+  return analyze(terraformDrafts(sources, []));
+}
+
+function terraformDrafts(
+  sources: readonly TerraformJsonSource[],
+  readDiagnostics: Diagnostic[],
+): FrontendOutput<Block, TfOutputOrigin> {
+  const diagnostics = readDiagnostics;
   const parsed: JsonSource[] = [];
   const files: string[] = [];
   for (const s of sources) {
@@ -167,11 +175,14 @@ export function parseTerraformSources(sources: readonly TerraformJsonSource[]): 
     if (!files.includes(s.file)) files.push(s.file);
   }
   const read = readTerraformJson(parsed);
-  diagnostics.push(...read.diagnostics);
-  if (hasErrors(diagnostics)) return { diagnostics };
   return {
-    config: { files, digest: configDigest(read.config), ...read.config },
-    diagnostics,
+    files,
+    ...read.config,
+    variables: [],
+    readDiagnostics: diagnostics,
+    diagnostics: read.diagnostics,
+    phrasing: terraformPhrasing,
+    afterDuplicates: read.afterDuplicates,
   };
 }
 

@@ -7,9 +7,9 @@ import { LineCounter, parseDocument } from "yaml";
 import type { SourceRef } from "../../model/desired.js";
 import type { Diagnostic, Severity } from "../../model/diagnostics.js";
 import { isRecord } from "../../model/values.js";
-import { type DocPath, formatPath, SourceFile } from "../yaml/source.js";
+import { type DocPath, formatPath, SourceFile } from "../source.js";
 
-export type { DocPath } from "../yaml/source.js";
+export type { DocPath } from "../source.js";
 
 export interface DiagOptions {
   at?: "key" | "value";

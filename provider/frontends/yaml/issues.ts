@@ -18,7 +18,7 @@ import {
 } from "../../../schema/config.js";
 import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
 import { isRecord } from "../../model/values.js";
-import { type DocPath, type PathSegment, RESERVED_KEY, type SourceFile } from "./source.js";
+import { type DocPath, type PathSegment, RESERVED_KEY, type SourceFile } from "../source.js";
 
 type Issue = z.core.$ZodIssue;
 

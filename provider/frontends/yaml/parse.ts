@@ -18,8 +18,8 @@ import {
   visit,
 } from "yaml";
 import { type Diagnostic, hasErrors } from "../../model/diagnostics.js";
+import { type DocPath, RESERVED_KEY, SourceFile } from "../source.js";
 import { validateFile } from "./issues.js";
-import { type DocPath, RESERVED_KEY, SourceFile } from "./source.js";
 
 export const DEFAULT_LIMITS = {
   /** Larger files are refused with `YAML_TOO_LARGE` before they are read. */

@@ -1,11 +1,12 @@
 /**
- * `${...}` templates in YAML strings: `${var.name}` anywhere a string is, and
- * `${<address>.<attribute>}` references in output values. `$${` is a literal `${`.
+ * `${...}` templates, shared by the frontends: in YAML strings `${var.name}` anywhere a string is
+ * and `${<address>.<attribute>}` references in output values; in Terraform JSON the same scanner
+ * splits `${…}` expressions (terraform-json/expressions.ts). `$${` is a literal `${`.
  *
  * Scanning is separate from resolving so that the frontend decides what each place allows and
  * reports unknown variables and references where they are used.
  */
-import type { AttrRef } from "../../model/desired.js";
+import type { AttrRef } from "../model/desired.js";
 
 /** A piece of a template: literal text or the inside of one `${...}`. */
 export type Segment = { kind: "text"; text: string } | { kind: "expr"; expr: string };

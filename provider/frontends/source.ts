@@ -1,11 +1,12 @@
 /**
- * Source positions for the YAML frontend: finds the YAML node at a document path
+ * Source positions, shared by the frontends (a JSON file is parsed as YAML for its positions,
+ * see terraform-json/source.ts): finds the node at a document path
  * (`["api_users", "bot", "grants", 2, "lists"]`) so that every diagnostic — from yaml itself,
  * from zod, or from the cross-checks — points at a file, line and column.
  */
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import type { SourceRef } from "../../model/desired.js";
-import type { Diagnostic, Severity } from "../../model/diagnostics.js";
+import type { SourceRef } from "../model/desired.js";
+import type { Diagnostic, Severity } from "../model/diagnostics.js";
 
 export type PathSegment = string | number;
 export type DocPath = readonly PathSegment[];

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${var.x}" and "${<address>.<attr>}" are the YAML format's own syntax, quoted on purpose.
 import { describe, expect, it } from "vitest";
-import { compactParts, parseExpr, scanTemplate } from "./interpolate.js";
+import { compactParts, parseExpr, scanTemplate } from "./template.js";
 
 describe("scanTemplate", () => {
   it("splits text and expressions", () => {

@@ -1,0 +1,71 @@
+/**
+ * The Terraform JSON reader's typed blocks and the context its stages share (reader.ts runs them):
+ * a `Block` per resource (its body, then its evaluated values, owner, address and dependencies as
+ * the stages fill them in), an `OutputBlock` per output, and the diagnostics.
+ */
+import type { DesiredConfig } from "../../model/desired.js";
+import type { Diagnostic } from "../../model/diagnostics.js";
+import type { TfRef } from "./expressions.js";
+import type { SupportedType } from "./schema.js";
+import type { DiagOptions, DocPath, JsonSource } from "./source.js";
+
+export interface LifecycleIn {
+  createBeforeDestroy?: boolean;
+  preventDestroy?: boolean;
+  ignoreChanges: string[];
+  replaceTriggeredBy: { ref: TfRef; path: DocPath }[];
+}
+
+export interface Block {
+  src: JsonSource;
+  type: SupportedType;
+  name: string;
+  key: string;
+  path: DocPath;
+  constructPath: string | undefined;
+  body: Record<string, unknown>;
+  /** Left out of the configuration (already reported); references to it are not reported again. */
+  broken: boolean;
+  state: "pending" | "resolving" | "done";
+  /** Resolved arguments, once `state` is done. */
+  values: Record<string, unknown>;
+  /** Resources this one refers to in its arguments (Terraform keys). */
+  refs: Set<string>;
+  dependsOn: { ref: TfRef; path: DocPath }[];
+  lifecycle: LifecycleIn;
+  /** Terraform key of the owning `popdock_api_user` (grants and tokens). */
+  user?: string;
+  address?: string;
+  index?: string;
+}
+
+export interface OutputBlock {
+  src: JsonSource;
+  name: string;
+  path: DocPath;
+  constructPath: string | undefined;
+  body: Record<string, unknown>;
+}
+
+/** What the reader's stages share: the blocks read so far, and the diagnostics. */
+export class ReadContext {
+  readonly diags: Diagnostic[] = [];
+  /** Resources of supported types, by Terraform key (`type.name`), in declaration order. */
+  readonly blocks = new Map<string, Block>();
+  /** Terraform keys of resources of unsupported types (reported once, where declared). */
+  readonly foreign = new Set<string>();
+  readonly outputs: OutputBlock[] = [];
+  provider: DesiredConfig["provider"] = {};
+  providerSeen: { src: JsonSource; path: DocPath } | undefined;
+  /** Terraform keys being evaluated (evaluate.ts), to report reference cycles. */
+  readonly resolving: string[] = [];
+
+  diag(src: JsonSource, code: string, message: string, path: DocPath, opts: DiagOptions = {}): void {
+    this.diags.push(src.diag(code, message, path, opts));
+  }
+
+  /** A diagnostic about block `b` (with its construct path). */
+  blockDiag(b: Block, code: string, message: string, path: DocPath, opts: DiagOptions = {}): void {
+    this.diag(b.src, code, message, path, { constructPath: b.constructPath, ...opts });
+  }
+}

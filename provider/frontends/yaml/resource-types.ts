@@ -1,0 +1,174 @@
+/**
+ * API users → desired resources, one function per resource type (so that the per-type part can
+ * move beside each type in provider/resources/ later):
+ * - `api_users.<user>`               → `popdock_api_user.<user>`
+ * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (see `grantKey`)
+ * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`
+ * - `tokens.<token>.rotation`        → `null_resource.<user>__<token>_rotation`, with the
+ *   interpolated triggers; the token gets `replaceTriggeredBy` and `dependsOn` on it and
+ *   `createBeforeDestroy`, so changing a trigger creates a new token before deleting the old one.
+ * Duplicates and the automatic token outputs are the semantic pass's (../semantic.ts).
+ */
+import type { ApiUser } from "../../../schema/config.js";
+import { descriptionProblem, nameProblem } from "../../../schema/limits.js";
+import { defaultLifecycle, formatAddress, type GrantSpec, grantKey } from "../../model/desired.js";
+import type { DocPath, SourceFile } from "../source.js";
+import type { DraftResource } from "../types.js";
+import type { Interpolator } from "./interpolation.js";
+import type { Entry } from "./merge.js";
+import type { YamlOrigin } from "./phrasing.js";
+
+type Grant = NonNullable<ApiUser["grants"]>[number];
+type Token = NonNullable<ApiUser["tokens"]>[string];
+type Draft = DraftResource<YamlOrigin>;
+
+/** An API user entry → its user, grants, tokens and rotation keepers, in that order. */
+export function expandUser(
+  ip: Interpolator,
+  out: { resources: Draft[] },
+  { src, key, value: u }: Entry<ApiUser>,
+): void {
+  out.resources.push(userDraft(ip, src, key, u));
+  (u.grants ?? []).forEach((g, i) => {
+    out.resources.push(grantDraft(ip, src, key, g, i));
+  });
+  for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
+    const rotation = t.rotation === undefined ? undefined : rotationDraft(ip, src, key, tokenKey, t.rotation);
+    if (rotation !== undefined) out.resources.push(rotation);
+    out.resources.push(tokenDraft(ip, src, key, tokenKey, t, rotation?.resource.address));
+  }
+}
+
+/** `api_users.<user>` → `popdock_api_user.<user>`. */
+export function userDraft(ip: Interpolator, src: SourceFile, key: string, u: ApiUser): Draft {
+  const base: DocPath = ["api_users", key];
+  const name = ip.name(src, [...base, "name"], u.name, "API user name");
+  let description = "";
+  if (u.description !== undefined) {
+    const path: DocPath = [...base, "description"];
+    const a = ip.attr(src, path, u.description, { required: false });
+    description = (a.ok ? ip.limit(src, path, a, descriptionProblem(a.value)) : a).value;
+  }
+  return {
+    resource: {
+      type: "popdock_api_user",
+      address: formatAddress("popdock_api_user", key),
+      name: key,
+      dependsOn: [],
+      lifecycle: { ...defaultLifecycle(), preventDestroy: u.prevent_destroy ?? false },
+      source: src.sourceRef(base),
+      attrs: { name: name.value, description },
+    },
+    origin: { src, path: base, key },
+    nameReported: !name.ok,
+  };
+}
+
+/** `grants[i]` → `popdock_api_user_grant.<user>["<grant key>"]`. */
+export function grantDraft(ip: Interpolator, src: SourceFile, key: string, g: Grant, i: number): Draft {
+  const path: DocPath = ["api_users", key, "grants", i];
+  let spec: GrantSpec;
+  if ("team" in g) spec = { kind: "team", team: ip.attr(src, [...path, "team"], g.team).value };
+  else if ("role" in g) spec = { kind: "role", role: ip.attr(src, [...path, "role"], g.role).value };
+  else {
+    const set = (k: "roles" | "companies" | "lists" | "actions" | "details") =>
+      ip.nameSet(src, [...path, k], g[k] ?? []);
+    spec = {
+      kind: "connector",
+      connector: ip.attr(src, [...path, "connector"], g.connector).value,
+      roles: set("roles"),
+      companies: set("companies"),
+      lists: set("lists"),
+      actions: set("actions"),
+      details: set("details"),
+    };
+  }
+  const index = grantKey(spec);
+  return {
+    resource: {
+      type: "popdock_api_user_grant",
+      address: formatAddress("popdock_api_user_grant", key, index),
+      name: key,
+      index,
+      user: formatAddress("popdock_api_user", key),
+      dependsOn: [],
+      lifecycle: defaultLifecycle(),
+      source: src.sourceRef(path),
+      attrs: spec,
+    },
+    origin: { src, path, key },
+  };
+}
+
+/** `tokens.<token>.rotation` → `null_resource.<user>__<token>_rotation` with the interpolated triggers. */
+export function rotationDraft(
+  ip: Interpolator,
+  src: SourceFile,
+  key: string,
+  tokenKey: string,
+  rotation: NonNullable<Token["rotation"]>,
+): Draft {
+  const rotationPath: DocPath = ["api_users", key, "tokens", tokenKey, "rotation"];
+  const nullName = `${key}__${tokenKey}_rotation`;
+  const triggers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rotation.triggers)) {
+    // Triggers never reach Popdock, but are kept in state and shown in plans.
+    const opts = { required: false, exposure: "state" } as const;
+    triggers[k] =
+      typeof v === "string" ? ip.attr(src, [...rotationPath, "triggers", k], v, opts).value : String(v);
+  }
+  return {
+    resource: {
+      type: "null_resource",
+      address: formatAddress("null_resource", nullName),
+      name: nullName,
+      dependsOn: [],
+      lifecycle: defaultLifecycle(),
+      source: src.sourceRef(rotationPath),
+      attrs: { triggers },
+    },
+    origin: { src, path: rotationPath, key },
+  };
+}
+
+/**
+ * `tokens.<token>` → `popdock_api_token.<user>["<token>"]`, created before the old one is deleted;
+ * with a rotation keeper (`rotation`, its address) it is replaced when the keeper is.
+ */
+export function tokenDraft(
+  ip: Interpolator,
+  src: SourceFile,
+  key: string,
+  tokenKey: string,
+  t: Token,
+  rotation: string | undefined,
+): Draft {
+  const path: DocPath = ["api_users", key, "tokens", tokenKey];
+  const namePath: DocPath = t.name === undefined ? path : [...path, "name"];
+  const { value: name, ok } =
+    t.name === undefined
+      ? ip.limit(src, path, { value: tokenKey, ok: true }, nameProblem("token name", tokenKey), "key")
+      : ip.name(src, namePath, t.name, "token name");
+  const lifecycle = { ...defaultLifecycle(), createBeforeDestroy: true };
+  const dependsOn: string[] = [];
+  if (rotation !== undefined) {
+    lifecycle.replaceTriggeredBy = [rotation];
+    dependsOn.push(rotation);
+  }
+  return {
+    resource: {
+      type: "popdock_api_token",
+      address: formatAddress("popdock_api_token", key, tokenKey),
+      name: key,
+      index: tokenKey,
+      user: formatAddress("popdock_api_user", key),
+      dependsOn,
+      lifecycle,
+      source: src.sourceRef(path),
+      attrs: { name },
+    },
+    origin: { src, path, key, tokenKey, namePath, nameAtKey: t.name === undefined },
+    // A name already reported (one Popdock would refuse) is not compared with the others.
+    nameReported: !ok,
+  };
+}
