@@ -13,7 +13,6 @@ import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
-import type { LiveSnapshot } from "../model/live.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
 import {
   type ConfigLocation,
@@ -232,10 +231,6 @@ export async function readPlanFile(
 
 export class PlanFileInvalidError extends PopdockError {
   readonly code = "POPDOCK_PLAN_INVALID";
-}
-
-export function refreshNote(live: LiveSnapshot, requests: number): string {
-  return `Refreshed ${live.users.length} API user${live.users.length === 1 ? "" : "s"} from Popdock in ${requests} request${requests === 1 ? "" : "s"}.\n`;
 }
 
 export interface Planned {

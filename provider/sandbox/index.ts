@@ -11,6 +11,7 @@
  * ```
  */
 import type { SandboxFaults, SandboxFaultsInput, SandboxStats } from "../../schema/api.js";
+import { UsageError } from "../model/errors.js";
 import { SandboxApp } from "./app.js";
 import { FaultInjector } from "./faults.js";
 import { loadStore, Persister } from "./persistence.js";
@@ -59,7 +60,10 @@ export interface Sandbox {
  * when the directory holds a file that is not a sandbox store.
  */
 export function createSandbox(options: SandboxOptions): Sandbox {
-  if (options.apiKey === "") throw new Error("createSandbox: apiKey must not be empty");
+  if (options.apiKey === "")
+    throw new UsageError("createSandbox: apiKey must not be empty", {
+      hint: "pass the admin key the sandbox should require",
+    });
   const now = options.now ?? (() => new Date());
   const state = options.dataDir === undefined ? undefined : loadStore(options.dataDir);
   const store = new SandboxStore({ seed: options.seed ?? DEFAULT_SEED, now, ...(state ? { state } : {}) });
