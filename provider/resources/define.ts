@@ -75,5 +75,6 @@ export function defineResourceType<D extends AnyDesiredResource, A extends Attrs
     update: (ctx, remote, after) => def.update(ctx, remote, attrsOf("planned", after)),
     delete: (ctx, remote) => def.delete(ctx, remote),
     importObject: (ctx, importId) => def.importRead(ctx, def.import.parse(importId)),
+    ...(def.readSecret ? { readSecret: def.readSecret.bind(def) } : {}),
   };
 }

@@ -138,6 +138,8 @@ export interface ResourceTypeDef<D extends AnyDesiredResource, A extends Attrs> 
   delete(ctx: CallContext, remote: LiveObject): Promise<void>;
   /** Reads an existing object by its parsed import id for `popdock import`. */
   importRead(ctx: CallContext, id: ImportId): Promise<Written<A>>;
+  /** Reads a sensitive attribute (`token_id`) of the object a state entry points at, live; never stored. */
+  readSecret?(ctx: CallContext, entry: StateResource, attr: string): Promise<string>;
 }
 
 /**
@@ -173,6 +175,7 @@ export interface ResourceType {
   delete(ctx: CallContext, remote: LiveObject): Promise<void>;
   /** Parses the import id and reads the object. */
   importObject(ctx: CallContext, importId: string): Promise<Written>;
+  readSecret?(ctx: CallContext, entry: StateResource, attr: string): Promise<string>;
 }
 
 /** @deprecated the former name of `ResourceType`. */

@@ -20,6 +20,7 @@ import {
   diffSet,
   formatScalar,
   groupChanges,
+  groupTitleOf,
   replaceMark,
 } from "./diff.js";
 
@@ -220,9 +221,8 @@ function driftBlock(d: DriftChange, st: Style): string {
 }
 
 function groupTitle(group: string): string {
-  return parseAddress(group)?.type === "popdock_api_user"
-    ? `# API user ${clean(group)}`
-    : `# ${clean(group)}`;
+  const title = groupTitleOf(group);
+  return title ? `# ${title} ${clean(group)}` : `# ${clean(group)}`;
 }
 
 function legend(changes: readonly ResourceChange[], st: Style): string {

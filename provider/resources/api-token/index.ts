@@ -100,6 +100,12 @@ export const apiToken = defineResourceType<DesiredToken, TokenAttrs>({
     });
   },
 
+  async readSecret(ctx, entry) {
+    if (entry.parent_id === undefined) throw new InternalError("token read without a parent user id");
+    const t = await ctx.api.getToken(entry.parent_id, entry.id, { signal: ctx.signal });
+    return t.token_id;
+  },
+
   async importRead(ctx, { id, parentId }) {
     if (parentId === undefined) throw new InternalError("token import without a parent user id");
     const t = await ctx.api.getToken(parentId, id, { signal: ctx.signal });
