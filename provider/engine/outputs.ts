@@ -12,7 +12,7 @@ import { findResourceType } from "../resources/index.js";
 type Part = OutputChange["parts"][number];
 
 /** Whether a reference names a sensitive attribute (`token_id`) of its resource's type. */
-function isSensitive(ref: { address: string; attr: string }): boolean {
+export function isSensitiveRef(ref: { address: string; attr: string }): boolean {
   const type = parseAddress(ref.address)?.type;
   return type !== undefined && (findResourceType(type)?.sensitive.includes(ref.attr) ?? false);
 }
@@ -22,7 +22,7 @@ export function stateValue(state: StateFile, ref: { address: string; attr: strin
   const entry = state.resources[ref.address];
   if (!entry) return undefined;
   if (ref.attr === "id") return entry.id;
-  if (isSensitive(ref)) return undefined;
+  if (isSensitiveRef(ref)) return undefined;
   const v = entry.attributes[ref.attr];
   if (v === undefined) return undefined;
   return typeof v === "string" ? v : JSON.stringify(v);
@@ -82,7 +82,7 @@ export async function resolveOutput(
       text += p;
       continue;
     }
-    if (isSensitive(p)) {
+    if (isSensitiveRef(p)) {
       const secret = known.get(p.address) ?? (await liveSecret(state, p, api));
       text += secret;
       continue;
