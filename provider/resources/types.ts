@@ -60,6 +60,8 @@ export interface RenderHints<A extends Attrs> {
   describe(after: A): string;
   /** Display-only attributes shown beside ids to make them readable (grant: team, role, connector). */
   displayNames: readonly string[];
+  /** Display order of attributes in a diff; others follow alphabetically. */
+  attributeOrder: readonly string[];
   /** Attributes shown in a plan's `before` but never compared (token: token_id_hint, created_at). */
   informational: readonly string[];
   /** A group of changes headed by this type's object is titled `<groupTitle> <address>` (`API user`). */

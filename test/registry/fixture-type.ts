@@ -53,6 +53,7 @@ export const fixtureWidget = defineResourceType<DesiredWidget, WidgetAttrs>({
   render: {
     noun: "widget",
     describe: (a) => `a widget named "${a.name}" of this API user`,
+    attributeOrder: ["name", "size", "color", "id"],
     displayNames: [],
     informational: [],
     dotShape: 'shape = "hexagon"',

@@ -52,35 +52,14 @@ export interface BlockDiff {
   hidden: number;
 }
 
-/** Display order of known attributes; others follow alphabetically. */
-const ATTR_ORDER = [
-  "name",
-  "description",
-  "kind",
-  "team",
-  "team_id",
-  "role",
-  "role_id",
-  "connector",
-  "connector_id",
-  "roles",
-  "companies",
-  "lists",
-  "actions",
-  "details",
-  "triggers",
-  "id",
-  "token_id_hint",
-  "token_id",
-];
-
 const IDENTIFYING = new Set(["id", "name"]);
 
 /** Code-unit string order: the same on every machine and locale (unlike localeCompare). */
 
-function compareAttrNames(a: string, b: string): number {
-  const ia = ATTR_ORDER.indexOf(a);
-  const ib = ATTR_ORDER.indexOf(b);
+/** Attribute display order: the type's `render.attributeOrder`, then others alphabetically. */
+function compareAttrNames(order: readonly string[], a: string, b: string): number {
+  const ia = order.indexOf(a);
+  const ib = order.indexOf(b);
   if (ia !== -1 || ib !== -1) {
     if (ia === -1) return 1;
     if (ib === -1) return -1;
@@ -185,7 +164,8 @@ export function diffBlock(input: BlockInput): BlockDiff {
   for (const k of sensitive) names.add(k);
 
   const entries: AttrEntry[] = [];
-  for (const name of [...names].sort(compareAttrNames)) {
+  const order = findResourceType(input.type)?.render.attributeOrder ?? [];
+  for (const name of [...names].sort((a, b) => compareAttrNames(order, a, b))) {
     const isSensitive = sensitive.has(name);
     const isUnknown = unknown.has(name);
     const inB = Object.hasOwn(before, name);

@@ -47,6 +47,7 @@ export const apiToken = defineResourceType<DesiredToken, TokenAttrs>({
   render: {
     noun: "token",
     describe: (a) => `a token named "${a.name}" of this API user`,
+    attributeOrder: ["name", "id", "token_id_hint", "token_id"],
     displayNames: [],
     informational: ["token_id_hint", "created_at"],
     dotShape: 'shape = "note"',

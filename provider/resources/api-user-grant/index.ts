@@ -145,6 +145,17 @@ export const apiUserGrant = defineResourceType<DesiredGrant, GrantAttrs>({
   render: {
     noun: "grant",
     describe: (a) => `a ${a.kind} grant for "${targetName(a)}" on this API user`,
+    attributeOrder: [
+      "kind",
+      "team",
+      "team_id",
+      "role",
+      "role_id",
+      "connector",
+      "connector_id",
+      ...SCOPES,
+      "id",
+    ],
     displayNames: ["team", "role", "connector"],
     informational: [],
     dotShape: 'shape = "ellipse"',

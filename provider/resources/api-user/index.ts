@@ -31,6 +31,7 @@ export const apiUser = defineResourceType<DesiredApiUser, UserAttrs>({
   render: {
     noun: "API user",
     describe: (a) => `an API user named "${a.name}"`,
+    attributeOrder: ["name", "description", "id"],
     displayNames: [],
     informational: [],
     groupTitle: "API user",

@@ -31,6 +31,7 @@ export const nullResource = defineResourceType<DesiredNull, NullAttrs>({
   render: {
     noun: "null_resource",
     describe: () => "a null_resource",
+    attributeOrder: ["triggers", "id"],
     displayNames: [],
     informational: [],
     dotShape: 'shape = "diamond"',
