@@ -319,7 +319,7 @@ export function parseState(text: string, filePath: string): StateFile {
   return parsed.data;
 }
 
-/** `resources["x.y"].type: "popdock_widget"` for each entry (or deposed object) of an unregistered type. */
+/** `resources["x.y"].type: "popdock_widget"` for each entry, deposed object or pending step of an unregistered type. */
 function unknownTypes(state: StateFile): string[] {
   const out: string[] = [];
   for (const [address, r] of Object.entries(state.resources)) {
@@ -328,6 +328,9 @@ function unknownTypes(state: StateFile): string[] {
   }
   for (const [i, d] of state.deposed.entries()) {
     if (!isResourceType(d.type)) out.push(`deposed[${i}].type: ${JSON.stringify(d.type)}`);
+  }
+  for (const [i, p] of state.pending.entries()) {
+    if (!isResourceType(p.type)) out.push(`pending[${i}].type: ${JSON.stringify(p.type)}`);
   }
   return out;
 }
