@@ -71,10 +71,11 @@ export function defineResourceType<D extends AnyDesiredResource, A extends Attrs
       const r = def.attrs.safeParse(after);
       return r.success ? def.conflict(live, parentId, r.data) : undefined;
     },
-    create: (ctx, after, parentId) => def.create(ctx, attrsOf("planned", after), parentId),
-    update: (ctx, remote, after) => def.update(ctx, remote, attrsOf("planned", after)),
+    // Async, so that attributes that do not fit reject the call's promise rather than throw.
+    create: async (ctx, after, parentId) => def.create(ctx, attrsOf("planned", after), parentId),
+    update: async (ctx, remote, after) => def.update(ctx, remote, attrsOf("planned", after)),
     delete: (ctx, remote) => def.delete(ctx, remote),
-    importObject: (ctx, importId) => def.importRead(ctx, def.import.parse(importId)),
+    importObject: async (ctx, importId) => def.importRead(ctx, def.import.parse(importId)),
     ...(def.readSecret ? { readSecret: def.readSecret.bind(def) } : {}),
   };
 }
