@@ -9,7 +9,11 @@ import { z } from "zod";
 export const STATE_FORMAT_VERSION = 1;
 
 export const StateResource = z.strictObject({
-  type: z.enum(["popdock_api_user", "popdock_api_user_grant", "popdock_api_token", "null_resource"]),
+  /**
+   * Resource type name (`popdock_api_user`, …). Any name parses here (schema/ cannot know the
+   * registry in provider/resources); the engine refuses a type it does not know, naming it.
+   */
+  type: z.string().min(1),
   /** Popdock object id (`usr_…`, `grt_…`, `tok_…`); for null_resource a generated id. */
   id: z.string(),
   /** Owning API user's Popdock id, for grants and tokens. */

@@ -95,8 +95,15 @@ export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
 
+/**
+ * Whether stdout gets colour, by the conventions Node's own `util.styleText` follows: --no-color
+ * first, then FORCE_COLOR (set and not `0`/`false`: colour; `0`/`false`: none), then NO_COLOR
+ * (set and non-empty: none), then whether stdout is a terminal.
+ */
 export function useColor(args: ParsedArgs, io: CliIO): boolean {
   if (flag(args, "no-color")) return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;
   return io.stdout.isTTY === true;
 }

@@ -14,9 +14,10 @@ import type { Plan, ResourceChange } from "../../schema/plan.js";
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import { isIndeterminate, isNotFound } from "../client/errors.js";
 import type { PopdockApi } from "../client/types.js";
+import { InternalError } from "../model/errors.js";
 import { sameValue } from "../model/values.js";
-import { handlerFor } from "../resources/index.js";
-import type { LiveObject, Written } from "../resources/types.js";
+import { resourceTypeFor } from "../resources/index.js";
+import type { LiveObject, ResourceType, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
 import { depose, stateEntryOf } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
@@ -68,7 +69,7 @@ function stateEntry(ch: ResourceChange, w: Written, state: StateFile): StateReso
 }
 
 function remoteFor(ch: ResourceChange): LiveObject {
-  if (!ch.remote) throw new Error(`${ch.address}: no remote object recorded in the plan`);
+  if (!ch.remote) throw new InternalError(`${ch.address}: no remote object recorded in the plan`);
   return {
     id: ch.remote.id,
     version: ch.remote.version,
@@ -109,152 +110,206 @@ export function syncUnchanged(plan: Plan, state: StateFile): boolean {
   return changed;
 }
 
+/** What the step runners share during one apply: the state, how to persist it, and what was made. */
+interface ApplyRun {
+  api: PopdockApi;
+  state: StateFile;
+  now: () => Date;
+  /** Token IDs created in this run, by address (in memory only). */
+  secrets: Map<string, string>;
+  /** In-flight calls finish even after an interrupt: they get a signal that never aborts. */
+  callSignal: AbortSignal;
+  persist: () => Promise<unknown>;
+}
+
+/** Records a step as pending (replacing an older record of the same step) and persists. */
+async function setPending(run: ApplyRun, p: PendingStep): Promise<void> {
+  run.state.pending = [
+    ...run.state.pending.filter((x) => x.address !== p.address || x.action !== p.action),
+    p,
+  ];
+  await run.persist();
+}
+
+function clearPending(run: ApplyRun, address: string, action: PendingStep["action"]): void {
+  run.state.pending = run.state.pending.filter((x) => x.address !== address || x.action !== action);
+}
+
+/** Runs one step; resolves to the id of the object it wrote, if any. */
+async function runStep(run: ApplyRun, step: Step): Promise<string | undefined> {
+  const h = resourceTypeFor(step.change.type, step.address);
+  switch (step.kind) {
+    case "create":
+      return runCreate(run, h, step.change);
+    case "update":
+      return runUpdate(run, h, step.change);
+    case "delete":
+      return runDelete(run, h, step);
+    case "forget":
+      forget(run.state, h, step);
+      await run.persist();
+      return undefined;
+  }
+}
+
+/** Create (or the create half of a replacement): pending with its Idempotency-Key → call → state. */
+async function runCreate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Promise<string> {
+  const { state } = run;
+  const started = run.now().toISOString();
+  const parentId = ch.parent ? state.resources[ch.parent]?.id : undefined;
+  if (ch.parent && parentId === undefined)
+    throw new InternalError(`${ch.address}: its parent ${ch.parent} is not in state`);
+  const key = randomUUID();
+  const prior = state.resources[ch.address];
+  const replacesFirst =
+    prior !== undefined && ch.action === "replace" && ch.replace_order === "create_before_destroy";
+  if (!h.local) {
+    const p: PendingStep = {
+      address: ch.address,
+      action: "create",
+      type: ch.type,
+      idempotency_key: key,
+      request: { ...(ch.after ?? {}) },
+      started_at: started,
+    };
+    if (parentId !== undefined) p.parent_id = parentId;
+    if (replacesFirst) p.replaces_id = prior.id;
+    await setPending(run, p);
+  }
+  let w: Written;
+  try {
+    w = await h.create(
+      { api: run.api, signal: run.callSignal, idempotencyKey: key },
+      ch.after ?? {},
+      parentId,
+    );
+  } catch (err) {
+    if (!outcomeUnknown(err)) {
+      clearPending(run, ch.address, "create");
+      await run.persist();
+    }
+    throw err;
+  }
+  if (w.secret !== undefined) run.secrets.set(ch.address, w.secret);
+  if (replacesFirst) depose(state, ch.address, prior); // until its delete step removes it
+  state.resources[ch.address] = stateEntry(ch, w, state);
+  clearPending(run, ch.address, "create");
+  await run.persist();
+  return w.id;
+}
+
+/** In-place update: pending → call (If-Match) → state. */
+async function runUpdate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Promise<string> {
+  const remote = remoteFor(ch);
+  await setPending(run, {
+    address: ch.address,
+    action: "update",
+    type: ch.type,
+    object_id: remote.id,
+    ...(remote.parentId !== undefined ? { parent_id: remote.parentId } : {}),
+    started_at: run.now().toISOString(),
+  });
+  let w: Written;
+  try {
+    w = await h.update({ api: run.api, signal: run.callSignal }, remote, ch.after ?? {});
+  } finally {
+    clearPending(run, ch.address, "update");
+  }
+  run.state.resources[ch.address] = stateEntry(ch, w, run.state);
+  await run.persist();
+  return w.id;
+}
+
+/** Delete (or the delete half of a replacement): pending → call (If-Match) → forget. */
+async function runDelete(run: ApplyRun, h: ResourceType, step: Step): Promise<undefined> {
+  const ch = step.change;
+  if (!h.local && ch.remote) {
+    const remote = remoteFor(ch);
+    await setPending(run, {
+      address: ch.address,
+      action: "delete",
+      type: ch.type,
+      object_id: remote.id,
+      ...(remote.parentId !== undefined ? { parent_id: remote.parentId } : {}),
+      started_at: run.now().toISOString(),
+    });
+    try {
+      await h.delete({ api: run.api, signal: run.callSignal }, remote);
+    } catch (err) {
+      // Already gone (deleted outside, or with its user): that is what we wanted.
+      const gone = isNotFound(err);
+      if (!gone && !outcomeUnknown(err)) {
+        clearPending(run, ch.address, "delete");
+        await run.persist();
+      }
+      if (!gone) throw err;
+    }
+    clearPending(run, ch.address, "delete");
+  }
+  forget(run.state, h, step);
+  await run.persist();
+  return undefined;
+}
+
+/** Removes what a delete or forget step removed from state (entry or deposed record). */
+function forget(state: StateFile, h: ResourceType, step: Step): void {
+  const ch = step.change;
+  const oldId = ch.remote?.id;
+  if (ch.deposed_of !== undefined) {
+    state.deposed = (state.deposed ?? []).filter((d) => d.id !== oldId);
+    return;
+  }
+  if (step.deposed) {
+    state.deposed = (state.deposed ?? []).filter((d) => !(d.address === ch.address && d.id === oldId));
+    // Delete-first replacement: the entry still points at the old object until the create.
+    if (ch.replace_order === "delete_before_create" && state.resources[ch.address]?.id === oldId) {
+      delete state.resources[ch.address];
+    }
+    return;
+  }
+  // A local object (null_resource) has no remote id to match: its entry simply goes.
+  if (ch.remote === undefined || state.resources[ch.address]?.id === oldId || h.local) {
+    delete state.resources[ch.address];
+  }
+}
+
 export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
-  const { plan, api, state } = opts;
-  const now = opts.now ?? (() => new Date());
-  const parallelism = Math.max(1, opts.parallelism ?? 10);
+  const { plan, state } = opts;
   const steps = planSteps(plan);
   opts.onPlanned?.(steps.length);
   syncUnchanged(plan, state);
+  const run: ApplyRun = {
+    api: opts.api,
+    state,
+    now: opts.now ?? (() => new Date()),
+    secrets: new Map(),
+    callSignal: new AbortController().signal,
+    persist: () => opts.persist(state),
+  };
+  const { outcomes, errors, interrupted } = await schedule(steps, (s) => runStep(run, s), {
+    parallelism: Math.max(1, opts.parallelism ?? 10),
+    signal: opts.signal ?? new AbortController().signal,
+    emit: opts.onEvent ?? (() => {}),
+  });
+  state.outputs = evaluateOutputs(plan.outputs, state);
+  await run.persist();
+  const ok = errors.length === 0 && !interrupted && [...outcomes.values()].every((o) => o === "ok");
+  return { outcomes, errors, secrets: run.secrets, interrupted, ok, steps };
+}
+
+/**
+ * The scheduler: starts every ready step up to `parallelism`; a failure skips its dependents;
+ * once `signal` aborts no new step starts and in-flight ones finish.
+ */
+async function schedule(
+  steps: readonly Step[],
+  runOne: (s: Step) => Promise<string | undefined>,
+  opts: { parallelism: number; signal: AbortSignal; emit: (ev: ApplyEvent) => void },
+): Promise<Pick<ApplyResult, "outcomes" | "errors" | "interrupted">> {
+  const { parallelism, signal, emit } = opts;
   const byId = new Map(steps.map((s) => [s.id, s]));
   const outcomes = new Map<string, StepOutcome>(steps.map((s) => [s.id, "not_started"]));
   const errors: ApplyResult["errors"] = [];
-  const secrets = new Map<string, string>();
-  const signal = opts.signal ?? new AbortController().signal;
-  const emit = opts.onEvent ?? (() => {});
-  const callSignal = new AbortController().signal; // in-flight calls finish even after an interrupt
-
-  const persist = () => opts.persist(state);
-
-  const setPending = async (p: PendingStep) => {
-    state.pending = [...state.pending.filter((x) => x.address !== p.address || x.action !== p.action), p];
-    await persist();
-  };
-  const clearPending = (address: string, action: PendingStep["action"]) => {
-    state.pending = state.pending.filter((x) => x.address !== address || x.action !== action);
-  };
-
-  async function run(step: Step): Promise<string | undefined> {
-    const ch = step.change;
-    const h = handlerFor(ch.type);
-    const started = now().toISOString();
-    switch (step.kind) {
-      case "create": {
-        const parentId = ch.parent ? state.resources[ch.parent]?.id : undefined;
-        if (ch.parent && parentId === undefined)
-          throw new Error(`${ch.address}: its API user ${ch.parent} is not in state`);
-        const key = randomUUID();
-        const prior = state.resources[ch.address];
-        if (!h.local) {
-          const p: PendingStep = {
-            address: ch.address,
-            action: "create",
-            type: ch.type,
-            idempotency_key: key,
-            request: { ...(ch.after ?? {}) },
-            started_at: started,
-          };
-          if (parentId !== undefined) p.parent_id = parentId;
-          if (prior && ch.action === "replace" && ch.replace_order === "create_before_destroy")
-            p.replaces_id = prior.id;
-          await setPending(p);
-        }
-        let w: Written;
-        try {
-          w = await h.create({ api, signal: callSignal, idempotencyKey: key }, ch.after ?? {}, parentId);
-        } catch (err) {
-          if (!outcomeUnknown(err)) {
-            clearPending(ch.address, "create");
-            await persist();
-          }
-          throw err;
-        }
-        if (w.secret !== undefined) secrets.set(ch.address, w.secret);
-        if (prior && ch.action === "replace" && ch.replace_order === "create_before_destroy") {
-          depose(state, ch.address, prior); // until its delete step removes it
-        }
-        state.resources[ch.address] = stateEntry(ch, w, state);
-        clearPending(ch.address, "create");
-        await persist();
-        return w.id;
-      }
-      case "update": {
-        const remote = remoteFor(ch);
-        await setPending({
-          address: ch.address,
-          action: "update",
-          type: ch.type,
-          object_id: remote.id,
-          ...(remote.parentId !== undefined ? { parent_id: remote.parentId } : {}),
-          started_at: started,
-        });
-        let w: Written;
-        try {
-          w = await h.update({ api, signal: callSignal }, remote, ch.after ?? {});
-        } finally {
-          clearPending(ch.address, "update");
-        }
-        state.resources[ch.address] = stateEntry(ch, w, state);
-        await persist();
-        return w.id;
-      }
-      case "delete": {
-        if (!h.local && ch.remote) {
-          const remote = remoteFor(ch);
-          await setPending({
-            address: ch.address,
-            action: "delete",
-            type: ch.type,
-            object_id: remote.id,
-            ...(remote.parentId !== undefined ? { parent_id: remote.parentId } : {}),
-            started_at: started,
-          });
-          try {
-            await h.delete({ api, signal: callSignal }, remote);
-          } catch (err) {
-            // Already gone (deleted outside, or with its user): that is what we wanted.
-            const gone = isNotFound(err);
-            if (!gone && !outcomeUnknown(err)) {
-              clearPending(ch.address, "delete");
-              await persist();
-            }
-            if (!gone) throw err;
-          }
-          clearPending(ch.address, "delete");
-        }
-        forget(step);
-        await persist();
-        return undefined;
-      }
-      case "forget": {
-        forget(step);
-        await persist();
-        return undefined;
-      }
-    }
-  }
-
-  function forget(step: Step): void {
-    const ch = step.change;
-    const oldId = ch.remote?.id;
-    if (ch.deposed_of !== undefined) {
-      state.deposed = (state.deposed ?? []).filter((d) => d.id !== oldId);
-      return;
-    }
-    if (step.deposed) {
-      state.deposed = (state.deposed ?? []).filter((d) => !(d.address === ch.address && d.id === oldId));
-      // Delete-first replacement: the entry still points at the old object until the create.
-      if (ch.replace_order === "delete_before_create" && state.resources[ch.address]?.id === oldId) {
-        delete state.resources[ch.address];
-      }
-      return;
-    }
-    if (ch.remote === undefined || state.resources[ch.address]?.id === oldId || ch.type === "null_resource") {
-      delete state.resources[ch.address];
-    }
-  }
-
-  // Scheduler: start every ready step up to `parallelism`; a failure skips its dependents.
   const pending = new Set(steps.map((s) => s.id));
   const running = new Map<string, Promise<void>>();
   let interrupted = false;
@@ -266,6 +321,27 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       if (o !== "ok") return "wait";
     }
     return "ready";
+  };
+
+  const start = (id: string, s: Step) => {
+    const t0 = performance.now();
+    emit({ type: "start", step: s });
+    running.set(
+      id,
+      runOne(s).then(
+        (objectId) => {
+          outcomes.set(id, "ok");
+          emit({ type: "done", step: s, ms: performance.now() - t0, ...(objectId ? { id: objectId } : {}) });
+          running.delete(id);
+        },
+        (error: unknown) => {
+          outcomes.set(id, "failed");
+          errors.push({ step: s, error });
+          emit({ type: "failed", step: s, ms: performance.now() - t0, error });
+          running.delete(id);
+        },
+      ),
+    );
   };
 
   const aborted = abortPromise(signal);
@@ -287,29 +363,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       if (ds !== "ready" || interrupted || running.size >= parallelism) continue;
       pending.delete(id);
       progressed = true;
-      const t0 = performance.now();
-      emit({ type: "start", step: s });
-      running.set(
-        id,
-        run(s).then(
-          (objectId) => {
-            outcomes.set(id, "ok");
-            emit({
-              type: "done",
-              step: s,
-              ms: performance.now() - t0,
-              ...(objectId ? { id: objectId } : {}),
-            });
-            running.delete(id);
-          },
-          (error: unknown) => {
-            outcomes.set(id, "failed");
-            errors.push({ step: s, error });
-            emit({ type: "failed", step: s, ms: performance.now() - t0, error });
-            running.delete(id);
-          },
-        ),
-      );
+      start(id, s);
     }
     if (interrupted && running.size === 0) break;
     if (running.size > 0) {
@@ -320,11 +374,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       break; // nothing runnable: a dependency cycle would land here
     }
   }
-
-  state.outputs = evaluateOutputs(plan.outputs, state);
-  await persist();
-  const ok = errors.length === 0 && !interrupted && [...outcomes.values()].every((o) => o === "ok");
-  return { outcomes, errors, secrets, interrupted, ok, steps };
+  return { outcomes, errors, interrupted };
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

@@ -5,16 +5,24 @@
 import type { OutputChange } from "../../schema/plan.js";
 import type { StateFile, StateOutput } from "../../schema/state.js";
 import type { PopdockApi } from "../client/types.js";
+import { parseAddress } from "../model/desired.js";
 import { UsageError } from "../model/errors.js";
+import { findResourceType } from "../resources/index.js";
 
 type Part = OutputChange["parts"][number];
+
+/** Whether a reference names a sensitive attribute (`token_id`) of its resource's type. */
+export function isSensitiveRef(ref: { address: string; attr: string }): boolean {
+  const type = parseAddress(ref.address)?.type;
+  return type !== undefined && (findResourceType(type)?.sensitive.includes(ref.attr) ?? false);
+}
 
 /** The value of a reference from state, or undefined when it is unknown there (or secret). */
 export function stateValue(state: StateFile, ref: { address: string; attr: string }): string | undefined {
   const entry = state.resources[ref.address];
   if (!entry) return undefined;
   if (ref.attr === "id") return entry.id;
-  if (ref.attr === "token_id") return undefined;
+  if (isSensitiveRef(ref)) return undefined;
   const v = entry.attributes[ref.attr];
   if (v === undefined) return undefined;
   return typeof v === "string" ? v : JSON.stringify(v);
@@ -74,8 +82,8 @@ export async function resolveOutput(
       text += p;
       continue;
     }
-    if (p.attr === "token_id") {
-      const secret = known.get(p.address) ?? (await liveTokenId(state, p.address, api));
+    if (isSensitiveRef(p)) {
+      const secret = known.get(p.address) ?? (await liveSecret(state, p, api));
       text += secret;
       continue;
     }
@@ -89,12 +97,20 @@ export async function resolveOutput(
   return text;
 }
 
-async function liveTokenId(state: StateFile, address: string, api: PopdockApi | undefined): Promise<string> {
+/** A sensitive attribute read live by the resource's type (a token's ID: the administrator's GET). */
+async function liveSecret(
+  state: StateFile,
+  ref: { address: string; attr: string },
+  api: PopdockApi | undefined,
+): Promise<string> {
+  const { address } = ref;
   const entry = state.resources[address];
-  if (!entry || entry.parent_id === undefined) {
+  const type = entry ? findResourceType(entry.type) : undefined;
+  const read = type?.readSecret;
+  // A child whose parent id is not recorded cannot be read either.
+  if (!entry || !read || (type?.parent && entry.parent_id === undefined)) {
     throw new UsageError(`${address} is not in state`, { hint: "run `popdock apply` first" });
   }
   if (!api) throw new UsageError(`reading ${address}'s token ID needs a connection to Popdock`);
-  const t = await api.getToken(entry.parent_id, entry.id);
-  return t.token_id;
+  return read({ api, signal: new AbortController().signal }, entry, ref.attr);
 }

@@ -9,7 +9,7 @@ import type { DesiredConfig } from "../model/desired.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { PopdockError } from "../model/errors.js";
 import type { LiveSnapshot } from "../model/live.js";
-import { handlerFor } from "../resources/index.js";
+import { compareTypes, resourceTypeFor } from "../resources/index.js";
 import { makePlan } from "./plan.js";
 import { adopt, recoverPending } from "./recover.js";
 import { refresh } from "./refresh.js";
@@ -53,12 +53,12 @@ export async function replayPendingCreates(
 ): Promise<{ state: StateFile; notes: string[] }> {
   const state: StateFile = structuredClone(loaded);
   const notes: string[] = [];
-  const order = ["popdock_api_user", "popdock_api_user_grant", "popdock_api_token"];
+  // Parents before children: a child's replay needs its parent adopted first.
   const creates = loaded.pending
     .filter((p) => p.action === "create" && p.idempotency_key !== undefined && p.request !== undefined)
-    .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+    .sort((a, b) => compareTypes(a.type, b.type));
   for (const p of creates) {
-    const h = handlerFor(p.type);
+    const h = resourceTypeFor(p.type, `pending create of ${p.address}`);
     if (h.local) continue;
     let w: Awaited<ReturnType<typeof h.create>>;
     try {
@@ -130,11 +130,11 @@ export function staleReasons(plan: Plan, loaded: StateFile, identity: string, li
   }
   for (const ch of plan.changes) {
     if (ch.action === "noop" || ch.deleted_with !== undefined) continue;
-    const h = handlerFor(ch.type);
+    const h = resourceTypeFor(ch.type, ch.address);
     if (h.local) continue;
     if (ch.remote) {
       const cur = h.read(live, {
-        type: ch.type as never,
+        type: ch.type,
         id: ch.remote.id,
         version: ch.remote.version,
         attributes: {},

@@ -7,25 +7,30 @@
  *   apply sends no call for them.
  * - Objects in Popdock that are not in state are never touched; creating over one is an error
  *   that names the `popdock import` command.
+ *
+ * Everything about a type (order, parent, compared attributes, create-before-destroy, wording)
+ * comes from the resource registry. `makePlan` runs the phases below in order over one
+ * `PlanContext`; each phase is a function of its own.
  */
-import type { Action, Attrs, DriftChange, OutputChange, Plan, ResourceChange } from "../../schema/plan.js";
+import type { Action, Attrs, DriftChange, Plan, ResourceChange } from "../../schema/plan.js";
 import { PLAN_FORMAT_VERSION } from "../../schema/plan.js";
 import type { StateFile, StateResource } from "../../schema/state.js";
-import type { DesiredConfig, DesiredResource, TemplatePart } from "../model/desired.js";
+import type { AnyDesiredResource, PlannedConfig } from "../model/desired.js";
 import { parseAddress } from "../model/desired.js";
 import { type Diagnostic, locate } from "../model/diagnostics.js";
 import type { LiveSnapshot } from "../model/live.js";
-import { sameValue } from "../model/values.js";
-import { handlerFor } from "../resources/index.js";
-import type { LiveObject, ResourceHandler } from "../resources/types.js";
+import { compareStrings, sameValue } from "../model/values.js";
+import { compareTypes, parentAddressOf, resourceTypeFor } from "../resources/index.js";
+import type { LiveObject, ResourceType } from "../resources/types.js";
+import { planOutputs } from "./plan-outputs.js";
 import { findStepCycle } from "./steps.js";
+import { summarizeChanges } from "./summary.js";
 
 export { sameValue } from "../model/values.js";
 
-import { summarizeChanges } from "./summary.js";
-
 export interface PlanInput {
-  config: DesiredConfig;
+  /** A `DesiredConfig` from a frontend; resources may be of any registered type. */
+  config: PlannedConfig;
   state: StateFile;
   live: LiveSnapshot;
   /** Endpoint identity recorded in the plan (`local` for the embedded sandbox). */
@@ -39,9 +44,27 @@ export interface PlanResult {
   diagnostics: Diagnostic[];
 }
 
+/** What the phases share: the inputs, indexed, and what earlier phases found. */
+interface PlanContext {
+  input: PlanInput;
+  state: StateFile;
+  live: LiveSnapshot;
+  /** The resources to have (none in destroy mode). */
+  desired: readonly AnyDesiredResource[];
+  desiredByAddr: ReadonlyMap<string, AnyDesiredResource>;
+  /** Every configured resource, also in destroy mode: its lifecycle still protects it. */
+  configByAddr: ReadonlyMap<string, AnyDesiredResource>;
+  /** Where each state entry stands in Popdock now (undefined: gone). */
+  current: Map<string, LiveObject | undefined>;
+  /** Desired attributes with names resolved to ids. */
+  afterByAddr: Map<string, Attrs>;
+  changes: Map<string, ResourceChange>;
+  diagnostics: Diagnostic[];
+}
+
 /** Attributes among `compared` whose values differ. */
 export function changedAttrs(
-  h: ResourceHandler,
+  h: Pick<ResourceType, "compared" | "sets">,
   before: Attrs,
   after: Attrs,
   ignore: readonly string[] = [],
@@ -67,18 +90,6 @@ export function refTarget(ref: string, known: (addr: string) => boolean): string
   return dot > 0 && known(ref.slice(0, dot)) ? ref.slice(0, dot) : ref;
 }
 
-function groupOf(res: { type: string; address: string; user?: string }): string {
-  return res.user ?? res.address;
-}
-
-function configParent(res: DesiredResource | undefined): string | undefined {
-  return res ? parentOf(res) : undefined;
-}
-
-function parentOf(res: DesiredResource): string | undefined {
-  return res.type === "popdock_api_user_grant" || res.type === "popdock_api_token" ? res.user : undefined;
-}
-
 function identity(address: string): { name: string; index?: string } {
   const p = parseAddress(address);
   if (!p) return { name: address };
@@ -86,33 +97,81 @@ function identity(address: string): { name: string; index?: string } {
 }
 
 export function makePlan(input: PlanInput): PlanResult {
-  const { config, state, live } = input;
-  const mode = input.mode ?? "normal";
-  const diagnostics: Diagnostic[] = [];
-  const desired = mode === "destroy" ? [] : config.resources;
-  const desiredByAddr = new Map(desired.map((r) => [r.address, r]));
-  // Config lifecycle also protects in destroy mode.
-  const configByAddr = new Map(config.resources.map((r) => [r.address, r]));
+  const ctx = planContext(input);
+  planDrift(ctx); // also fills ctx.current
+  const drift = driftChanges(ctx);
+  resolveDesired(ctx);
+  planChanges(ctx);
+  propagateReplacements(ctx);
+  chooseReplaceOrder(ctx);
+  planDeletes(ctx);
+  planDeposed(ctx);
+  checkNames(ctx);
+  checkPreventDestroy(ctx);
+  groupKeepers(ctx);
 
-  // 1. Where each state entry stands in Popdock now; drift against what we last wrote.
-  const current = new Map<string, LiveObject | undefined>();
+  const ordered = [...ctx.changes.values()].sort(byGroupThenType);
+  const outputs = planOutputs(input, ctx.changes);
+  checkOrder(ctx, ordered);
+  if (ctx.diagnostics.some((d) => d.severity === "error")) return { diagnostics: ctx.diagnostics };
+  const { config, state } = input;
+  const plan: Plan = {
+    format_version: PLAN_FORMAT_VERSION,
+    tool: "popdock-iac",
+    created_at: (input.now ?? new Date()).toISOString(),
+    endpoint: input.endpoint,
+    config_digest: config.digest,
+    config_files: [...config.files],
+    state_lineage: state.lineage,
+    state_serial: state.serial,
+    mode: input.mode ?? "normal",
+    changes: ordered,
+    drift,
+    outputs,
+    summary: summarizeChanges(ordered),
+  };
+  return { plan, diagnostics: ctx.diagnostics };
+}
+
+function planContext(input: PlanInput): PlanContext {
+  const desired = (input.mode ?? "normal") === "destroy" ? [] : input.config.resources;
+  return {
+    input,
+    state: input.state,
+    live: input.live,
+    desired,
+    desiredByAddr: new Map(desired.map((r) => [r.address, r])),
+    configByAddr: new Map(input.config.resources.map((r) => [r.address, r])),
+    current: new Map(),
+    afterByAddr: new Map(),
+    changes: new Map(),
+    diagnostics: [],
+  };
+}
+
+/** The type of a state entry; an unknown one is refused, naming it and its address. */
+function typeOfEntry(address: string, entry: { type: string }): ResourceType {
+  return resourceTypeFor(entry.type, `state entry ${address}`);
+}
+
+/** 1. Where each state entry stands in Popdock now (ctx.current). */
+function planDrift(ctx: PlanContext): void {
+  for (const [address, entry] of sortedEntries(ctx.state)) {
+    ctx.current.set(address, typeOfEntry(address, entry).read(ctx.live, entry));
+  }
+}
+
+/** 1b. Drift against what we last wrote: objects changed or deleted outside popdock-iac. */
+function driftChanges(ctx: PlanContext): DriftChange[] {
   const drift: DriftChange[] = [];
-  for (const [address, entry] of sortedEntries(state)) {
-    const h = handlerFor(entry.type);
-    const cur = h.read(live, entry);
-    current.set(address, cur);
+  for (const [address, entry] of sortedEntries(ctx.state)) {
+    const h = typeOfEntry(address, entry);
     if (h.local) continue;
+    const cur = ctx.current.get(address);
     const group = entry.parent ?? address;
+    const before = pick(entry.attributes, h.compared);
     if (!cur) {
-      drift.push({
-        address,
-        type: entry.type,
-        group,
-        action: "delete",
-        before: pick(entry.attributes, h.compared),
-        after: null,
-        changed: [],
-      });
+      drift.push({ address, type: entry.type, group, action: "delete", before, after: null, changed: [] });
       continue;
     }
     const changed = changedAttrs(h, entry.attributes, cur.attrs);
@@ -122,42 +181,55 @@ export function makePlan(input: PlanInput): PlanResult {
         type: entry.type,
         group,
         action: "update",
-        before: pick(entry.attributes, h.compared),
+        before,
         after: pick(cur.attrs, h.compared),
         changed,
       });
     }
   }
+  return drift;
+}
 
-  // 2. Desired attributes with names resolved to ids.
-  const afterByAddr = new Map<string, Attrs>();
-  for (const res of desired) {
-    const r = handlerFor(res.type).desired(res as never, live);
-    diagnostics.push(...r.diagnostics);
-    if (r.attrs) afterByAddr.set(res.address, r.attrs);
+/** 2. Desired attributes with names resolved to ids (ctx.afterByAddr), or diagnostics. */
+function resolveDesired(ctx: PlanContext): void {
+  for (const res of ctx.desired) {
+    const r = resourceTypeFor(res.type, res.address).desired(res, ctx.live);
+    ctx.diagnostics.push(...r.diagnostics);
+    if (r.attrs) ctx.afterByAddr.set(res.address, r.attrs);
   }
+}
 
-  // 3. One change per desired resource.
-  const changes = new Map<string, ResourceChange>();
-  for (const res of desired) {
-    const after = afterByAddr.get(res.address);
+/** What a plan shows of a live object before its change: compared, informational and display names. */
+function beforeOf(h: ResourceType, cur: LiveObject): Attrs {
+  return {
+    id: cur.id,
+    ...pick(cur.attrs, [...h.compared, ...h.render.informational]),
+    ...pick(cur.attrs, h.render.displayNames),
+  };
+}
+
+/** 3. One change per desired resource: create, or update / replace / noop against live. */
+function planChanges(ctx: PlanContext): void {
+  const { state } = ctx;
+  for (const res of ctx.desired) {
+    const after = ctx.afterByAddr.get(res.address);
     if (!after) continue;
-    const h = handlerFor(res.type);
+    const h = resourceTypeFor(res.type, res.address);
     const entry = state.resources[res.address];
-    const cur = current.get(res.address);
-    const parent = parentOf(res);
+    const cur = ctx.current.get(res.address);
+    const parent = parentAddressOf(res);
     const deps = [
       ...(parent ? [parent] : []),
       ...res.dependsOn,
       ...res.lifecycle.replaceTriggeredBy.map((r) =>
-        refTarget(r, (a) => desiredByAddr.has(a) || a in state.resources),
+        refTarget(r, (a) => ctx.desiredByAddr.has(a) || a in state.resources),
       ),
     ];
     const base = {
       address: res.address,
       type: res.type,
       ...identity(res.address),
-      group: groupOf({ type: res.type, address: res.address, ...(parent ? { user: parent } : {}) }),
+      group: parent ?? res.address,
       ...(parent ? { parent } : {}),
       depends_on: [...new Set(deps)],
       waits_for: [],
@@ -170,15 +242,11 @@ export function makePlan(input: PlanInput): PlanResult {
       const changed = changedAttrs(h, cur.attrs, after, res.lifecycle.ignoreChanges);
       const forcing = changed.filter((k) => !h.updatable.includes(k));
       const action: Action = forcing.length > 0 ? "replace" : changed.length > 0 ? "update" : "noop";
-      changes.set(res.address, {
+      ctx.changes.set(res.address, {
         ...base,
         action,
         reasons: forcing.map((k) => `${k} forces replacement`),
-        before: {
-          id: cur.id,
-          ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]),
-          ...displayNames(cur.attrs),
-        },
+        before: beforeOf(h, cur),
         after: { ...after },
         after_unknown: action === "replace" ? [...h.computed] : [],
         changed,
@@ -186,7 +254,7 @@ export function makePlan(input: PlanInput): PlanResult {
       });
     } else {
       const reasons = entry ? ["deleted outside popdock-iac; it will be created again"] : [];
-      changes.set(res.address, {
+      ctx.changes.set(res.address, {
         ...base,
         action: "create",
         reasons,
@@ -197,19 +265,22 @@ export function makePlan(input: PlanInput): PlanResult {
       });
     }
   }
+}
 
-  // 4. replace_triggered_by and parents that are replaced, to a fixed point.
+/** 4. Replacement triggers: replaced parents and `replace_triggered_by`, to a fixed point. */
+function propagateReplacements(ctx: PlanContext): void {
+  const { changes, state } = ctx;
   let moved = true;
   while (moved) {
     moved = false;
-    for (const res of desired) {
+    for (const res of ctx.desired) {
       const ch = changes.get(res.address);
       if (!ch) continue;
-      // A replaced user takes its grants and tokens with it: they are re-created under the new one.
-      const parent = parentOf(res);
+      // A replaced parent takes its children with it: they are re-created under the new one.
+      const parent = parentAddressOf(res);
       const pc = parent ? changes.get(parent) : undefined;
       if (parent && pc?.action === "replace" && ch.action !== "create" && ch.deleted_with === undefined) {
-        if (ch.action !== "replace") toReplace(ch, handlerFor(res.type), `${parent} is replaced`);
+        if (ch.action !== "replace") toReplace(ch, resourceTypeFor(res.type), `${parent} is replaced`);
         ch.deleted_with = parent;
         moved = true;
       }
@@ -218,45 +289,51 @@ export function makePlan(input: PlanInput): PlanResult {
         const target = refTarget(ref, (a) => changes.has(a) || a in state.resources);
         const t = changes.get(target);
         if (t && (t.action === "replace" || t.action === "update")) {
-          toReplace(ch, handlerFor(res.type), `replace_triggered_by ${ref}`);
+          toReplace(ch, resourceTypeFor(res.type), `replace_triggered_by ${ref}`);
           moved = true;
           break;
         }
       }
     }
   }
+}
 
-  // 5. Replacement order: create-before-destroy where the type or lifecycle asks for it and the
-  //    old and new objects can coexist (token names are unique per user).
-  for (const res of desired) {
-    const ch = changes.get(res.address);
+/**
+ * 5. Replacement order: create-before-destroy where the type or lifecycle asks for it and the
+ *    old and new objects can coexist (a name unique in Popdock cannot be held twice).
+ */
+function chooseReplaceOrder(ctx: PlanContext): void {
+  for (const res of ctx.desired) {
+    const ch = ctx.changes.get(res.address);
     if (ch?.action !== "replace") continue;
-    // Tokens and keepers default to create-before-destroy: a keeper has no remote object, and a
-    // token's dependants (the keeper it follows) must not be deleted before the new token exists.
-    const cbd =
-      res.lifecycle.createBeforeDestroy ?? (res.type === "popdock_api_token" || res.type === "null_resource");
+    const h = resourceTypeFor(res.type, res.address);
+    const cbd = res.lifecycle.createBeforeDestroy ?? h.createBeforeDestroy;
     const sameName =
-      res.type !== "null_resource" &&
+      h.uniqueName &&
       typeof ch.before?.name === "string" &&
       String(ch.before.name).toLowerCase() === String(ch.after?.name ?? "").toLowerCase();
     if (cbd && sameName && !ch.deleted_with) {
       ch.replace_order = "delete_before_create";
+      const per = h.parent ? ` per ${resourceTypeFor(h.parent.type).render.noun}` : "";
       ch.reasons.push(
-        `the new ${res.type === "popdock_api_token" ? "token" : "object"} keeps the name "${String(ch.after?.name)}", which Popdock allows only once per API user, so the old one is deleted first; put the rotation trigger in the name for a create-before-destroy rotation`,
+        `the new ${h.render.noun} keeps the name "${String(ch.after?.name)}", which Popdock allows only once${per}, so the old one is deleted first; put the rotation trigger in the name for a create-before-destroy rotation`,
       );
     } else {
       ch.replace_order = cbd && !ch.deleted_with ? "create_before_destroy" : "delete_before_create";
     }
   }
+}
 
-  // 6. Deletes: in state, not desired.
+/** 6. Deletes: in state, not desired. Children of a deleted parent go with it. */
+function planDeletes(ctx: PlanContext): void {
+  const { state, desiredByAddr } = ctx;
   for (const [address, entry] of sortedEntries(state)) {
     if (desiredByAddr.has(address)) continue;
-    const h = handlerFor(entry.type);
-    const cur = current.get(address);
+    const h = typeOfEntry(address, entry);
+    const cur = ctx.current.get(address);
     const parentDeleted =
       entry.parent !== undefined && !desiredByAddr.has(entry.parent) && entry.parent in state.resources;
-    changes.set(address, {
+    ctx.changes.set(address, {
       address,
       type: entry.type,
       ...identity(address),
@@ -264,13 +341,7 @@ export function makePlan(input: PlanInput): PlanResult {
       ...(entry.parent ? { parent: entry.parent } : {}),
       action: "delete",
       reasons: cur || h.local ? [] : ["already deleted outside popdock-iac; it is removed from state"],
-      before: cur
-        ? {
-            id: cur.id,
-            ...pick(cur.attrs, [...h.compared, "token_id_hint", "created_at"]),
-            ...displayNames(cur.attrs),
-          }
-        : { ...entry.attributes },
+      before: cur ? beforeOf(h, cur) : { ...entry.attributes },
       after: null,
       after_unknown: [],
       sensitive: [...h.sensitive],
@@ -281,11 +352,14 @@ export function makePlan(input: PlanInput): PlanResult {
       ...(parentDeleted ? { deleted_with: entry.parent } : {}),
     });
   }
+}
 
-  // 6b. Objects deposed by an interrupted create-before-destroy replacement: delete them.
+/** 6b. Objects deposed by an interrupted create-before-destroy replacement: delete them. */
+function planDeposed(ctx: PlanContext): void {
+  const { state, changes } = ctx;
   for (const d of state.deposed ?? []) {
-    const h = handlerFor(d.type);
-    const cur = h.read(live, {
+    const h = typeOfEntry(d.address, d);
+    const cur = h.read(ctx.live, {
       type: d.type,
       id: d.id,
       version: d.version,
@@ -294,7 +368,9 @@ export function makePlan(input: PlanInput): PlanResult {
     });
     if (!cur) continue;
     const address = `${d.address} (deposed object ${d.id})`;
-    const parent = state.resources[d.address]?.parent ?? configParent(configByAddr.get(d.address));
+    const configured = ctx.configByAddr.get(d.address);
+    const parent =
+      state.resources[d.address]?.parent ?? (configured ? parentAddressOf(configured) : undefined);
     const pc = parent ? changes.get(parent) : undefined;
     const goesWithParent = pc !== undefined && (pc.action === "delete" || pc.action === "replace");
     changes.set(address, {
@@ -306,7 +382,10 @@ export function makePlan(input: PlanInput): PlanResult {
       group: parent ?? d.address,
       action: "delete",
       reasons: ["left over from an interrupted create-before-destroy replacement"],
-      before: { ...pick(cur.attrs, [...h.compared, "token_id_hint"]) },
+      // A deposed object is shown without its creation time: it is on its way out.
+      before: {
+        ...pick(cur.attrs, [...h.compared, ...h.render.informational.filter((k) => k !== "created_at")]),
+      },
       after: null,
       after_unknown: [],
       sensitive: [...h.sensitive],
@@ -317,26 +396,31 @@ export function makePlan(input: PlanInput): PlanResult {
       deposed_of: d.address,
     });
   }
+}
 
-  // 7. Names. Popdock keeps API user names unique, and token names unique per user. A new or
-  //    renamed object whose name is held by an object not managed here is an error naming the
-  //    import command; one held by a managed object that is deleted, replaced or renamed in
-  //    this plan waits for that change (`waits_for`); a name that stays where it is, or names
-  //    that would have to swap, are errors.
+/**
+ * 7. Names. Popdock keeps API user names unique, and token names unique per user. A new or
+ *    renamed object whose name is held by an object not managed here is an error naming the
+ *    import command; one held by a managed object that is deleted, replaced or renamed in
+ *    this plan waits for that change (`waits_for`); a name that stays where it is, or names
+ *    that would have to swap, are errors.
+ */
+function checkNames(ctx: PlanContext): void {
+  const { changes } = ctx;
   const managedIds = new Map<string, string>();
-  for (const [address, entry] of Object.entries(state.resources)) managedIds.set(entry.id, address);
+  for (const [address, entry] of Object.entries(ctx.state.resources)) managedIds.set(entry.id, address);
   for (const ch of changes.values()) {
     const renames = ch.action === "update" && ch.changed.includes("name");
     if (ch.action !== "create" && ch.action !== "replace" && !renames) continue;
-    const h = handlerFor(ch.type);
+    const h = resourceTypeFor(ch.type, ch.address);
     if (h.local || !ch.after) continue;
     const parentCh = ch.parent ? changes.get(ch.parent) : undefined;
     if (parentCh && (parentCh.action === "create" || parentCh.action === "replace")) continue;
-    const parentId = ch.parent ? current.get(ch.parent)?.id : undefined;
+    const parentId = ch.parent ? ctx.current.get(ch.parent)?.id : undefined;
     if (ch.parent && parentId === undefined) continue;
-    const clash = h.conflict(live, parentId, ch.after);
+    const clash = h.conflict(ctx.live, parentId, ch.after);
     if (!clash || (clash.id === ch.remote?.id && ch.action !== "replace")) continue;
-    if (clash.id === ch.remote?.id) continue; // a replacement keeping its name: handled in step 5
+    if (clash.id === ch.remote?.id) continue; // a replacement keeping its name: handled in phase 5
     const owner = managedIds.get(clash.id);
     const ownerCh = owner ? changes.get(owner) : undefined;
     const ownerLetsGo =
@@ -360,33 +444,35 @@ export function makePlan(input: PlanInput): PlanResult {
       }
       continue;
     }
-    const src = configByAddr.get(ch.address)?.source;
+    const src = ctx.configByAddr.get(ch.address)?.source;
     const importId = clash.parentId ? `${clash.parentId}/${clash.id}` : clash.id;
-    diagnostics.push({
+    ctx.diagnostics.push({
       code: owner ? "PLAN_NAME_IN_USE" : "PLAN_ALREADY_EXISTS",
       severity: "error",
       message: owner
         ? `${ch.address} would take the name "${String(ch.after.name)}" of ${owner}, which keeps it`
         : renames
-          ? `${ch.address}: another API user named "${String(ch.after.name)}" exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`
-          : `${ch.address}: ${describe(ch)} already exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`,
+          ? `${ch.address}: another ${h.render.noun} named "${String(ch.after.name)}" exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`
+          : `${ch.address}: ${h.render.describe(ch.after)} already exists in Popdock (id ${clash.id}) and is not managed by popdock-iac`,
       ...(src ? locate(src) : {}),
       hint: owner
         ? "give one of them another name"
         : renames
-          ? "choose another name, or delete or rename that user in Popdock first"
+          ? `choose another name, or delete or rename that ${h.render.noun} in Popdock first`
           : `adopt it with \`popdock import '${ch.address}' ${importId}\`, or choose another name`,
     });
   }
+}
 
-  // 8. prevent_destroy.
-  for (const ch of changes.values()) {
+/** 8. prevent_destroy: refuse deleting or replacing a protected resource (configured or in state). */
+function checkPreventDestroy(ctx: PlanContext): void {
+  for (const ch of ctx.changes.values()) {
     if (ch.action !== "delete" && ch.action !== "replace") continue;
-    const res = configByAddr.get(ch.address);
+    const res = ctx.configByAddr.get(ch.address);
     const protectedNow =
-      res?.lifecycle.preventDestroy ?? state.resources[ch.address]?.prevent_destroy ?? false;
+      res?.lifecycle.preventDestroy ?? ctx.state.resources[ch.address]?.prevent_destroy ?? false;
     if (!protectedNow) continue;
-    diagnostics.push({
+    ctx.diagnostics.push({
       code: "PLAN_PREVENT_DESTROY",
       severity: "error",
       message: `${ch.address} has prevent_destroy set, but the plan would ${ch.action === "delete" ? "destroy" : "replace"} it`,
@@ -396,50 +482,37 @@ export function makePlan(input: PlanInput): PlanResult {
         : "it was protected when last applied: put it back in the configuration, or remove prevent_destroy, apply, then remove it",
     });
   }
+}
 
-  // A keeper is shown with the API user whose token it rotates.
-  for (const res of desired) {
-    const parent = parentOf(res);
+/** 9. A keeper (a local resource without a parent) is shown with the parent of what it rotates. */
+function groupKeepers(ctx: PlanContext): void {
+  const { changes } = ctx;
+  for (const res of ctx.desired) {
+    const parent = parentAddressOf(res);
     if (!parent) continue;
     for (const ref of res.lifecycle.replaceTriggeredBy) {
       const keeper = changes.get(refTarget(ref, (a) => changes.has(a)));
-      if (keeper?.type === "null_resource" && keeper.group === keeper.address) keeper.group = parent;
+      if (!keeper || keeper.group !== keeper.address) continue;
+      const kt = resourceTypeFor(keeper.type, keeper.address);
+      if (kt.local && !kt.parent) keeper.group = parent;
     }
   }
-
-  const ordered = [...changes.values()].sort(byGroupThenType);
-  const outputs = planOutputs(input, changes);
-  if (!diagnostics.some((d) => d.severity === "error")) {
-    const cycle = findStepCycle(ordered);
-    if (cycle) {
-      diagnostics.push({
-        code: "PLAN_ORDER_CYCLE",
-        severity: "error",
-        message: `these changes wait for each other and cannot be applied in one run: ${cycle.join(" → ")}`,
-        hint: "names that swap between objects need two applies: first rename one to a temporary name and apply, then apply the rest",
-      });
-    }
-  }
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  const plan: Plan = {
-    format_version: PLAN_FORMAT_VERSION,
-    tool: "popdock-iac",
-    created_at: (input.now ?? new Date()).toISOString(),
-    endpoint: input.endpoint,
-    config_digest: config.digest,
-    config_files: [...config.files],
-    state_lineage: state.lineage,
-    state_serial: state.serial,
-    mode,
-    changes: ordered,
-    drift,
-    outputs,
-    summary: summarizeChanges(ordered),
-  };
-  return { plan, diagnostics };
 }
 
-function toReplace(ch: ResourceChange, h: ResourceHandler, reason: string): void {
+/** 10. Changes that wait for each other cannot be applied in one run. */
+function checkOrder(ctx: PlanContext, ordered: readonly ResourceChange[]): void {
+  if (ctx.diagnostics.some((d) => d.severity === "error")) return;
+  const cycle = findStepCycle(ordered);
+  if (!cycle) return;
+  ctx.diagnostics.push({
+    code: "PLAN_ORDER_CYCLE",
+    severity: "error",
+    message: `these changes wait for each other and cannot be applied in one run: ${cycle.join(" → ")}`,
+    hint: "names that swap between objects need two applies: first rename one to a temporary name and apply, then apply the rest",
+  });
+}
+
+function toReplace(ch: ResourceChange, h: ResourceType, reason: string): void {
   ch.action = "replace";
   ch.reasons.push(reason);
   ch.after_unknown = [...h.computed];
@@ -451,118 +524,12 @@ function remoteOf(cur: LiveObject): { id: string; parent_id?: string; version: n
     : { id: cur.id, version: cur.version };
 }
 
-/** Names that make ids readable (team, role, connector) — display-only, not compared. */
-function displayNames(attrs: Attrs): Attrs {
-  const out: Attrs = {};
-  for (const k of ["team", "role", "connector"]) if (k in attrs) out[k] = attrs[k];
-  return out;
-}
-
-function describe(ch: ResourceChange): string {
-  const a = ch.after ?? {};
-  switch (ch.type) {
-    case "popdock_api_user":
-      return `an API user named "${String(a.name)}"`;
-    case "popdock_api_token":
-      return `a token named "${String(a.name)}" of this API user`;
-    case "popdock_api_user_grant":
-      return `a ${String(a.kind)} grant for "${String(a.team ?? a.role ?? a.connector)}" on this API user`;
-    default:
-      return "an object";
-  }
-}
-
-const TYPE_ORDER = ["popdock_api_user", "popdock_api_user_grant", "popdock_api_token", "null_resource"];
-
+/** Plan order: by group, then type order (from the registry), then address. */
 function byGroupThenType(a: ResourceChange, b: ResourceChange): number {
   if (a.group !== b.group) return a.group < b.group ? -1 : 1;
-  const t = TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type);
-  if (t !== 0) return t;
-  return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
+  return compareTypes(a.type, b.type) || compareStrings(a.address, b.address);
 }
 
 function sortedEntries(state: StateFile): [string, StateResource][] {
-  return Object.entries(state.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/**
- * Output values after the plan: literal text and attributes known now (names, ids of objects
- * that stay) are computed; anything created or replaced is known after apply; sensitive outputs
- * never carry a value.
- */
-function planOutputs(input: PlanInput, changes: Map<string, ResourceChange>): OutputChange[] {
-  const { config, state } = input;
-  const outs: OutputChange[] = [];
-  const wanted = input.mode === "destroy" ? [] : config.outputs;
-  for (const o of wanted) {
-    const prior = state.outputs[o.name];
-    let unknown = false;
-    let text = "";
-    if (!o.sensitive) {
-      for (const p of o.parts) {
-        if (typeof p === "string") {
-          text += p;
-          continue;
-        }
-        const v = knownValue(p, changes, state);
-        if (v === undefined) unknown = true;
-        else text += v;
-      }
-    }
-    const after = o.sensitive || unknown ? undefined : text;
-    const samePartsAsBefore =
-      prior !== undefined && sameValue(prior.parts, o.parts) && prior.sensitive === o.sensitive;
-    const refsChange = o.parts.some(
-      (p) =>
-        typeof p !== "string" && ["create", "replace"].includes(changes.get(p.address)?.action ?? "noop"),
-    );
-    const action: OutputChange["action"] = !prior
-      ? "create"
-      : samePartsAsBefore && !refsChange && (o.sensitive || prior.value === after)
-        ? "noop"
-        : "update";
-    outs.push({
-      name: o.name,
-      action,
-      sensitive: o.sensitive,
-      ...(prior?.value !== undefined && !o.sensitive ? { before: prior.value } : {}),
-      ...(after !== undefined ? { after } : {}),
-      after_unknown: !o.sensitive && unknown,
-      automatic: o.automatic ?? false,
-      ...(o.description !== undefined ? { description: o.description } : {}),
-      parts: o.parts.map((p: TemplatePart) =>
-        typeof p === "string" ? p : { address: p.address, attr: p.attr },
-      ),
-    });
-  }
-  const names = new Set(wanted.map((o) => o.name));
-  for (const [name, prior] of Object.entries(state.outputs)) {
-    if (names.has(name)) continue;
-    outs.push({
-      name,
-      action: "delete",
-      sensitive: prior.sensitive,
-      ...(prior.value !== undefined ? { before: prior.value } : {}),
-      after_unknown: false,
-      automatic: false,
-      parts: prior.parts,
-    });
-  }
-  return outs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function knownValue(
-  ref: { address: string; attr: string },
-  changes: Map<string, ResourceChange>,
-  state: StateFile,
-): string | undefined {
-  const ch = changes.get(ref.address);
-  if (!ch || ch.action === "delete") return undefined;
-  if (ref.attr === "id") {
-    if (ch.action === "create" || ch.action === "replace") return undefined;
-    return state.resources[ref.address]?.id;
-  }
-  const v = ch.after?.[ref.attr];
-  if (v === undefined || ch.after_unknown.includes(ref.attr)) return undefined;
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return Object.entries(state.resources).sort(([a], [b]) => compareStrings(a, b));
 }

@@ -7,7 +7,7 @@
  */
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import type { LiveSnapshot } from "../model/live.js";
-import { handlerFor } from "../resources/index.js";
+import { findResourceType, resourceTypeFor } from "../resources/index.js";
 
 export interface Recovery {
   state: StateFile;
@@ -22,7 +22,7 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
   for (const d of state.deposed ?? []) managed.add(d.id);
 
   for (const p of input.pending) {
-    const h = handlerFor(p.type);
+    const h = resourceTypeFor(p.type, `pending ${p.action} of ${p.address}`);
     if (p.action === "create") {
       const found = h.conflict(live, p.parent_id, p.request ?? {});
       if (found && !managed.has(found.id) && createdBefore(found.createdAt, p.started_at)) {
@@ -70,7 +70,7 @@ export function stateEntryOf(
   opts: { parent?: string; parentId?: string; dependencies: readonly string[]; preventDestroy?: boolean },
 ): StateResource {
   const entry: StateResource = {
-    type: type as StateResource["type"],
+    type,
     id: obj.id,
     version: obj.version,
     attributes: { ...obj.attrs },
@@ -94,12 +94,11 @@ export function adopt(
 ): void {
   const prior = state.resources[p.address];
   if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
+  const parentType = findResourceType(p.type)?.parent?.type;
   const parent =
     p.parent_id === undefined
       ? undefined
-      : Object.entries(state.resources).find(
-          ([, r]) => r.id === p.parent_id && r.type === "popdock_api_user",
-        )?.[0];
+      : Object.entries(state.resources).find(([, r]) => r.id === p.parent_id && r.type === parentType)?.[0];
   state.resources[p.address] = stateEntryOf(p.type, obj, {
     dependencies: parent ? [parent] : [],
     ...(parent !== undefined ? { parent } : {}),
@@ -137,15 +136,9 @@ function createdBefore(createdAt: string | undefined, startedAt: string): boolea
   return Number.isFinite(c) && Number.isFinite(s) && c < s - RECOVERY_CLOCK_SKEW_MS;
 }
 
+/** Whether Popdock has the object: the type reads it from the snapshot; local types have none. */
 function liveHas(live: LiveSnapshot, type: string, id: string): boolean {
-  switch (type) {
-    case "popdock_api_user":
-      return live.userById.has(id);
-    case "popdock_api_user_grant":
-      return live.grantById.has(id);
-    case "popdock_api_token":
-      return live.tokenById.has(id);
-    default:
-      return false;
-  }
+  const t = findResourceType(type);
+  if (!t || t.local) return false;
+  return t.read(live, { type, id, version: 0, attributes: {}, dependencies: [] }) !== undefined;
 }

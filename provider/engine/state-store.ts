@@ -24,6 +24,7 @@ import {
   StateResource,
 } from "../../schema/state.js";
 import { PopdockError } from "../model/errors.js";
+import { isResourceType, resourceTypes } from "../resources/index.js";
 
 const TOOL = "popdock-iac";
 /** How many schema problems a `StateInvalidError` message lists. */
@@ -305,7 +306,33 @@ export function parseState(text: string, filePath: string): StateFile {
       { cause: parsed.error },
     );
   }
+  const unknown = unknownTypes(parsed.data);
+  if (unknown.length > 0) {
+    const known = resourceTypes().map((t) => t.type);
+    throw new StateInvalidError(
+      filePath,
+      `state file ${filePath} has resources of a type this popdock-iac does not know: ${unknown.join("; ")} (it knows ${known.join(", ")})`,
+      unknown,
+      { hint: "a newer popdock-iac may have written it: upgrade popdock-iac to read this state" },
+    );
+  }
   return parsed.data;
+}
+
+/** `resources["x.y"].type: "popdock_widget"` for each entry, deposed object or pending step of an unregistered type. */
+function unknownTypes(state: StateFile): string[] {
+  const out: string[] = [];
+  for (const [address, r] of Object.entries(state.resources)) {
+    if (!isResourceType(r.type))
+      out.push(`resources[${JSON.stringify(address)}].type: ${JSON.stringify(r.type)}`);
+  }
+  for (const [i, d] of state.deposed.entries()) {
+    if (!isResourceType(d.type)) out.push(`deposed[${i}].type: ${JSON.stringify(d.type)}`);
+  }
+  for (const [i, p] of state.pending.entries()) {
+    if (!isResourceType(p.type)) out.push(`pending[${i}].type: ${JSON.stringify(p.type)}`);
+  }
+  return out;
 }
 
 /**

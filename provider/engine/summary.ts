@@ -3,6 +3,7 @@
  * its action. The planner fills `plan.summary` with this; renderers print `plan.summary`.
  */
 import type { Plan, ResourceChange } from "../../schema/plan.js";
+import { findResourceType } from "../resources/index.js";
 
 export type PlanSummary = Plan["summary"];
 
@@ -32,7 +33,7 @@ export function summarizeChanges(changes: readonly Pick<ResourceChange, "action"
       case "noop":
         break;
     }
-    if (c.type === "popdock_api_token" && (c.action === "create" || c.action === "replace")) {
+    if ((c.action === "create" || c.action === "replace") && findResourceType(c.type)?.createsSecret) {
       summary.tokens_to_create++;
     }
   }

@@ -92,6 +92,26 @@ export interface DesiredNull extends ResourceBase {
 export type DesiredResource = DesiredApiUser | DesiredGrant | DesiredToken | DesiredNull;
 export type ResourceType = DesiredResource["type"];
 
+/**
+ * A desired resource of a type registered at run time (provider/resources registry) rather than
+ * one of the built-in types above: its attributes are open, `user` names its parent if it has
+ * one. The engine accepts these beside `DesiredResource`; frontends need not build them.
+ */
+export interface DesiredCustom<T extends string = string, A = Record<string, unknown>> extends ResourceBase {
+  type: T;
+  /** Address of the owning resource, for child types. */
+  user?: string;
+  attrs: A;
+}
+
+/** What the engine plans: a built-in desired resource, or one of a type registered at run time. */
+export type AnyDesiredResource = DesiredResource | DesiredCustom;
+
+/** A configuration as the engine reads it: `DesiredConfig`, whose resources may be of any registered type. */
+export interface PlannedConfig extends Omit<DesiredConfig, "resources"> {
+  resources: readonly AnyDesiredResource[];
+}
+
 /** A reference to another resource's attribute: `${popdock_api_token.bot["pbi"].token_id}`. */
 export interface AttrRef {
   address: string;

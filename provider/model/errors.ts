@@ -119,6 +119,11 @@ export const ERROR_CODES = {
     file: "engine/pipeline.ts",
     means: "the state moved since the plan was made",
   },
+  POPDOCK_UNKNOWN_RESOURCE_TYPE: {
+    error: "UnknownResourceTypeError",
+    file: "resources/registry.ts",
+    means: "a resource type no registered definition knows (in state, a plan or a configuration)",
+  },
   POPDOCK_PLAN_TAMPERED: {
     error: "PlanTamperedError",
     file: "engine/plan-seal.ts",

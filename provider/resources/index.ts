@@ -1,28 +1,48 @@
-/** The registry of resource types. Adding a type touches one file and one line here. */
-import type { DesiredResource } from "../model/desired.js";
+/**
+ * The resource types popdock-iac knows. Adding a type touches its folder and one line here
+ * (see CONTRIBUTING.md, "Adding a resource type").
+ */
 import { apiToken } from "./api-token/index.js";
 import { apiUser } from "./api-user/index.js";
 import { apiUserGrant } from "./api-user-grant/index.js";
 import { nullResource } from "./null-resource/index.js";
-import type { ResourceHandler } from "./types.js";
+import { registerResourceType, resourceTypeFor } from "./registry.js";
+import type { ResourceType } from "./types.js";
 
-export const RESOURCE_TYPES: readonly ResourceHandler[] = [
+/** The built-in types, in their order. */
+export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = [
   apiUser,
   apiUserGrant,
   apiToken,
   nullResource,
-] as readonly ResourceHandler[];
+];
 
-const byType = new Map(RESOURCE_TYPES.map((h) => [h.type, h]));
+for (const t of BUILTIN_RESOURCE_TYPES) registerResourceType(t);
 
-export function handlerFor(type: string): ResourceHandler {
-  const h = byType.get(type as DesiredResource["type"]);
-  if (!h) throw new Error(`unknown resource type ${type}`);
-  return h;
-}
+/** @deprecated use `resourceTypeFor`. */
+export const handlerFor = resourceTypeFor;
 
-export function isResourceType(type: string): type is DesiredResource["type"] {
-  return byType.has(type as DesiredResource["type"]);
-}
-
-export type { CallContext, LiveObject, ResourceHandler, Written } from "./types.js";
+export { type DefinedResourceType, defineResourceType } from "./define.js";
+export {
+  compareTypes,
+  findResourceType,
+  isResourceType,
+  parentAddressOf,
+  registerResourceType,
+  resourceTypeFor,
+  resourceTypes,
+  typeRank,
+  UnknownResourceTypeError,
+} from "./registry.js";
+export type {
+  AttrName,
+  CallContext,
+  ImportId,
+  LiveObject,
+  ParentSpec,
+  RenderHints,
+  ResourceHandler,
+  ResourceType,
+  ResourceTypeDef,
+  Written,
+} from "./types.js";

@@ -5,7 +5,7 @@
 import type { Plan } from "../../../schema/plan.js";
 import type { StateFile } from "../../../schema/state.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
-import { resolveOutput } from "../../engine/outputs.js";
+import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
 import { LOCAL_ENDPOINT } from "../../model/provider.js";
@@ -272,7 +272,7 @@ async function execute(
     for (const [name, out] of Object.entries(state.outputs)) {
       if (!out.sensitive) continue;
       const refs = out.parts.filter((p) => typeof p !== "string");
-      if (refs.length === 0 || !refs.every((p) => p.attr !== "token_id" || result.secrets.has(p.address)))
+      if (refs.length === 0 || !refs.every((p) => !isSensitiveRef(p) || result.secrets.has(p.address)))
         continue;
       try {
         values.set(name, await resolveOutput(name, state, api, result.secrets));

@@ -6,8 +6,7 @@
 import { stateEntryOf } from "../../engine/recover.js";
 import { didYouMean } from "../../model/diagnostics.js";
 import { UsageError } from "../../model/errors.js";
-import { grantKeyOfAttrs } from "../../resources/api-user-grant/index.js";
-import { handlerFor } from "../../resources/index.js";
+import { parentAddressOf, resourceTypeFor, resourceTypes } from "../../resources/index.js";
 import {
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
@@ -23,8 +22,13 @@ export const command: Command = {
   name: "import",
   summary: "Adopt an existing Popdock object into state.",
   usage: "import ADDRESS ID [options]",
-  help: `ID is a user id (popdock_api_user), USER_ID/GRANT_ID (popdock_api_user_grant) or USER_ID/TOKEN_ID (popdock_api_token).
-Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
+  get help() {
+    const ids = resourceTypes()
+      .filter((t) => !t.local)
+      .map((t) => `${t.import.format} (${t.type})`);
+    return `ID is ${ids.slice(0, -1).join(", ")} or ${ids.at(-1) ?? ""}.
+Example: popdock import 'popdock_api_user.reporting_bot' usr_123`;
+  },
   maxPositionals: 2,
   options: { ...CONFIG_OPTIONS, ...CONNECTION_OPTIONS, ...STATE_OPTIONS },
   async run(args, io) {
@@ -43,7 +47,7 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
         guess ? { hint: `did you mean ${guess}?` } : {},
       );
     }
-    const h = handlerFor(res.type);
+    const h = resourceTypeFor(res.type, res.address);
     return withLock(args, io, loaded.location, "popdock import", async (store) => {
       const state = await store.load();
       if (state.resources[address]) {
@@ -54,9 +58,8 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
       const conn = await connectFor(args, io, loaded);
       try {
         checkStateEndpoint(state, conn.identity, store.path);
-        const w = await h.import({ api: conn.api, signal: io.signal }, id);
-        const parent =
-          res.type === "popdock_api_user_grant" || res.type === "popdock_api_token" ? res.user : undefined;
+        const w = await h.importObject({ api: conn.api, signal: io.signal }, id);
+        const parent = parentAddressOf(res);
         if (parent !== undefined) {
           const p = state.resources[parent];
           if (!p) throw new UsageError(`import ${parent} first: ${address} belongs to it`);
@@ -65,13 +68,12 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`,
               `${id} belongs to API user ${w.parentId}, but ${parent} is ${p.id} in state`,
             );
         }
-        if (res.type === "popdock_api_user_grant") {
-          const key = grantKeyOfAttrs(w.attrs);
-          if (key.toLowerCase() !== (res.index ?? "").toLowerCase()) {
-            throw new UsageError(`${id} is a ${key} grant, but ${address} is the ${res.index} grant`, {
-              hint: `import it at 'popdock_api_user_grant.${res.name}["${key}"]', or pick the ${res.index} grant's id`,
-            });
-          }
+        const key = h.import.addressIndex?.(w.attrs);
+        if (key !== undefined && key.toLowerCase() !== (res.index ?? "").toLowerCase()) {
+          const noun = h.render.noun;
+          throw new UsageError(`${id} is a ${key} ${noun}, but ${address} is the ${res.index} ${noun}`, {
+            hint: `import it at '${res.type}.${res.name}["${key}"]', or pick the ${res.index} ${noun}'s id`,
+          });
         }
         if (Object.values(state.resources).some((r) => r.id === w.id)) {
           throw new UsageError(`${w.id} is already managed under another address`);

@@ -2,7 +2,7 @@
  * `popdock output [NAME] [--json] [--raw]`: outputs from state. Listing shows sensitive ones as
  * `<sensitive>`; naming one prints its value — a token ID is read live from Popdock.
  */
-import { resolveOutput } from "../../engine/outputs.js";
+import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { StateStore } from "../../engine/state-store.js";
 import { CONNECTION_OPTIONS, connectFor, flag, LOCATE_OPTIONS, list, str } from "../common.js";
 import type { Command } from "../io.js";
@@ -50,7 +50,7 @@ export const command: Command = {
       return 0;
     }
     const needsApi =
-      state.outputs[name]?.parts.some((p) => typeof p !== "string" && p.attr === "token_id") ?? false;
+      state.outputs[name]?.parts.some((p) => typeof p !== "string" && isSensitiveRef(p)) ?? false;
     // The state knows which Popdock it belongs to; --endpoint or POPDOCK_ENDPOINT still win.
     const endpoint = str(args, "endpoint") ?? io.env.POPDOCK_ENDPOINT ?? state.endpoint;
     const connArgs = { ...args, values: { ...args.values, endpoint } };

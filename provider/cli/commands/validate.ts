@@ -3,7 +3,7 @@
 import { refreshReference } from "../../engine/refresh.js";
 import { hasErrors } from "../../model/diagnostics.js";
 import { ConfigError } from "../../model/errors.js";
-import { handlerFor } from "../../resources/index.js";
+import { resourceTypeFor } from "../../resources/index.js";
 import {
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
@@ -31,7 +31,7 @@ export const command: Command = {
       try {
         const live = await refreshReference(conn.api, { signal: io.signal });
         const diags = loaded.config.resources.flatMap(
-          (r) => handlerFor(r.type).desired(r as never, live).diagnostics,
+          (r) => resourceTypeFor(r.type, r.address).desired(r, live).diagnostics,
         );
         printDiagnostics(io, diags);
         if (hasErrors(diags)) throw new ConfigError("the configuration names things Popdock does not have");

@@ -3,12 +3,13 @@
  * renderer shares. Internal to provider/engine/render: the text and markdown renderers turn the
  * entries computed here into lines.
  *
- * Defence in depth: a sensitive attribute (listed in the change, or in `SENSITIVE_ATTRS` for its
- * type) never carries a value out of here, even if a faulty planner put one in the plan.
+ * Defence in depth: a sensitive attribute (listed in the change, or by its type in the resource
+ * registry) never carries a value out of here, even if a faulty planner put one in the plan.
  */
 import type { DriftChange, ResourceChange } from "../../../schema/plan.js";
-import { SENSITIVE_ATTRS } from "../../model/desired.js";
+import { parseAddress } from "../../model/desired.js";
 import { canonicalJson, compareStrings, sameValue } from "../../model/values.js";
+import { compareTypes, findResourceType } from "../../resources/index.js";
 
 /** How a whole object changes: `update` covers in-place updates, replacements and drift. */
 export type BlockKind = "create" | "delete" | "update";
@@ -51,35 +52,14 @@ export interface BlockDiff {
   hidden: number;
 }
 
-/** Display order of known attributes; others follow alphabetically. */
-const ATTR_ORDER = [
-  "name",
-  "description",
-  "kind",
-  "team",
-  "team_id",
-  "role",
-  "role_id",
-  "connector",
-  "connector_id",
-  "roles",
-  "companies",
-  "lists",
-  "actions",
-  "details",
-  "triggers",
-  "id",
-  "token_id_hint",
-  "token_id",
-];
-
 const IDENTIFYING = new Set(["id", "name"]);
 
 /** Code-unit string order: the same on every machine and locale (unlike localeCompare). */
 
-function compareAttrNames(a: string, b: string): number {
-  const ia = ATTR_ORDER.indexOf(a);
-  const ib = ATTR_ORDER.indexOf(b);
+/** Attribute display order: the type's `render.attributeOrder`, then others alphabetically. */
+function compareAttrNames(order: readonly string[], a: string, b: string): number {
+  const ia = order.indexOf(a);
+  const ib = order.indexOf(b);
   if (ia !== -1 || ib !== -1) {
     if (ia === -1) return 1;
     if (ib === -1) return -1;
@@ -90,7 +70,7 @@ function compareAttrNames(a: string, b: string): number {
 
 /** The sensitive attribute names of a change: its own list plus its type's. */
 export function sensitiveNames(type: string, listed: readonly string[] = []): Set<string> {
-  return new Set([...listed, ...(SENSITIVE_ATTRS[type] ?? [])]);
+  return new Set([...listed, ...(findResourceType(type)?.sensitive ?? [])]);
 }
 
 /**
@@ -184,7 +164,8 @@ export function diffBlock(input: BlockInput): BlockDiff {
   for (const k of sensitive) names.add(k);
 
   const entries: AttrEntry[] = [];
-  for (const name of [...names].sort(compareAttrNames)) {
+  const order = findResourceType(input.type)?.render.attributeOrder ?? [];
+  for (const name of [...names].sort((a, b) => compareAttrNames(order, a, b))) {
     const isSensitive = sensitive.has(name);
     const isUnknown = unknown.has(name);
     const inB = Object.hasOwn(before, name);
@@ -242,21 +223,13 @@ export function diffDrift(d: DriftChange): BlockDiff {
   });
 }
 
-const TYPE_RANK: Readonly<Record<string, number>> = {
-  popdock_api_user: 0,
-  popdock_api_user_grant: 1,
-  popdock_api_token: 2,
-};
-
-/** Orders changes for display: by group, then the user, grants, tokens, others, then address. */
+/** Orders changes for display: by group, then type order (the registry's), then address. */
 export function compareForDisplay(
   a: { group: string; type: string; address: string },
   b: { group: string; type: string; address: string },
 ): number {
   return (
-    compareStrings(a.group, b.group) ||
-    (TYPE_RANK[a.type] ?? 3) - (TYPE_RANK[b.type] ?? 3) ||
-    compareStrings(a.address, b.address)
+    compareStrings(a.group, b.group) || compareTypes(a.type, b.type) || compareStrings(a.address, b.address)
   );
 }
 
@@ -271,6 +244,12 @@ export function groupChanges<T extends { group: string; type: string; address: s
     else groups.set(c.group, [c]);
   }
   return [...groups].map(([group, list]) => ({ group, changes: list }));
+}
+
+/** The title word of a group headed by `group` (`API user`), from its type's render hints. */
+export function groupTitleOf(group: string): string | undefined {
+  const type = parseAddress(group)?.type;
+  return type === undefined ? undefined : findResourceType(type)?.render.groupTitle;
 }
 
 /** `+/-` for create-before-destroy; otherwise `-/+`, delete first (Terraform's default). */

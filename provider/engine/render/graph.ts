@@ -3,8 +3,9 @@
  * renders in markdown). An arrow `A -> B` means B depends on A: A is created first, and deleted
  * last. Output is deterministic: nodes by address, edges by (from, to).
  */
-import { type DesiredConfig, parseAddress } from "../../model/desired.js";
+import { type PlannedConfig, parseAddress } from "../../model/desired.js";
 import { compareStrings } from "../../model/values.js";
+import { findResourceType, parentAddressOf } from "../../resources/index.js";
 
 export interface GraphNode {
   address: string;
@@ -24,15 +25,16 @@ function resourceOf(ref: string): string {
 }
 
 /**
- * The graph nodes of a configuration. Edges: a grant or token depends on its `user`; any
+ * The graph nodes of a configuration. Edges: a child (grant, token) depends on its parent; any
  * resource on each of its `dependsOn` and on each `lifecycle.replaceTriggeredBy` target (an
  * `address.attribute` reference counts as its resource).
  */
-export function graphNodesFromConfig(config: DesiredConfig): GraphNode[] {
+export function graphNodesFromConfig(config: Pick<PlannedConfig, "resources">): GraphNode[] {
   return config.resources
     .map((r) => {
       const deps = new Set<string>();
-      if (r.type === "popdock_api_user_grant" || r.type === "popdock_api_token") deps.add(r.user);
+      const parent = parentAddressOf(r);
+      if (parent !== undefined) deps.add(parent);
       for (const d of r.dependsOn) deps.add(d);
       for (const t of r.lifecycle.replaceTriggeredBy) deps.add(resourceOf(t));
       deps.delete(r.address);
@@ -65,13 +67,6 @@ function normalize(input: readonly GraphNode[]): Graph {
   };
 }
 
-const DOT_SHAPE: Readonly<Record<string, string>> = {
-  popdock_api_user: 'shape = "box", style = "bold"',
-  popdock_api_user_grant: 'shape = "ellipse"',
-  popdock_api_token: 'shape = "note"',
-  null_resource: 'shape = "diamond"',
-};
-
 function dotId(text: string): string {
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;
 }
@@ -79,19 +74,14 @@ function dotId(text: string): string {
 function renderDot(g: Graph): string {
   const lines = ["digraph popdock {", '  rankdir = "LR";', '  node [fontname = "sans-serif"];'];
   for (const n of g.nodes) {
-    lines.push(`  ${dotId(n.address)} [${DOT_SHAPE[n.type] ?? 'shape = "box", style = "dashed"'}];`);
+    lines.push(
+      `  ${dotId(n.address)} [${findResourceType(n.type)?.render.dotShape ?? 'shape = "box", style = "dashed"'}];`,
+    );
   }
   for (const e of g.edges) lines.push(`  ${dotId(e.from)} -> ${dotId(e.to)};`);
   lines.push("}");
   return `${lines.join("\n")}\n`;
 }
-
-const MERMAID_SHAPE: Readonly<Record<string, [string, string]>> = {
-  popdock_api_user: ["[", "]"],
-  popdock_api_user_grant: ["([", "])"],
-  popdock_api_token: ["[/", "/]"],
-  null_resource: ["{{", "}}"],
-};
 
 /** A Mermaid label in quotes, with its entity codes for characters the syntax reserves. */
 function mermaidLabel(text: string): string {
@@ -108,7 +98,7 @@ function renderMermaid(g: Graph): string {
   const ids = new Map(g.nodes.map((n, i) => [n.address, `n${i}`]));
   const lines = ["flowchart LR"];
   for (const n of g.nodes) {
-    const [open, close] = MERMAID_SHAPE[n.type] ?? ["[", "]"];
+    const [open, close] = findResourceType(n.type)?.render.mermaidShape ?? ["[", "]"];
     lines.push(`  ${ids.get(n.address)}${open}${mermaidLabel(n.address)}${close}`);
   }
   for (const e of g.edges) lines.push(`  ${ids.get(e.from)} --> ${ids.get(e.to)}`);

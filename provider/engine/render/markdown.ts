@@ -7,7 +7,6 @@
  * cells, so no value can break the table or inject markup.
  */
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
-import { parseAddress } from "../../model/desired.js";
 import { compareStrings, isRecord } from "../../model/values.js";
 import {
   type AttrEntry,
@@ -19,6 +18,7 @@ import {
   diffSet,
   formatScalar,
   groupChanges,
+  groupTitleOf,
 } from "./diff.js";
 import { renderPlanText } from "./text.js";
 
@@ -105,7 +105,8 @@ function details(c: ResourceChange & { action: Exclude<ResourceChange["action"],
 }
 
 function groupTitle(group: string): string {
-  return parseAddress(group)?.type === "popdock_api_user" ? `API user ${code(group)}` : code(group);
+  const title = groupTitleOf(group);
+  return title ? `${title} ${code(group)}` : code(group);
 }
 
 function driftLine(d: DriftChange): string {

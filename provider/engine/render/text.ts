@@ -5,6 +5,7 @@
  * A plan holds no secret; still, values of sensitive attributes and outputs are never printed
  * (`(sensitive value)`), and untrusted text is escaped so it cannot drive the terminal.
  */
+import { styleText } from "node:util";
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { parseAddress } from "../../model/desired.js";
 import { compareStrings, isRecord } from "../../model/values.js";
@@ -20,6 +21,7 @@ import {
   diffSet,
   formatScalar,
   groupChanges,
+  groupTitleOf,
   replaceMark,
 } from "./diff.js";
 
@@ -45,15 +47,19 @@ interface Style {
   cyan(text: string): string;
 }
 
+/**
+ * Styles by Node's `util.styleText`. Whether to colour is the caller's decision (the CLI's
+ * `useColor`: --no-color, FORCE_COLOR, NO_COLOR, a terminal), so the stream is not consulted.
+ */
 function styler(color: boolean): Style {
-  const wrap = (open: number, close: number) => (text: string) =>
-    color ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  const wrap = (format: "bold" | "green" | "yellow" | "red" | "cyan") => (text: string) =>
+    color ? styleText(format, text, { validateStream: false }) : text;
   return {
-    bold: wrap(1, 22),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    red: wrap(31, 39),
-    cyan: wrap(36, 39),
+    bold: wrap("bold"),
+    green: wrap("green"),
+    yellow: wrap("yellow"),
+    red: wrap("red"),
+    cyan: wrap("cyan"),
   };
 }
 
@@ -220,9 +226,8 @@ function driftBlock(d: DriftChange, st: Style): string {
 }
 
 function groupTitle(group: string): string {
-  return parseAddress(group)?.type === "popdock_api_user"
-    ? `# API user ${clean(group)}`
-    : `# ${clean(group)}`;
+  const title = groupTitleOf(group);
+  return title ? `# ${title} ${clean(group)}` : `# ${clean(group)}`;
 }
 
 function legend(changes: readonly ResourceChange[], st: Style): string {

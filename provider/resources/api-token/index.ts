@@ -4,12 +4,22 @@
  * to state or plans. A new name forces replacement, new token created before the old is deleted.
  * Import id: `USER_ID/TOKEN_ID`.
  */
+import { z } from "zod";
 import type { TokenMeta } from "../../../schema/api.js";
 import type { DesiredToken } from "../../model/desired.js";
-import { UsageError } from "../../model/errors.js";
-import type { LiveObject, ResourceHandler } from "../types.js";
+import { InternalError, UsageError } from "../../model/errors.js";
+import { defineResourceType } from "../define.js";
+import type { LiveObject } from "../types.js";
 
-function toLive(t: TokenMeta): LiveObject {
+const TokenAttrs = z.object({
+  name: z.string(),
+  /** Known once the token exists (read from Popdock); never part of what is sent. */
+  token_id_hint: z.string().optional(),
+  created_at: z.string().optional(),
+});
+export type TokenAttrs = z.infer<typeof TokenAttrs>;
+
+function toLive(t: TokenMeta): LiveObject<TokenAttrs> {
   return {
     id: t.id,
     parentId: t.api_user_id,
@@ -19,14 +29,40 @@ function toLive(t: TokenMeta): LiveObject {
   };
 }
 
-export const apiToken: ResourceHandler<DesiredToken> = {
+export const apiToken = defineResourceType<DesiredToken, TokenAttrs>({
   type: "popdock_api_token",
+  order: 20,
+  parent: { type: "popdock_api_user", address: (res) => res.user },
+  // A token's dependants (the keeper it follows) must not lose it before the new token exists.
+  createBeforeDestroy: true,
+  uniqueName: true,
+  referenceable: ["id", "name", "token_id", "token_id_hint", "created_at"],
   sensitive: ["token_id"],
   compared: ["name"],
   updatable: [],
   computed: ["id", "token_id", "token_id_hint", "created_at"],
   sets: [],
-  importIdFormat: "USER_ID/TOKEN_ID",
+  createsSecret: true,
+  attrs: TokenAttrs,
+  render: {
+    noun: "token",
+    describe: (a) => `a token named "${a.name}" of this API user`,
+    attributeOrder: ["name", "id", "token_id_hint", "token_id"],
+    displayNames: [],
+    informational: ["token_id_hint", "created_at"],
+    dotShape: 'shape = "note"',
+    mermaidShape: ["[/", "/]"],
+  },
+  import: {
+    format: "USER_ID/TOKEN_ID",
+    parse(importId) {
+      const [userId, tokenId, extra] = importId.split("/");
+      if (!userId || !tokenId || extra !== undefined) {
+        throw new UsageError(`token import id "${importId}" is not USER_ID/TOKEN_ID`);
+      }
+      return { id: tokenId, parentId: userId };
+    },
+  },
 
   desired: (res) => ({ attrs: { name: res.attrs.name }, diagnostics: [] }),
 
@@ -37,16 +73,16 @@ export const apiToken: ResourceHandler<DesiredToken> = {
 
   conflict(live, parentId, after) {
     if (parentId === undefined) return undefined;
-    const want = String(after.name).toLowerCase();
+    const want = after.name.toLowerCase();
     const t = live.userById.get(parentId)?.tokens?.find((x) => x.name.toLowerCase() === want);
     return t ? toLive(t) : undefined;
   },
 
   async create(ctx, after, parentId) {
-    if (parentId === undefined) throw new Error("token create without a parent user id");
+    if (parentId === undefined) throw new InternalError("token create without a parent user id");
     const t = await ctx.api.createToken(
       parentId,
-      { name: String(after.name) },
+      { name: after.name },
       { signal: ctx.signal, ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}) },
     );
     const { token_id, ...meta } = t;
@@ -54,24 +90,27 @@ export const apiToken: ResourceHandler<DesiredToken> = {
   },
 
   update() {
-    return Promise.reject(new Error("popdock_api_token has no in-place updates"));
+    return Promise.reject(new InternalError("popdock_api_token has no in-place updates"));
   },
 
   async delete(ctx, remote) {
-    if (remote.parentId === undefined) throw new Error("token delete without a parent user id");
+    if (remote.parentId === undefined) throw new InternalError("token delete without a parent user id");
     await ctx.api.deleteToken(remote.parentId, remote.id, {
       signal: ctx.signal,
       ifMatchVersion: remote.version,
     });
   },
 
-  async import(ctx, importId) {
-    const [userId, tokenId, extra] = importId.split("/");
-    if (!userId || !tokenId || extra !== undefined) {
-      throw new UsageError(`token import id "${importId}" is not USER_ID/TOKEN_ID`);
-    }
-    const t = await ctx.api.getToken(userId, tokenId, { signal: ctx.signal });
+  async readSecret(ctx, entry) {
+    if (entry.parent_id === undefined) throw new InternalError("token read without a parent user id");
+    const t = await ctx.api.getToken(entry.parent_id, entry.id, { signal: ctx.signal });
+    return t.token_id;
+  },
+
+  async importRead(ctx, { id, parentId }) {
+    if (parentId === undefined) throw new InternalError("token import without a parent user id");
+    const t = await ctx.api.getToken(parentId, id, { signal: ctx.signal });
     const { token_id, ...meta } = t;
     return { ...toLive(meta), secret: token_id };
   },
-};
+});

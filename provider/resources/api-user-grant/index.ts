@@ -4,22 +4,40 @@
  * have nothing to update (create/delete); a connector grant's roles and scopes update in place;
  * a different target forces replacement. Import id: `USER_ID/GRANT_ID`.
  */
+import { z } from "zod";
 import type { Grant, GrantCreate } from "../../../schema/api.js";
-import type { Attrs } from "../../../schema/plan.js";
 import type { DesiredGrant } from "../../model/desired.js";
-import { UsageError } from "../../model/errors.js";
+import { InternalError, UsageError } from "../../model/errors.js";
 import type { LiveSnapshot } from "../../model/live.js";
-import type { LiveObject, ResourceHandler } from "../types.js";
+import { defineResourceType } from "../define.js";
+import type { LiveObject } from "../types.js";
 import { resolveGrant } from "./resolve.js";
 
 const SCOPES = ["roles", "companies", "lists", "actions", "details"] as const;
+
+/** A grant's attributes: names for people, ids for the API (as `resolveGrant` builds them). */
+const GrantAttrs = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("team"), team: z.string(), team_id: z.string() }),
+  z.object({ kind: z.literal("role"), role: z.string(), role_id: z.string() }),
+  z.object({
+    kind: z.literal("connector"),
+    connector: z.string(),
+    connector_id: z.string(),
+    roles: z.array(z.string()),
+    companies: z.array(z.string()),
+    lists: z.array(z.string()),
+    actions: z.array(z.string()),
+    details: z.array(z.string()),
+  }),
+]);
+export type GrantAttrs = z.infer<typeof GrantAttrs>;
 
 function nameOf<T extends { id: string; name: string }>(items: readonly T[], id: string): string {
   return items.find((i) => i.id === id)?.name ?? id;
 }
 
 /** Live grant → plan attributes (names looked up from the reference data, for people). */
-export function grantAttrs(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" | "connectors">): Attrs {
+export function grantAttrs(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" | "connectors">): GrantAttrs {
   switch (g.type) {
     case "team":
       return { kind: "team", team: nameOf(live.teams, g.team_id), team_id: g.team_id };
@@ -39,16 +57,38 @@ export function grantAttrs(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" 
   }
 }
 
+/** The name of what a grant grants: the team, role or connector. */
+function targetName(a: GrantAttrs): string {
+  switch (a.kind) {
+    case "team":
+      return a.team;
+    case "role":
+      return a.role;
+    case "connector":
+      return a.connector;
+  }
+}
+
 /** The address index of a grant from its attributes: `team:Finance`, `connector:GP Production`. */
-export function grantKeyOfAttrs(a: Attrs): string {
-  return `${String(a.kind)}:${String(a.team ?? a.role ?? a.connector)}`;
+export function grantKeyOfAttrs(a: GrantAttrs): string {
+  return `${a.kind}:${targetName(a)}`;
 }
 
-function targetOf(a: Attrs): string {
-  return `${String(a.kind)}:${String(a.team_id ?? a.role_id ?? a.connector_id)}`;
+function targetOf(a: GrantAttrs): string {
+  switch (a.kind) {
+    case "team":
+      return `team:${a.team_id}`;
+    case "role":
+      return `role:${a.role_id}`;
+    case "connector":
+      return `connector:${a.connector_id}`;
+  }
 }
 
-function toLive(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" | "connectors">): LiveObject {
+function toLive(
+  g: Grant,
+  live: Pick<LiveSnapshot, "teams" | "roles" | "connectors">,
+): LiveObject<GrantAttrs> {
   return {
     id: g.id,
     parentId: g.api_user_id,
@@ -58,43 +98,84 @@ function toLive(g: Grant, live: Pick<LiveSnapshot, "teams" | "roles" | "connecto
   };
 }
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.map(String) : [];
-}
-
-function createBody(a: Attrs): GrantCreate {
+function createBody(a: GrantAttrs): GrantCreate {
   switch (a.kind) {
     case "team":
-      return { type: "team", team_id: String(a.team_id) };
+      return { type: "team", team_id: a.team_id };
     case "role":
-      return { type: "role", role_id: String(a.role_id) };
-    default:
+      return { type: "role", role_id: a.role_id };
+    case "connector":
       return {
         type: "connector",
-        connector_id: String(a.connector_id),
-        roles: strings(a.roles),
-        companies: strings(a.companies),
-        lists: strings(a.lists),
-        actions: strings(a.actions),
-        details: strings(a.details),
+        connector_id: a.connector_id,
+        roles: [...a.roles],
+        companies: [...a.companies],
+        lists: [...a.lists],
+        actions: [...a.actions],
+        details: [...a.details],
       };
   }
 }
 
-export const apiUserGrant: ResourceHandler<DesiredGrant> = {
+/** The scopes an in-place update sends: only connector grants have any (others send empty lists). */
+function scopesOf(a: GrantAttrs): Record<(typeof SCOPES)[number], string[]> {
+  const of = (k: (typeof SCOPES)[number]) => (a.kind === "connector" ? [...a[k]] : []);
+  return {
+    roles: of("roles"),
+    companies: of("companies"),
+    lists: of("lists"),
+    actions: of("actions"),
+    details: of("details"),
+  };
+}
+
+export const apiUserGrant = defineResourceType<DesiredGrant, GrantAttrs>({
   type: "popdock_api_user_grant",
+  order: 10,
+  parent: { type: "popdock_api_user", address: (res) => res.user },
+  createBeforeDestroy: false,
+  uniqueName: true,
+  referenceable: ["id", "kind", "team", "team_id", "role", "role_id", "connector", "connector_id", ...SCOPES],
   sensitive: [],
   compared: ["kind", "team_id", "role_id", "connector_id", ...SCOPES],
   updatable: [...SCOPES],
   computed: ["id"],
   sets: [...SCOPES],
-  importIdFormat: "USER_ID/GRANT_ID",
+  attrs: GrantAttrs,
+  render: {
+    noun: "grant",
+    describe: (a) => `a ${a.kind} grant for "${targetName(a)}" on this API user`,
+    attributeOrder: [
+      "kind",
+      "team",
+      "team_id",
+      "role",
+      "role_id",
+      "connector",
+      "connector_id",
+      ...SCOPES,
+      "id",
+    ],
+    displayNames: ["team", "role", "connector"],
+    informational: [],
+    dotShape: 'shape = "ellipse"',
+    mermaidShape: ["([", "])"],
+  },
+  import: {
+    format: "USER_ID/GRANT_ID",
+    parse(importId) {
+      const [userId, grantId, extra] = importId.split("/");
+      if (!userId || !grantId || extra !== undefined) {
+        throw new UsageError(`grant import id "${importId}" is not USER_ID/GRANT_ID`);
+      }
+      return { id: grantId, parentId: userId };
+    },
+    addressIndex: grantKeyOfAttrs,
+  },
 
   desired(res, live) {
     const r = resolveGrant(res, live);
-    return r.attrs
-      ? { attrs: r.attrs as unknown as Attrs, diagnostics: r.diagnostics }
-      : { diagnostics: r.diagnostics };
+    return r.attrs ? { attrs: r.attrs, diagnostics: r.diagnostics } : { diagnostics: r.diagnostics };
   },
 
   read(live, entry) {
@@ -111,7 +192,7 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
   },
 
   async create(ctx, after, parentId) {
-    if (parentId === undefined) throw new Error("grant create without a parent user id");
+    if (parentId === undefined) throw new InternalError("grant create without a parent user id");
     const g = await ctx.api.createGrant(parentId, createBody(after), {
       signal: ctx.signal,
       ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
@@ -120,9 +201,8 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
   },
 
   async update(ctx, remote, after) {
-    if (remote.parentId === undefined) throw new Error("grant update without a parent user id");
-    const patch = Object.fromEntries(SCOPES.map((k) => [k, strings(after[k])]));
-    const g = await ctx.api.updateGrant(remote.parentId, remote.id, patch, {
+    if (remote.parentId === undefined) throw new InternalError("grant update without a parent user id");
+    const g = await ctx.api.updateGrant(remote.parentId, remote.id, scopesOf(after), {
       signal: ctx.signal,
       ifMatchVersion: remote.version,
     });
@@ -130,18 +210,15 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
   },
 
   async delete(ctx, remote) {
-    if (remote.parentId === undefined) throw new Error("grant delete without a parent user id");
+    if (remote.parentId === undefined) throw new InternalError("grant delete without a parent user id");
     await ctx.api.deleteGrant(remote.parentId, remote.id, {
       signal: ctx.signal,
       ifMatchVersion: remote.version,
     });
   },
 
-  async import(ctx, importId) {
-    const [userId, grantId, extra] = importId.split("/");
-    if (!userId || !grantId || extra !== undefined) {
-      throw new UsageError(`grant import id "${importId}" is not USER_ID/GRANT_ID`);
-    }
+  async importRead(ctx, { id: grantId, parentId: userId }) {
+    if (userId === undefined) throw new InternalError("grant import without a parent user id");
     const [grants, teams, roles, connectors] = await Promise.all([
       ctx.api.listGrants(userId, { signal: ctx.signal }),
       ctx.api.listTeams({ signal: ctx.signal }),
@@ -160,4 +237,4 @@ export const apiUserGrant: ResourceHandler<DesiredGrant> = {
       attrs: grantAttrs(g, { teams, roles, connectors }),
     };
   },
-};
+});

@@ -1,24 +1,47 @@
-/** `popdock_api_user`: an API user. Name and description update in place. */
+/** `popdock_api_user`: an API user. Name and description update in place. Import id: `USER_ID`. */
+import { z } from "zod";
 import type { ApiUser } from "../../../schema/api.js";
 import type { DesiredApiUser } from "../../model/desired.js";
-import type { LiveObject, ResourceHandler } from "../types.js";
+import { defineResourceType } from "../define.js";
+import type { LiveObject } from "../types.js";
 
-function attrsOf(u: ApiUser) {
+const UserAttrs = z.object({ name: z.string(), description: z.string().default("") });
+export type UserAttrs = z.infer<typeof UserAttrs>;
+
+function attrsOf(u: ApiUser): UserAttrs {
   return { name: u.name, description: u.description };
 }
 
-function toLive(u: ApiUser): LiveObject {
+function toLive(u: ApiUser): LiveObject<UserAttrs> {
   return { id: u.id, version: u.version, attrs: attrsOf(u), createdAt: u.created_at };
 }
 
-export const apiUser: ResourceHandler<DesiredApiUser> = {
+export const apiUser = defineResourceType<DesiredApiUser, UserAttrs>({
   type: "popdock_api_user",
+  order: 0,
+  createBeforeDestroy: false,
+  uniqueName: true,
+  referenceable: ["id", "name", "description"],
   sensitive: [],
   compared: ["name", "description"],
   updatable: ["name", "description"],
   computed: ["id"],
   sets: [],
-  importIdFormat: "USER_ID (e.g. usr_8f2c…)",
+  attrs: UserAttrs,
+  render: {
+    noun: "API user",
+    describe: (a) => `an API user named "${a.name}"`,
+    attributeOrder: ["name", "description", "id"],
+    displayNames: [],
+    informational: [],
+    groupTitle: "API user",
+    dotShape: 'shape = "box", style = "bold"',
+    mermaidShape: ["[", "]"],
+  },
+  import: {
+    format: "USER_ID (e.g. usr_8f2c…)",
+    parse: (importId) => ({ id: importId }),
+  },
 
   desired: (res) => ({
     attrs: { name: res.attrs.name, description: res.attrs.description },
@@ -31,13 +54,13 @@ export const apiUser: ResourceHandler<DesiredApiUser> = {
   },
 
   conflict(live, _parentId, after) {
-    const u = live.userByName.get(String(after.name).toLowerCase());
+    const u = live.userByName.get(after.name.toLowerCase());
     return u ? toLive(u) : undefined;
   },
 
   async create(ctx, after) {
     const u = await ctx.api.createApiUser(
-      { name: String(after.name), description: String(after.description ?? "") },
+      { name: after.name, description: after.description },
       { signal: ctx.signal, ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}) },
     );
     return { id: u.id, version: u.version, attrs: attrsOf(u) };
@@ -45,8 +68,8 @@ export const apiUser: ResourceHandler<DesiredApiUser> = {
 
   async update(ctx, remote, after) {
     const patch: { name?: string; description?: string } = {};
-    if (after.name !== remote.attrs.name) patch.name = String(after.name);
-    if (after.description !== remote.attrs.description) patch.description = String(after.description ?? "");
+    if (after.name !== remote.attrs.name) patch.name = after.name;
+    if (after.description !== remote.attrs.description) patch.description = after.description;
     const u = await ctx.api.updateApiUser(remote.id, patch, {
       signal: ctx.signal,
       ifMatchVersion: remote.version,
@@ -58,8 +81,8 @@ export const apiUser: ResourceHandler<DesiredApiUser> = {
     await ctx.api.deleteApiUser(remote.id, { signal: ctx.signal, ifMatchVersion: remote.version });
   },
 
-  async import(ctx, importId) {
-    const u = await ctx.api.getApiUser(importId, { signal: ctx.signal });
+  async importRead(ctx, { id }) {
+    const u = await ctx.api.getApiUser(id, { signal: ctx.signal });
     return { id: u.id, version: u.version, attrs: attrsOf(u) };
   },
-};
+});

@@ -4,20 +4,45 @@
  * token, the standard keeper pattern for token rotation.
  */
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import type { DesiredNull } from "../../model/desired.js";
 import { locate } from "../../model/diagnostics.js";
 import { UsageError } from "../../model/errors.js";
-import type { ResourceHandler } from "../types.js";
+import { defineResourceType } from "../define.js";
 
-export const nullResource: ResourceHandler<DesiredNull> = {
+/** `triggers` is absent only in a state entry written without it (read back as it is). */
+const NullAttrs = z.object({ triggers: z.record(z.string(), z.string()).optional() });
+export type NullAttrs = z.infer<typeof NullAttrs>;
+
+export const nullResource = defineResourceType<DesiredNull, NullAttrs>({
   type: "null_resource",
+  order: 30,
+  // A keeper has no remote object: the new one can always exist beside the old.
+  createBeforeDestroy: true,
+  uniqueName: false,
+  referenceable: ["id", "triggers"],
   sensitive: [],
   compared: ["triggers"],
   updatable: [],
   computed: ["id"],
   sets: [],
   local: true,
-  importIdFormat: "(not importable)",
+  attrs: NullAttrs,
+  render: {
+    noun: "null_resource",
+    describe: () => "a null_resource",
+    attributeOrder: ["triggers", "id"],
+    displayNames: [],
+    informational: [],
+    dotShape: 'shape = "diamond"',
+    mermaidShape: ["{{", "}}"],
+  },
+  import: {
+    format: "(not importable)",
+    parse() {
+      throw new UsageError("null_resource cannot be imported: it exists only in state");
+    },
+  },
 
   desired(res) {
     // Trigger values are kept in state, so a key that names a secret is refused (the state
@@ -40,7 +65,14 @@ export const nullResource: ResourceHandler<DesiredNull> = {
   },
 
   /** Lives only in state: what state says is the truth. */
-  read: (_live, entry) => ({ id: entry.id, version: entry.version, attrs: { ...entry.attributes } }),
+  read: (_live, entry) => {
+    const triggers = entry.attributes.triggers;
+    return {
+      id: entry.id,
+      version: entry.version,
+      attrs: isStringRecord(triggers) ? { triggers: { ...triggers } } : {},
+    };
+  },
   conflict: () => undefined,
 
   create: async (_ctx, after) => ({ id: randomUUID(), version: 1, attrs: { ...after } }),
@@ -50,5 +82,15 @@ export const nullResource: ResourceHandler<DesiredNull> = {
     attrs: { ...after },
   }),
   delete: async () => {},
-  import: () => Promise.reject(new UsageError("null_resource cannot be imported: it exists only in state")),
-};
+  importRead: () =>
+    Promise.reject(new UsageError("null_resource cannot be imported: it exists only in state")),
+});
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === "string")
+  );
+}
