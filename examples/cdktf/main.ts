@@ -1,6 +1,6 @@
 /**
  * CDK for Terraform example app: `popdock plan --endpoint local` in the repository root runs it
- * (cdktf.json: "app": "npx tsx examples/cdktf/main.ts") and plans the stack "popdock".
+ * (cdktf.json: "app": "node --import tsx examples/cdktf/main.ts") and plans the stack "popdock".
  */
 import { App } from "cdktf";
 import { PopdockStack } from "./stack.js";
