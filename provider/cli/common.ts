@@ -2,7 +2,9 @@
  * What several commands share: the option specs, loading the configuration and printing its
  * diagnostics, opening the state under the lock, and connecting to Popdock.
  */
+
 import { readFile } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
 import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
@@ -74,6 +76,14 @@ export const STATE_OPTIONS: Record<string, OptionSpec> = {
     type: "string",
     value: "DURATION",
     description: "Wait this long for a held lock (e.g. 30s)",
+  },
+};
+
+/** Planning safety switches, for every command that plans (plan, apply). */
+export const PLAN_SAFETY_OPTIONS: Record<string, OptionSpec> = {
+  "allow-destroy-all": {
+    type: "boolean",
+    description: "Allow a plan that deletes every object in the state (otherwise refused; see `destroy`)",
   },
 };
 
@@ -273,6 +283,8 @@ export async function withPlan(
         mode,
         signal: io.signal,
         replay: command !== "popdock plan",
+        allowDestroyAll: flag(args, "allow-destroy-all"),
+        stateName: displayPath(io.cwd, store.path),
       });
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);
@@ -292,4 +304,10 @@ export function planText(args: ParsedArgs, io: CliIO, p: Planned): string {
     color: useColor(args, io),
     refresh: { users: p.computed.live.users.length, requests: p.computed.requests },
   });
+}
+
+/** A path as a person would type it from `cwd`: relative below it, absolute elsewhere. */
+export function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }

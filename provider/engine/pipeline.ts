@@ -94,6 +94,9 @@ export async function computePlan(opts: {
   signal?: AbortSignal;
   /** Resolve pending creates by replaying their keys first (apply, not plan: it may create). */
   replay?: boolean;
+  /** `--allow-destroy-all`, and how messages name the state (see `makePlan`). */
+  allowDestroyAll?: boolean;
+  stateName?: string;
 }): Promise<ComputedPlan> {
   const replayed = opts.replay
     ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
@@ -108,6 +111,8 @@ export async function computePlan(opts: {
     live: prepared.live,
     endpoint: opts.identity,
     mode: opts.mode ?? "normal",
+    ...(opts.allowDestroyAll !== undefined ? { allowDestroyAll: opts.allowDestroyAll } : {}),
+    ...(opts.stateName !== undefined ? { stateName: opts.stateName } : {}),
   });
   return { ...prepared, ...r };
 }

@@ -374,7 +374,15 @@ describe("makePlan", () => {
         'popdock_api_token.bot["pbi"]': "t1",
       }),
     );
-    const r = makePlan({ config: config([]), state: s, live: l, endpoint: "local" });
+    // An empty configuration that destroys everything needs to say so (`api_users: {}`).
+    const refused = makePlan({ config: config([]), state: s, live: l, endpoint: "local" });
+    expect(refused.diagnostics.map((d) => d.code)).toEqual(["PLAN_EMPTY_CONFIG"]);
+    const r = makePlan({
+      config: { ...config([]), declaredEmpty: true },
+      state: s,
+      live: l,
+      endpoint: "local",
+    });
     expect(r.plan?.summary.destroy).toBe(3);
     const steps = planSteps(planOf(r));
     expect(steps.map((x) => x.id).sort()).toEqual(

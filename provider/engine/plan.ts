@@ -22,6 +22,7 @@ import type { LiveSnapshot } from "../model/live.js";
 import { compareStrings, sameValue } from "../model/values.js";
 import { compareTypes, parentAddressOf, resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType } from "../resources/types.js";
+import { destroyAllProblem } from "./guards.js";
 import { planOutputs } from "./plan-outputs.js";
 import { findStepCycle } from "./steps.js";
 import { summarizeChanges } from "./summary.js";
@@ -37,6 +38,10 @@ export interface PlanInput {
   endpoint: string;
   mode?: "normal" | "destroy";
   now?: Date;
+  /** `--allow-destroy-all`: a normal plan may delete every object the state manages. */
+  allowDestroyAll?: boolean;
+  /** How messages name the state (`.popdock/state.json`, a workspace…). */
+  stateName?: string;
 }
 
 export interface PlanResult {
@@ -130,6 +135,13 @@ export function makePlan(input: PlanInput): PlanResult {
     outputs,
     summary: summarizeChanges(ordered),
   };
+  const destroysAll = destroyAllProblem(plan, state, {
+    allowed: input.allowDestroyAll ?? false,
+    declaredEmpty: config.declaredEmpty ?? false,
+    declared: config.resources.length,
+    stateName: input.stateName ?? "state",
+  });
+  if (destroysAll) return { diagnostics: [...ctx.diagnostics, destroysAll] };
   return { plan, diagnostics: ctx.diagnostics };
 }
 

@@ -139,6 +139,12 @@ export interface DesiredConfig {
   provider: { endpoint?: string };
   resources: DesiredResource[];
   outputs: DesiredOutput[];
+  /**
+   * The configuration declares emptiness on purpose (YAML `api_users: {}`, Terraform JSON
+   * `"resource": {}`), as opposed to an empty or comment-only file: only then may a plan delete
+   * everything the state manages without `--allow-destroy-all`.
+   */
+  declaredEmpty?: boolean;
 }
 
 /** The attributes that hold secrets, by resource type. Never written to state, plans or logs. */

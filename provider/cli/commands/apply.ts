@@ -17,6 +17,7 @@ import {
   connectFor,
   flag,
   list,
+  PLAN_SAFETY_OPTIONS,
   planText,
   readPlanFile,
   STATE_OPTIONS,
@@ -41,6 +42,7 @@ const APPLY_OPTIONS = {
   ...CONNECTION_OPTIONS,
   ...STATE_OPTIONS,
   ...COLOR_OPTIONS,
+  ...PLAN_SAFETY_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {

@@ -1,6 +1,6 @@
 /** `popdock plan`: refresh, diff, show the plan; `--out FILE` saves it for an exact apply. */
 import { writeFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
@@ -8,7 +8,9 @@ import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
+  displayPath,
   flag,
+  PLAN_SAFETY_OPTIONS,
   planText,
   STATE_OPTIONS,
   str,
@@ -28,6 +30,7 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     ...CONNECTION_OPTIONS,
     ...STATE_OPTIONS,
     ...COLOR_OPTIONS,
+    ...PLAN_SAFETY_OPTIONS,
     out: { type: "string", value: "FILE", description: "Save the plan to FILE for `popdock apply FILE`" },
     json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
@@ -46,7 +49,7 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       const out = str(args, "out");
       if (out !== undefined) {
         const saved = sealPlan(
-          { ...plan, state_path: relativeOrAbsolute(io.cwd, p.store.path) },
+          { ...plan, state_path: displayPath(io.cwd, p.store.path) },
           io.env[PLAN_SIGNING_KEY_ENV],
         );
         await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
@@ -58,9 +61,3 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       return flag(args, "detailed-exitcode") && changes ? 2 : 0;
     }),
 };
-
-/** A path as the user would type it from `cwd`: relative below it, absolute elsewhere. */
-function relativeOrAbsolute(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
-}
