@@ -122,7 +122,9 @@ describe("apply then plan is empty (property)", () => {
         for (const [label, shape] of steps) {
           const yaml = await writeConfig(dir, toModel(prefix, shape));
           const context = ` (run ${run}, ${label} configuration)\n--- popdock.yaml\n${yaml}`;
-          await sb.run(dir, ["apply", "--auto-approve", "--no-color"], 0, context);
+          // An edit may share no key with the first configuration: it then replaces every
+          // object, which a plan refuses without --allow-destroy-all (tested in safety.test.ts).
+          await sb.run(dir, ["apply", "--auto-approve", "--no-color", "--allow-destroy-all"], 0, context);
           // Creating from scratch converges in the quick-start case above; here the edit is what
           // matters, and each check costs two CLI processes, so only the edit gets them.
           if (label === "edited") await expectConverged(dir, context);

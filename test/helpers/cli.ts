@@ -40,7 +40,12 @@ export interface CliOptions {
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith("POPDOCK_") || ["GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR"].includes(k)) continue;
+    if (
+      v === undefined ||
+      k.startsWith("POPDOCK_") ||
+      ["GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR"].includes(k)
+    )
+      continue;
     env[k] = v;
   }
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
