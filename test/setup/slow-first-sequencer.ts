@@ -12,7 +12,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * (re-measure when they move).
  */
 export const SLOW_FILES: readonly string[] = [
-  "test/e2e/cdktf.test.ts", // ~5 CDKTF syntheses (npx tsx) in one test
+  "test/e2e/kill-property.test.ts", // 30 killed applies under faults, and their re-runs
+  "test/e2e/cdktf.test.ts", // ~5 CDKTF syntheses in one test
   "test/e2e/crash.test.ts",
   "test/e2e/faults.test.ts",
   "test/e2e/interrupt.test.ts",
@@ -25,7 +26,8 @@ export const SLOW_FILES: readonly string[] = [
   "test/sandbox/crash.test.ts",
   "test/e2e/review.test.ts",
   "test/e2e/lifecycle.test.ts",
-  "test/client/retries.test.ts",
+  "provider/client/transport.test.ts",
+  "test/e2e/restart.test.ts",
   "test/e2e/canary.test.ts",
   "test/e2e/outputs.test.ts",
   "test/e2e/state-sync.test.ts",
