@@ -99,6 +99,20 @@ describe("secrets canary", () => {
     await run(["plan", "--markdown"]);
     await run(["plan", "--json"]);
 
+    // 2b. Attempts that must fail without leaking: a tampered plan, the plan sent to another
+    //     endpoint, and a `*.localhost` endpoint over plain http (DNS could point it anywhere).
+    const planText = await readFile(join(dir, "rotate.plan"), "utf8");
+    await writeFile(join(dir, "tampered.plan"), planText.replace("bi-2026-q2", "bi-hacked"));
+    const tampered = await run(["apply", "tampered.plan"], debug, 1);
+    expect(tampered.stderr).toContain("POPDOCK_PLAN_TAMPERED");
+    const elsewhere = { ...debug, POPDOCK_ENDPOINT: "http://popdock.localhost:1" };
+    const moved = await run(["apply", "rotate.plan"], elsewhere, 1);
+    expect(moved.stderr).toContain(
+      "the endpoint configured here is http://popdock.localhost:1; nothing was sent",
+    );
+    const insecure = await run(["plan"], elsewhere, 1);
+    expect(insecure.stderr).toContain("plain http is allowed only for loopback");
+
     // 3. Apply the rotation from the saved plan; the new token ID goes to a 0600 file.
     const rotated = await run(["apply", "rotate.plan", "--secrets-out", "rotated.json"]);
     expect(rotated.stdout).toMatch(/replacement created/);
