@@ -184,18 +184,17 @@ describe("stale and unreadable locks", () => {
     return child.pid as number;
   }
 
+  /** Writes a lock record of `popdock apply` on this host, with `fields` over the defaults. */
+  async function writeRecord(fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const record = { host: hostname(), user: "ci", command: "popdock apply", created_at: T0, ...fields };
+    await mkdir(path.dirname(lockFile), { recursive: true });
+    await writeFile(lockFile, JSON.stringify(record));
+    return record;
+  }
+
   it("mentions a holder on this host that is no longer running, fails fast, does not remove it", async () => {
     const pid = await deadPid();
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    const record = {
-      id: "3f2a0000-0000-4000-8000-000000000000",
-      pid,
-      host: hostname(),
-      user: "ci",
-      command: "popdock apply",
-      created_at: T0,
-    };
-    await writeFile(lockFile, JSON.stringify(record));
+    const record = await writeRecord({ id: "3f2a0000-0000-4000-8000-000000000000", pid });
     const started = performance.now();
     const err = await lockedError(acquireLock({ statePath, command: "x", timeoutMs: 10_000, now: at(T0) }));
     expect(performance.now() - started).toBeLessThan(2000);
@@ -212,17 +211,7 @@ describe("stale and unreadable locks", () => {
 
   it("takes over at once a lock whose holder died during this boot on this host, and says so", async () => {
     const pid = await deadPid();
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    const record = {
-      id: "dead-1",
-      pid,
-      host: hostname(),
-      user: "ci",
-      command: "popdock apply",
-      created_at: T0,
-      boot_id: bootId,
-    };
-    await writeFile(lockFile, JSON.stringify(record));
+    await writeRecord({ id: "dead-1", pid, boot_id: bootId });
     const seen: string[] = [];
     const lock = await acquireLock({ statePath, command: "x", onTakeover: (h) => seen.push(h.id) });
     expect(seen).toEqual(["dead-1"]);
@@ -232,18 +221,7 @@ describe("stale and unreadable locks", () => {
   });
 
   it("takes over a lock whose pid now belongs to another process (another start time)", async () => {
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    const record = {
-      id: "reused-1",
-      pid: process.pid,
-      host: hostname(),
-      user: "ci",
-      command: "popdock apply",
-      created_at: T0,
-      boot_id: bootId,
-      pid_start: "1",
-    };
-    await writeFile(lockFile, JSON.stringify(record));
+    await writeRecord({ id: "reused-1", pid: process.pid, boot_id: bootId, pid_start: "1" });
     const seen: string[] = [];
     const lock = await acquireLock({ statePath, command: "x", onTakeover: (h) => seen.push(h.id) });
     expect(seen).toEqual(["reused-1"]);
@@ -252,17 +230,11 @@ describe("stale and unreadable locks", () => {
 
   it("never takes over a lock from another boot, even on this host", async () => {
     const pid = await deadPid();
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    const record = {
+    const record = await writeRecord({
       id: "old-boot",
       pid,
-      host: hostname(),
-      user: "ci",
-      command: "popdock apply",
-      created_at: T0,
       boot_id: "00000000-0000-4000-8000-000000000000",
-    };
-    await writeFile(lockFile, JSON.stringify(record));
+    });
     const err = await lockedError(
       acquireLock({ statePath, command: "x", now: at(T0), onTakeover: () => expect.unreachable() }),
     );
@@ -272,19 +244,7 @@ describe("stale and unreadable locks", () => {
 
   it("one takeover among many contenders, and still one holder at a time", async () => {
     const pid = await deadPid();
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    await writeFile(
-      lockFile,
-      JSON.stringify({
-        id: "dead-2",
-        pid,
-        host: hostname(),
-        user: "ci",
-        command: "popdock apply",
-        created_at: T0,
-        boot_id: bootId,
-      }),
-    );
+    await writeRecord({ id: "dead-2", pid, boot_id: bootId });
     let takeovers = 0;
     let inside = 0;
     let maxInside = 0;

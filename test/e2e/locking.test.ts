@@ -32,6 +32,34 @@ async function projectWithUser(prefix: string): Promise<string> {
   return project({ "popdock.yaml": toYaml({ users: { u: { name: `${prefix}-${uniq()}` } } }) });
 }
 
+/**
+ * A lock file of `popdock apply` whose holder is a process that has exited; `thisBoot` records
+ * this machine's boot id, as popdock does (without it the lock proves nothing about the boot).
+ */
+async function writeDeadLock(
+  dir: string,
+  opts: { thisBoot: boolean },
+): Promise<{ id: string; deadPid: number }> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  const deadPid = child.pid as number;
+  await new Promise((r) => child.once("exit", r));
+  const id = randomUUID();
+  await mkdir(join(dir, ".popdock"), { recursive: true });
+  const record = {
+    id,
+    pid: deadPid,
+    host: hostname(),
+    user: "x",
+    command: "popdock apply",
+    created_at: new Date().toISOString(),
+  };
+  const boot = opts.thisBoot
+    ? { boot_id: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() }
+    : {};
+  await writeFile(lockPath(dir), JSON.stringify({ ...record, ...boot }));
+  return { id, deadPid };
+}
+
 describe("lock contention between two processes", () => {
   it("a plan during an apply fails naming the holder; with --lock-timeout it waits and then succeeds", async () => {
     const dir = await projectWithUser("lk-busy");
@@ -112,22 +140,7 @@ describe("force-unlock", () => {
 
   it("a lock left by a dead process fails at once, even with --lock-timeout, and says the holder is gone", async () => {
     const dir = await projectWithUser("lk-dead");
-    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-    const deadPid = child.pid as number;
-    await new Promise((r) => child.once("exit", r));
-    const id = randomUUID();
-    await mkdir(join(dir, ".popdock"), { recursive: true });
-    await writeFile(
-      lockPath(dir),
-      JSON.stringify({
-        id,
-        pid: deadPid,
-        host: hostname(),
-        user: "x",
-        command: "popdock apply",
-        created_at: new Date().toISOString(),
-      }),
-    );
+    const { id, deadPid } = await writeDeadLock(dir, { thisBoot: false });
     const started = Date.now();
     const r = await sb.popdock(["plan", "--lock-timeout", "20s"], dir);
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -143,23 +156,7 @@ describe("force-unlock", () => {
 
   it("a lock whose holder died during this boot is taken over at once, with one line saying so", async () => {
     const dir = await projectWithUser("lk-takeover");
-    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-    const deadPid = child.pid as number;
-    await new Promise((r) => child.once("exit", r));
-    const id = randomUUID();
-    await mkdir(join(dir, ".popdock"), { recursive: true });
-    await writeFile(
-      lockPath(dir),
-      JSON.stringify({
-        id,
-        pid: deadPid,
-        host: hostname(),
-        user: "x",
-        command: "popdock apply",
-        created_at: new Date().toISOString(),
-        boot_id: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
-      }),
-    );
+    const { id, deadPid } = await writeDeadLock(dir, { thisBoot: true });
     await writeFile(join(dir, ".popdock", ".state.json.4121.0123456789ab.tmp"), "half a state");
     const r = await sb.run(dir, ["plan", "--detailed-exitcode"], 2);
     expect(r.stderr).toContain(
