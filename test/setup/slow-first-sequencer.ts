@@ -12,7 +12,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * (re-measure when they move).
  */
 export const SLOW_FILES: readonly string[] = [
-  "test/e2e/kill-property.test.ts", // 30 killed applies under faults, and their re-runs
+  "test/e2e/kill-property-1.test.ts", // 15 killed applies under faults, and their re-runs
+  "test/e2e/kill-property-2.test.ts", // the other 15
   "test/e2e/cdktf.test.ts", // ~5 CDKTF syntheses in one test
   "test/e2e/crash.test.ts",
   "test/e2e/faults.test.ts",
