@@ -23,3 +23,10 @@ export type { DesiredConfig, DesiredOutput, DesiredResource } from "./model/desi
 export { type Diagnostic, formatDiagnostic, hasErrors } from "./model/diagnostics.js";
 export { ConfigError, PopdockError, type PopdockErrorCode, UsageError } from "./model/errors.js";
 export type { LiveSnapshot } from "./model/live.js";
+export {
+  defineResourceType,
+  type ResourceType,
+  type ResourceTypeDef,
+  registerResourceType,
+  resourceTypes,
+} from "./resources/index.js";
