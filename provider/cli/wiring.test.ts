@@ -1,16 +1,26 @@
 import { cpSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { endpointOf, loadConfig, locateConfig, statePathFor } from "./wiring.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures");
 
+const made: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "popdock-ws-"));
+  made.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
+});
+
 describe("locateConfig", () => {
   it("defaults to ./popdock.yaml and puts state beside it", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "popdock-ws-"));
+    const dir = await tempDir();
     await writeFile(join(dir, "popdock.yaml"), "api_users: {}\n");
     const loc = await locateConfig([], dir);
     expect(loc).toEqual({ paths: [join(dir, "popdock.yaml")], baseDir: dir });
@@ -19,16 +29,22 @@ describe("locateConfig", () => {
   });
 
   it("takes the directory when it holds a cdktf.json and no popdock.yaml", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "popdock-ws-"));
+    const dir = await tempDir();
     await writeFile(join(dir, "cdktf.json"), "{}");
     expect(await locateConfig([], dir)).toEqual({ paths: [dir], baseDir: dir });
   });
 
+  it("takes the directory when it holds *.tf.json files and no popdock.yaml", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "main.tf.json"), "{}");
+    expect(await locateConfig([], dir)).toEqual({ paths: [dir], baseDir: dir });
+  });
+
   it("says what to do when there is no configuration at all", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "popdock-ws-"));
+    const dir = await tempDir();
     await expect(locateConfig([], dir)).rejects.toMatchObject({
       code: "POPDOCK_USAGE",
-      message: `no configuration here: ${dir} has no popdock.yaml (nor a cdktf.json)`,
+      message: `no configuration here: ${dir} has no popdock.yaml (nor a cdktf.json or *.tf.json file)`,
       hint: expect.stringContaining("-c FILE"),
     });
   });
@@ -51,7 +67,7 @@ describe("endpointOf", () => {
 describe("loadConfig picks the frontend loadTerraformConfig would read", () => {
   /** A copy of the fixture directories `tf-json/<name>` and `yaml-valid`, to point -c into. */
   async function workdir(): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), "popdock-ws-"));
+    const dir = await tempDir();
     for (const name of ["valid-cdktf-outdir", "valid-users-grants-tokens", "valid-cdktf-app"])
       cpSync(join(fixtures, "tf-json", name), join(dir, name), { recursive: true });
     cpSync(join(fixtures, "yaml-valid", "minimal.yaml"), join(dir, "popdock.yaml"));

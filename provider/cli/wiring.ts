@@ -6,7 +6,7 @@
  * file, never an argument).
  */
 import { randomBytes } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { PopdockApi } from "../client/types.js";
 import { loadConfiguration } from "../frontends/index.js";
@@ -25,7 +25,10 @@ export interface ConfigLocation {
   baseDir: string;
 }
 
-/** `-c` paths (default `./popdock.yaml`, or the current directory when it holds a `cdktf.json`). */
+/**
+ * `-c` paths (default `./popdock.yaml`, or the current directory when it holds a `cdktf.json` or
+ * `*.tf.json` files and no popdock.yaml).
+ */
 export async function locateConfig(given: readonly string[], cwd: string): Promise<ConfigLocation> {
   let paths = given.map((p) => (isAbsolute(p) ? p : resolve(cwd, p)));
   if (paths.length === 0) {
@@ -37,14 +40,22 @@ export async function locateConfig(given: readonly string[], cwd: string): Promi
       (s) => s.isFile(),
       () => false,
     );
-    paths = [hasYaml || !hasCdktf ? join(cwd, "popdock.yaml") : cwd];
+    // Without popdock.yaml, a directory holding a cdktf.json or *.tf.json files is the configuration.
+    const hasTfJson =
+      !hasYaml &&
+      !hasCdktf &&
+      (await readdir(cwd).catch(() => [] as string[])).some((n) => n.endsWith(".tf.json"));
+    paths = [hasYaml || !(hasCdktf || hasTfJson) ? join(cwd, "popdock.yaml") : cwd];
   }
   const first = paths[0] as string;
   const st = await stat(first).catch(() => undefined);
   if (given.length === 0 && st === undefined) {
-    throw new UsageError(`no configuration here: ${cwd} has no popdock.yaml (nor a cdktf.json)`, {
-      hint: "pass -c FILE or -c DIR, or create popdock.yaml (see examples/quickstart/popdock.yaml)",
-    });
+    throw new UsageError(
+      `no configuration here: ${cwd} has no popdock.yaml (nor a cdktf.json or *.tf.json file)`,
+      {
+        hint: "pass -c FILE or -c DIR, or create popdock.yaml (see examples/quickstart/popdock.yaml)",
+      },
+    );
   }
   const baseDir = st?.isDirectory() ? first : dirname(first);
   return { paths, baseDir };
