@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/helpers/tmp.js";
 import { createSandbox } from "./index.js";
 import { loadStore, Persister, STORE_FILE, StoreFileError } from "./persistence.js";
 import { emptyState, StoreState } from "./state.js";
 
-const fresh = () => mkdtempSync(join(tmpdir(), "popdock-persist-"));
+const fresh = () => tempDir("popdock-persist-");
 const auth = { authorization: "Bearer k" };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   new Request(`http://x/api/v1/security${path}`, {

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/helpers/tmp.js";
 import { createSandbox } from "./index.js";
 import { DEFAULT_SEED, loadSeedFile, SeedData, SeedFileError } from "./seed.js";
 
-const dir = mkdtempSync(join(tmpdir(), "popdock-seed-"));
+const dir = tempDir("popdock-seed-");
 
 describe("seed", () => {
   it("default seed is valid, with stable ids", () => {

@@ -10,11 +10,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect } from "vitest";
+import { tempDir } from "./tmp.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = join(REPO_ROOT, "bin", "popdock.js");
@@ -167,9 +167,9 @@ export async function runCliInProcess(args: readonly string[], opts: CliOptions)
   }
 }
 
-/** A fresh working directory with the given files. */
+/** A fresh working directory with the given files, removed after the test file. */
 export async function workdir(files: Record<string, string> = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "popdock-e2e-"));
+  const dir = tempDir("popdock-e2e-");
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }

@@ -2,15 +2,15 @@
  * `popdock sandbox` end to end: the real CLI in a child process (needs `npm run build`), and
  * argument errors through runMain in-process.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CliIO } from "../../provider/cli/io.js";
 import { runMain } from "../../provider/cli/main.js";
 import { UsageError } from "../../provider/model/errors.js";
 import { startSandboxProcess } from "../helpers/sandbox-process.js";
+import { tempDir } from "../helpers/tmp.js";
 import type { Json } from "./call.js";
 
 const get = (url: string, key?: string) =>
@@ -73,7 +73,7 @@ describe("popdock sandbox (child process)", () => {
   });
 
   it("applies fault flags and a seed file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "popdock-cli-"));
+    const dir = tempDir("popdock-cli-");
     const seed = join(dir, "seed.yaml");
     writeFileSync(seed, "teams: [{ id: t, name: Only, description: one }]\nroles: []\nconnectors: []\n");
     // 0.01 requests/s: one token, refilled after 100 s, so the second request is limited however

@@ -1,14 +1,7 @@
-/**
- * Durability of the data directory against the real CLI process: restart keeps everything, and
- * `kill -9` while creates are being written leaves a store that loads and holds every change
- * that was acknowledged.
- */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStore } from "../../provider/sandbox/persistence.js";
 import { startSandboxProcess } from "../helpers/sandbox-process.js";
+import { tempDir } from "../helpers/tmp.js";
 import type { Json } from "./call.js";
 
 const S = "/api/v1/security";
@@ -27,7 +20,7 @@ function client(url: string, key: string) {
 
 describe("data directory with the real process", () => {
   it("keeps users, grants, tokens and cursors across a restart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "popdock-restart-"));
+    const dir = tempDir("popdock-restart-");
     const first = await startSandboxProcess({ apiKey: "k", args: ["--data", dir] });
     let userId: string;
     let tokenId: string;
@@ -62,7 +55,7 @@ describe("data directory with the real process", () => {
   });
 
   it("survives kill -9 during writes: the store always loads and keeps every acknowledged create", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "popdock-crash-"));
+    const dir = tempDir("popdock-crash-");
     const acknowledged = new Set<string>();
     const seenIds = new Set<string>();
     let counter = 0;
