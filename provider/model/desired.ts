@@ -119,6 +119,13 @@ export interface DesiredConfig {
   provider: { endpoint?: string };
   resources: DesiredResource[];
   outputs: DesiredOutput[];
+  /**
+   * The configuration declares on purpose that nothing is managed: an explicit `api_users: {}`
+   * (YAML) or `"resource": {}` (Terraform JSON), and no resources. False for a configuration that
+   * is empty by accident (an empty file, only comments, `---`, `{}`), which planning refuses to
+   * turn into a plan that destroys everything. Not part of the digest. Absent means false.
+   */
+  declaredEmpty?: boolean;
 }
 
 /** The attributes that hold secrets, by resource type. Never written to state, plans or logs. */
