@@ -101,7 +101,10 @@ export function parseYamlFile(
         ),
       );
     } else {
-      diagnostics.push(src.diagAt("YAML_SYNTAX", firstLine(message), 0, []));
+      // An alias without its anchor: point at the alias, not at the top of the file.
+      const unresolved = /^Unresolved alias.*: (\S+)$/.exec(firstLine(message))?.[1];
+      const at = unresolved === undefined ? 0 : firstAliasOffset(src, unresolved);
+      diagnostics.push(src.diagAt("YAML_SYNTAX", firstLine(message), at, []));
     }
     return { diagnostics };
   }
@@ -204,10 +207,12 @@ function reservedKeys(src: SourceFile): Diagnostic[] {
   return out;
 }
 
-function firstAliasOffset(src: SourceFile): number {
+/** Where the first alias is (the first one naming `source`, when given). */
+function firstAliasOffset(src: SourceFile, source?: string): number {
   let offset = 0;
   visit(src.doc, {
     Alias(_, node) {
+      if (source !== undefined && node.source !== source) return undefined;
       if (isAlias(node)) offset = node.range?.[0] ?? 0;
       return visit.BREAK;
     },
