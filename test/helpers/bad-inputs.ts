@@ -93,6 +93,8 @@ export interface FixtureCase {
   /** The directory the case is read from (the working directory). */
   dir: string;
   paths: string[];
+  /** Whether `paths` come from the case's options (else the case's own file or directory). */
+  explicitPaths: boolean;
   vars: Record<string, string>;
   stack?: string;
   /** Loader options the CLI has no flag for (a smaller size limit, a synth timeout). */
@@ -122,6 +124,7 @@ export function fixtureCases(): FixtureCase[] {
       format: "yaml",
       dir: YAML_INVALID_DIR,
       paths: options.paths ?? [input],
+      explicitPaths: options.paths !== undefined,
       vars: options.vars ?? {},
       loaderOnly: options.limits !== undefined,
       expected: readFileSync(join(YAML_INVALID_DIR, `${name}.expected.txt`), "utf8").trimEnd(),
@@ -145,6 +148,7 @@ export function fixtureCases(): FixtureCase[] {
       format: "tf-json",
       dir,
       paths: options.paths ?? ["."],
+      explicitPaths: options.paths !== undefined,
       vars: {},
       loaderOnly: options.synthTimeoutMs !== undefined,
       expected: readFileSync(join(dir, "expected.txt"), "utf8").trimEnd(),
