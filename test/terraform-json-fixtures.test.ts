@@ -24,6 +24,7 @@ import {
   loadTerraformConfig,
 } from "../provider/frontends/terraform-json/index.js";
 import { formatDiagnostic } from "../provider/model/diagnostics.js";
+import { GENERATED_CASES } from "./helpers/bad-inputs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "fixtures", "tf-json");
@@ -62,7 +63,7 @@ const all = cases();
 describe("Terraform JSON fixtures", () => {
   it("has a corpus", () => {
     expect(all.filter((c) => c.kind === "valid").length).toBeGreaterThanOrEqual(6);
-    expect(all.filter((c) => c.kind === "invalid").length).toBeGreaterThanOrEqual(12);
+    expect(all.filter((c) => c.kind === "invalid").length).toBeGreaterThanOrEqual(60);
   });
 
   it.each(all.filter((c) => c.kind === "invalid").map((c) => [c.name, c] as const))(
@@ -101,6 +102,18 @@ describe("Terraform JSON fixtures", () => {
       expect(JSON.parse(JSON.stringify(rest))).toEqual(JSON.parse(readFileSync(expectedFile, "utf8")));
     },
   );
+});
+
+describe("invalid Terraform JSON too large to commit (generated)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "popdock-tf-generated-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const generated = GENERATED_CASES.filter((c) => c.format === "tf-json");
+  it.each(generated.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    writeFileSync(join(dir, c.file), c.content());
+    const { config, diagnostics } = await loadTerraformConfig({ paths: [c.file], cwd: dir, env: {} });
+    expect(config).toBeUndefined();
+    expect(diagnostics.map(formatDiagnostic).join("\n")).toBe(c.expected);
+  });
 });
 
 describe("the CDKTF synth runner", () => {

@@ -10,12 +10,14 @@
  * File names in diagnostics are relative to the fixture directory. Run with
  * `UPDATE_FIXTURES=1` to rewrite the expected files, then review the diff.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type LoadYamlOptions, loadYamlConfig } from "../provider/frontends/yaml/index.js";
 import { formatDiagnostic } from "../provider/model/diagnostics.js";
+import { GENERATED_CASES } from "./helpers/bad-inputs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const update = process.env.UPDATE_FIXTURES === "1";
@@ -61,7 +63,7 @@ const validDir = join(here, "fixtures", "yaml-valid");
 describe("invalid YAML configurations", () => {
   const all = cases(invalidDir);
   it("has a corpus", () => {
-    expect(all.length).toBeGreaterThanOrEqual(20);
+    expect(all.length).toBeGreaterThanOrEqual(90);
   });
   it.each(all.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const { diagnostics } = await load(c);
@@ -70,6 +72,18 @@ describe("invalid YAML configurations", () => {
     if (update) writeFileSync(expectedFile, text);
     expect(diagnostics.length).toBeGreaterThan(0);
     expect(text).toBe(readFileSync(expectedFile, "utf8"));
+  });
+});
+
+describe("invalid YAML too large to commit (generated)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "popdock-yaml-generated-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const generated = GENERATED_CASES.filter((c) => c.format === "yaml");
+  it.each(generated.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    writeFileSync(join(dir, c.file), c.content());
+    const { config, diagnostics } = await loadYamlConfig({ paths: [c.file], cwd: dir, vars: {}, env: {} });
+    expect(config).toBeUndefined();
+    expect(diagnostics.map(formatDiagnostic).join("\n")).toBe(c.expected);
   });
 });
 

@@ -9,27 +9,53 @@
  *   secret (a token ID, a sensitive variable) must be sensitive;
  * - every token gets the automatic sensitive output `<user>.<token>` with its token_id (names a
  *   user cannot write, since output names have no dot);
- * - diagnostics are sorted by file (in load order), line and column; read problems first;
+ * - names and descriptions are Unicode NFC (`normalizeText`), so that "é" as one code point or as
+ *   e + combining accent is one name; names compare NFC and lower-cased, as Popdock does;
+ * - diagnostics are sorted by file (in load order), line and column; read problems first; at most
+ *   `MAX_DIAGNOSTICS` are returned, then one saying how many more (input.ts);
+ * - `declaredEmpty` only when a file says so (`explicitEmpty`) and there are no resources;
  * - a config (with its digest) is returned only when there is no error.
  */
+import { normalizeText } from "../../schema/limits.js";
 import { configDigest, type DesiredOutput, type DesiredResource, SENSITIVE_ATTRS } from "../model/desired.js";
 import { type Diagnostic, hasErrors } from "../model/diagnostics.js";
 import { REFERENCEABLE_ATTRS } from "./attributes.js";
+import { capDiagnostics } from "./input.js";
 import type { DraftResource, FrontendOutput, LoadResult, Secret } from "./types.js";
 
 /** Checks, completes and finishes a frontend's output. Pure. */
 export function analyze<O, P>(out: FrontendOutput<O, P>): LoadResult {
   const diagnostics = [...out.diagnostics];
+  for (const d of out.resources) d.resource = normalized(d.resource);
   const kept = checkDuplicates(out, diagnostics);
   for (const d of kept) diagnostics.push(...(d.diagnostics ?? []));
   if (out.afterDuplicates !== undefined) diagnostics.push(...out.afterDuplicates(kept));
   const resources = kept.map((d) => d.resource);
   checkOutputs(out, resources, diagnostics);
   const outputs = [...automaticOutputs(resources), ...out.outputs.map((o) => o.output)];
-  const all = [...out.readDiagnostics, ...sortDiagnostics(diagnostics, out.files)];
+  const all = capDiagnostics([...out.readDiagnostics, ...sortDiagnostics(diagnostics, out.files)]);
   if (hasErrors(all)) return { diagnostics: all };
   const config = { provider: out.provider, resources, outputs };
-  return { config: { files: out.files, digest: configDigest(config), ...config }, diagnostics: all };
+  const declaredEmpty = out.explicitEmpty === true && resources.length === 0;
+  return {
+    config: { files: out.files, digest: configDigest(config), ...config, declaredEmpty },
+    diagnostics: all,
+  };
+}
+
+/** `r` with its name and description in Unicode NFC (the same object when they already are). */
+function normalized(r: DesiredResource): DesiredResource {
+  if (r.type === "popdock_api_user") {
+    const name = normalizeText(r.attrs.name);
+    const description = normalizeText(r.attrs.description);
+    if (name === r.attrs.name && description === r.attrs.description) return r;
+    return { ...r, attrs: { ...r.attrs, name, description } };
+  }
+  if (r.type === "popdock_api_token") {
+    const name = normalizeText(r.attrs.name);
+    return name === r.attrs.name ? r : { ...r, attrs: { ...r.attrs, name } };
+  }
+  return r;
 }
 
 /** The drafts without duplicates (which are reported through the frontend's phrasing). */

@@ -4,9 +4,21 @@
  * (`["api_users", "bot", "grants", 2, "lists"]`) so that every diagnostic — from yaml itself,
  * from zod, or from the cross-checks — points at a file, line and column.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from "yaml";
 import type { SourceRef } from "../model/desired.js";
 import type { Diagnostic, Severity } from "../model/diagnostics.js";
+import { PROTOTYPE_KEYS } from "../model/input-guards.js";
 
 export type PathSegment = string | number;
 export type DocPath = readonly PathSegment[];
@@ -18,6 +30,14 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  * entries without checking them. Refused where it appears by `parse.ts`.
  */
 export const RESERVED_KEY = "__proto__";
+
+/**
+ * Keys no mapping or object may have, in either format: the prototype keys (`__proto__`,
+ * `constructor`, `prototype`). YAML refuses them in `parse.ts`; JSON in `input.ts`.
+ */
+export function isReservedKey(key: string): boolean {
+  return PROTOTYPE_KEYS.has(key);
+}
 
 /** `api_users.reporting_bot.grants[2].lists`; keys that are not identifiers are quoted: `tokens["a b"]`. */
 export function formatPath(path: DocPath): string {
@@ -72,7 +92,7 @@ export class SourceFile {
       let keyNode: unknown;
       let next: unknown;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+        const pair = this.pairIndex(node).get(String(seg));
         if (!pair) break;
         keyNode = pair.key;
         next = pair.value;
@@ -93,6 +113,22 @@ export class SourceFile {
       node = next;
     }
     return best?.range?.[0] ?? 0;
+  }
+
+  /** Each mapping's entries by key text (the first of duplicates), built once: lookups stay O(1). */
+  private readonly pairs = new WeakMap<object, Map<string, Pair>>();
+
+  private pairIndex(map: YAMLMap): Map<string, Pair> {
+    let index = this.pairs.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isPair(p) ? keyText(p.key) : undefined;
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      this.pairs.set(map, index);
+    }
+    return index;
   }
 
   /** A diagnostic at `path` in this file. */

@@ -107,6 +107,11 @@ export interface FrontendOutput<O = unknown, P = unknown> {
   /** Outputs the user wrote (automatic token outputs are added by the semantic pass). */
   outputs: DraftOutput<P>[];
   variables: DeclaredVariable[];
+  /**
+   * Whether a file says explicitly that nothing is managed (`api_users: {}`, `"resource": {}`);
+   * `DesiredConfig.declaredEmpty` when there are no resources either.
+   */
+  explicitEmpty?: boolean;
   /** Problems reading files (in the order found, shown before all others). */
   readDiagnostics: Diagnostic[];
   /** Problems in the files' contents (sorted by the semantic pass). */

@@ -140,9 +140,10 @@ export interface DesiredConfig {
   resources: DesiredResource[];
   outputs: DesiredOutput[];
   /**
-   * The configuration declares emptiness on purpose (YAML `api_users: {}`, Terraform JSON
-   * `"resource": {}`), as opposed to an empty or comment-only file: only then may a plan delete
-   * everything the state manages without `--allow-destroy-all`.
+   * The configuration declares on purpose that nothing is managed: an explicit `api_users: {}`
+   * (YAML) or `"resource": {}` (Terraform JSON), and no resources. False for a configuration that
+   * is empty by accident (an empty file, only comments, `---`, `{}`), which planning refuses to
+   * turn into a plan that destroys everything. Not part of the digest. Absent means false.
    */
   declaredEmpty?: boolean;
 }

@@ -84,7 +84,8 @@ export type JsonStructureProblem =
       firstLine?: number;
     } & TextPosition);
 
-const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/** Keys that name an object's prototype machinery; refused as keys in any configuration. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 /**
  * One pass over JSON text (assumed to be JSON: syntax errors are the parser's to report) that

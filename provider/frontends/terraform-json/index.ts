@@ -13,6 +13,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, fileDiagnostic } from "../../model/diagnostics.js";
+import { isRecord } from "../../model/values.js";
+import { decodeConfigFile, MAX_CONFIG_FILE_BYTES, tooLarge } from "../input.js";
 import { analyze } from "../semantic.js";
 import type { FrontendOutput, LoadOptions, LoadResult } from "../types.js";
 import type { TfOutputOrigin } from "./outputs.js";
@@ -23,8 +25,8 @@ import { annotationDiagnostics, DEFAULT_SYNTH_TIMEOUT_MS, pickStack, synthesize 
 export { detectTerraformJson } from "./detect.js";
 export { DEFAULT_SYNTH_TIMEOUT_MS } from "./synth.js";
 
-/** Larger files are refused. */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Larger files are refused: the same cap as YAML's. */
+export const MAX_FILE_BYTES = MAX_CONFIG_FILE_BYTES;
 
 export interface LoadTerraformOptions {
   /**
@@ -79,16 +81,18 @@ export async function readTerraformConfig(opts: LoadOptions): Promise<FrontendOu
       return;
     }
     if (st.size > MAX_FILE_BYTES) {
-      diagnostics.push({
-        code: "TF_JSON_TOO_LARGE",
-        severity: "error",
-        message: `file is ${st.size} bytes; the limit is ${MAX_FILE_BYTES}`,
-        file,
-      });
+      diagnostics.push(tooLarge("TF_JSON_TOO_LARGE", file, st.size, MAX_FILE_BYTES));
       return;
     }
     try {
-      sources.push({ file, text: await readFile(abs, "utf8"), positions });
+      const bytes = await readFile(abs);
+      if (bytes.length > MAX_FILE_BYTES) {
+        diagnostics.push(tooLarge("TF_JSON_TOO_LARGE", file, bytes.length, MAX_FILE_BYTES));
+        return;
+      }
+      const decoded = decodeConfigFile(file, bytes, { positions });
+      if ("text" in decoded) sources.push({ file, text: decoded.text, positions });
+      else diagnostics.push(decoded.diagnostic);
     } catch (e) {
       diagnostics.push(fileDiagnostic(file, e as NodeJS.ErrnoException));
     }
@@ -183,6 +187,10 @@ function terraformDrafts(
     diagnostics: read.diagnostics,
     phrasing: terraformPhrasing,
     afterDuplicates: read.afterDuplicates,
+    // `"resource": {}` says on purpose that nothing is managed.
+    explicitEmpty: parsed.some(
+      (p) => isRecord(p.data) && isRecord(p.data.resource) && Object.keys(p.data.resource).length === 0,
+    ),
   };
 }
 

@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { SourceRef } from "../../model/desired.js";
 import type { Diagnostic, Severity } from "../../model/diagnostics.js";
 import { isRecord } from "../../model/values.js";
+import { jsonStructureDiagnostics } from "../input.js";
 import { type DocPath, formatPath, SourceFile } from "../source.js";
 
 export type { DocPath } from "../source.js";
@@ -27,12 +28,17 @@ export class JsonSource {
     private readonly positions: SourceFile | undefined,
   ) {}
 
-  /** Parses `text`; a syntax error is a diagnostic. */
+  /**
+   * Parses `text`; a syntax error is a diagnostic, and so are nesting deeper than the limit, a key
+   * given twice in one object and a prototype key (`input.ts`: then the file is not read further).
+   */
   static parse(
     file: string,
     text: string,
     opts: { positions: boolean },
   ): { src?: JsonSource; diagnostics: Diagnostic[] } {
+    const structure = jsonStructureDiagnostics(file, text, { positions: opts.positions });
+    if (structure.some((d) => d.code === "CONFIG_TOO_DEEP")) return { diagnostics: structure };
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -56,6 +62,7 @@ export class JsonSource {
       }
       return { diagnostics: [d] };
     }
+    if (structure.length > 0) return { diagnostics: structure };
     let positions: SourceFile | undefined;
     if (opts.positions) {
       const lineCounter = new LineCounter();

@@ -9,6 +9,7 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, lstat, open, readdir, readlink, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, fileDiagnostic } from "../../model/diagnostics.js";
+import { decodeConfigFile } from "../input.js";
 import { tooLarge } from "./parse.js";
 
 /** A YAML text with the name diagnostics should show for it. */
@@ -73,7 +74,7 @@ export async function readYamlFiles(
 }
 
 /**
- * The file at `abs` as UTF-8, if it is a regular file of at most `max` bytes. It is opened
+ * The file at `abs` as strict UTF-8 (see `decodeConfigFile`), if it is a regular file of at most `max` bytes. It is opened
  * without blocking (a FIFO with no writer would hang a plain read) and checked through the open
  * handle, so that what is checked is what is read.
  */
@@ -108,7 +109,7 @@ async function readRegularFile(
       length += bytesRead;
     }
     if (length > max) return { diagnostic: tooLarge(file, length, max) };
-    return { text: buf.toString("utf8", 0, length) };
+    return decodeConfigFile(file, buf.subarray(0, length));
   } catch (e) {
     return { diagnostic: fileDiagnostic(file, e as NodeJS.ErrnoException) };
   } finally {

@@ -11,6 +11,7 @@
  */
 
 import type { Diagnostic } from "../../model/diagnostics.js";
+import { isRecord } from "../../model/values.js";
 import { analyze } from "../semantic.js";
 import type { FrontendOutput, LoadResult } from "../types.js";
 import { expandFiles, type YamlOrigin, yamlPhrasing } from "./expand.js";
@@ -79,6 +80,10 @@ function yamlDrafts(
   return {
     files: sources.map((s) => s.file),
     ...expanded.config,
+    // `api_users: {}` in any file says on purpose that no API user is managed.
+    explicitEmpty: parsed.some(
+      (p) => isRecord(p.data) && isRecord(p.data.api_users) && Object.keys(p.data.api_users).length === 0,
+    ),
     readDiagnostics,
     diagnostics,
     phrasing: yamlPhrasing,

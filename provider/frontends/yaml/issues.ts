@@ -18,7 +18,7 @@ import {
 } from "../../../schema/config.js";
 import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
 import { isRecord } from "../../model/values.js";
-import { type DocPath, type PathSegment, RESERVED_KEY, type SourceFile } from "../source.js";
+import { type DocPath, isReservedKey, type PathSegment, type SourceFile } from "../source.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -105,7 +105,7 @@ function validateGrants(src: SourceFile, data: unknown): Diagnostic[] {
       for (const issue of r.error.issues) {
         if (issue.code === "unrecognized_keys" && issue.path.length === 0 && kind !== "connector") {
           for (const key of issue.keys) {
-            if (key === RESERVED_KEY) continue; // reported by parse.ts
+            if (isReservedKey(key)) continue; // reported by parse.ts
             if ((CONNECTOR_SCOPE_KEYS as readonly string[]).includes(key)) {
               diags.push(
                 src.diag(
@@ -158,7 +158,7 @@ function issueDiagnosticsRaw(
     case "unrecognized_keys": {
       const allowed = objectKeysAt(schema, rel);
       return issue.keys
-        .filter((key) => key !== RESERVED_KEY) // reported by parse.ts
+        .filter((key) => !isReservedKey(key)) // reported by parse.ts
         .map((key) => unknownKey(src, [...path, key], key, allowed));
     }
     case "invalid_type": {

@@ -194,17 +194,27 @@ describe("variables", () => {
 
   it("treats variables named like Object.prototype members as ordinary variables", () => {
     const text =
-      "variables:\n  constructor: { default: a }\n  toString: { default: b }\n  valueOf: {}\n" +
-      "api_users:\n  bot:\n    name: bot-${var.constructor}-${var.toString}-${var.valueOf}\n";
+      "variables:\n  hasOwnProperty: { default: a }\n  toString: { default: b }\n  valueOf: {}\n" +
+      "api_users:\n  bot:\n    name: bot-${var.hasOwnProperty}-${var.toString}-${var.valueOf}\n";
     const userName = (opts: YamlVarsOptions) => ok(text, opts).resources[0]?.attrs;
     expect(userName({ vars: { valueOf: "c" } })).toMatchObject({ name: "bot-a-b-c" });
-    expect(userName({ env: { POPDOCK_VAR_constructor: "x", POPDOCK_VAR_valueOf: "y" } })).toMatchObject({
+    expect(userName({ env: { POPDOCK_VAR_hasOwnProperty: "x", POPDOCK_VAR_valueOf: "y" } })).toMatchObject({
       name: "bot-x-b-y",
     });
     const r = load(text);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
       'popdock.yaml:7:11: error VAR_UNDEFINED: variable "valueOf" has no value (at api_users.bot.name)\n' +
         "  hint: pass --var valueOf=…, set POPDOCK_VAR_valueOf, or give it a default",
+    ]);
+  });
+
+  it.each(["__proto__", "constructor", "prototype"])("refuses %s as a key anywhere", (key) => {
+    const r = load(
+      `variables:\n  ${key}: { default: a }\napi_users:\n  bot:\n    name: bot\n    tokens:\n      ${key}: {}\n`,
+    );
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `popdock.yaml:2:3: error CONFIG_INVALID_KEY: invalid key "${key}": it is reserved (at variables.${key})\n  hint: choose another name`,
+      `popdock.yaml:7:7: error CONFIG_INVALID_KEY: invalid key "${key}": it is reserved (at api_users.bot.tokens.${key})\n  hint: choose another name`,
     ]);
   });
 

@@ -12,7 +12,7 @@ import {
   Variable,
 } from "../../../schema/config.js";
 import { isRecord } from "../../model/values.js";
-import { RESERVED_KEY, type SourceFile } from "../source.js";
+import { isReservedKey, type SourceFile } from "../source.js";
 import type { Interpolator } from "./interpolation.js";
 import type { ParsedFile } from "./parse.js";
 
@@ -92,7 +92,7 @@ export function mergeFiles(ip: Interpolator, files: readonly ParsedFile[]): Merg
         }
         seen[section].set(key, src);
         const r = schema.safeParse(value);
-        if (!r.success || !keyPattern.test(key) || key === RESERVED_KEY) {
+        if (!r.success || !keyPattern.test(key) || isReservedKey(key)) {
           ip.broken[section].add(key);
           brokenEntries.push({ src, key, value: { section, raw: value } });
           continue;

@@ -18,12 +18,13 @@ import {
   visit,
 } from "yaml";
 import { type Diagnostic, hasErrors } from "../../model/diagnostics.js";
-import { type DocPath, RESERVED_KEY, SourceFile } from "../source.js";
+import { tooLarge as fileTooLarge, MAX_CONFIG_FILE_BYTES, yamlDepthDiagnostic } from "../input.js";
+import { type DocPath, isReservedKey, SourceFile } from "../source.js";
 import { validateFile } from "./issues.js";
 
 export const DEFAULT_LIMITS = {
-  /** Larger files are refused with `YAML_TOO_LARGE` before they are read. */
-  maxFileBytes: 1024 * 1024,
+  /** Larger files are refused with `YAML_TOO_LARGE` before they are read (the same cap as Terraform JSON's). */
+  maxFileBytes: MAX_CONFIG_FILE_BYTES,
   /** yaml's `maxAliasCount`: more alias expansions than this are refused with `YAML_ALIAS_LIMIT`. */
   maxAliasCount: 100,
 } as const;
@@ -53,6 +54,9 @@ export function parseYamlFile(
   }
   // Without the byte order mark, so that the columns of line 1 are right.
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  // Bounded before parsing: yaml recurses, and 20,000 `[` would overflow the stack.
+  const deep = yamlDepthDiagnostic(file, source);
+  if (deep !== undefined) return { diagnostics: [deep] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const src = new SourceFile(file, source, doc, lineCounter);
@@ -97,7 +101,10 @@ export function parseYamlFile(
         ),
       );
     } else {
-      diagnostics.push(src.diagAt("YAML_SYNTAX", firstLine(message), 0, []));
+      // An alias without its anchor: point at the alias, not at the top of the file.
+      const unresolved = /^Unresolved alias.*: (\S+)$/.exec(firstLine(message))?.[1];
+      const at = unresolved === undefined ? 0 : firstAliasOffset(src, unresolved);
+      diagnostics.push(src.diagAt("YAML_SYNTAX", firstLine(message), at, []));
     }
     return { diagnostics };
   }
@@ -107,13 +114,7 @@ export function parseYamlFile(
 }
 
 export function tooLarge(file: string, bytes: number, max: number): Diagnostic {
-  return {
-    code: "YAML_TOO_LARGE",
-    severity: "error",
-    message: `file is ${bytes} bytes, more than the limit of ${max} bytes`,
-    file,
-    hint: "split the configuration into several files",
-  };
+  return fileTooLarge("YAML_TOO_LARGE", file, bytes, max);
 }
 
 function firstLine(s: string): string {
@@ -171,9 +172,10 @@ function onlyEmptyAfterFirst(text: string): boolean {
 }
 
 /**
- * `__proto__` as a key: JavaScript gives it a meaning of its own, and zod drops such entries
- * without checking them, so an API user, token or output with that key would silently vanish from
- * the configuration (and what exists in Popdock would be planned for deletion).
+ * A prototype key (`__proto__`, `constructor`, `prototype`) anywhere: JavaScript gives them a
+ * meaning of their own, and zod drops `__proto__` entries without checking them, so an API user,
+ * token or output with that key would silently vanish from the configuration (and what exists in
+ * Popdock would be planned for deletion). The same rule as Terraform JSON's.
  */
 function reservedKeys(src: SourceFile): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -182,7 +184,7 @@ function reservedKeys(src: SourceFile): Diagnostic[] {
       for (const pair of node.items) {
         if (!isPair(pair) || !isScalar(pair.key)) continue;
         const key = String(pair.key.value);
-        if (key === RESERVED_KEY) {
+        if (isReservedKey(key)) {
           out.push(
             src.diagAt(
               "CONFIG_INVALID_KEY",
@@ -205,10 +207,12 @@ function reservedKeys(src: SourceFile): Diagnostic[] {
   return out;
 }
 
-function firstAliasOffset(src: SourceFile): number {
+/** Where the first alias is (the first one naming `source`, when given). */
+function firstAliasOffset(src: SourceFile, source?: string): number {
   let offset = 0;
   visit(src.doc, {
     Alias(_, node) {
+      if (source !== undefined && node.source !== source) return undefined;
       if (isAlias(node)) offset = node.range?.[0] ?? 0;
       return visit.BREAK;
     },
