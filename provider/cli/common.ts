@@ -13,7 +13,7 @@ import { PLAN_SIGNING_KEY_ENV, verifyPlanSeal } from "../engine/plan-seal.js";
 import { renderPlanText } from "../engine/render/text.js";
 import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
-import { type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
+import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
 import {
@@ -151,7 +151,7 @@ export async function loadConfigOrFail(args: ParsedArgs, io: CliIO): Promise<Loa
   });
   printDiagnostics(io, r.diagnostics);
   if (!r.config || hasErrors(r.diagnostics)) {
-    const n = r.diagnostics.filter((d) => d.severity === "error").length;
+    const n = countErrors(r.diagnostics);
     throw new ConfigError(`the configuration has ${n} error${n === 1 ? "" : "s"}; nothing was changed`);
   }
   return { location, config: r.config };

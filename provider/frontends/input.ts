@@ -148,6 +148,7 @@ export function capDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
     {
       code: DIAGNOSTICS_TRUNCATED,
       severity: hasErrors(rest) ? "error" : "warning",
+      errorsLeftOut: rest.filter((d) => d.severity === "error").length,
       message: `and ${rest.length.toLocaleString("en-US")} more (only the first ${MAX_DIAGNOSTICS} are shown); fix these and run again`,
     },
   ];

@@ -20,6 +20,15 @@ export interface Diagnostic {
   path?: string;
   /** The next step, e.g. "did you mean \"Finance\"?". */
   hint?: string;
+  /** For a diagnostic that stands for others left out ("and 24,950 more"): how many errors it stands for. */
+  errorsLeftOut?: number;
+}
+
+/** How many errors `diags` report, counting those a truncation diagnostic stands for. */
+export function countErrors(diags: readonly Diagnostic[]): number {
+  let n = 0;
+  for (const d of diags) if (d.severity === "error") n += d.errorsLeftOut ?? 1;
+  return n;
 }
 
 /** The location fields of a diagnostic about something that came from `source`. */

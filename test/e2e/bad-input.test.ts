@@ -61,6 +61,13 @@ describe("bad input through `popdock apply --auto-approve`", () => {
     expect(runs.length).toBeGreaterThanOrEqual(120);
   });
 
+  it("counts every error in its verdict, also those the capped list leaves out", async () => {
+    const run = runs.find((r) => r.name === "generated-yaml-25000-unknown-keys");
+    expect(run).toBeDefined();
+    const r = await sb.popdock(run?.args ?? [], run?.cwd ?? "");
+    expect(r.stderr).toContain("the configuration has 25000 errors; nothing was changed");
+  });
+
   it.each(runs.map((r) => [r.name, r] as const))("%s: refused, nothing sent", async (_name, run) => {
     const before = await sb.stats();
     const r = await sb.popdock(run.args, run.cwd);

@@ -316,12 +316,11 @@ describe("bounded parsing", () => {
     laughs.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(", ")}]`);
   }
 
-  it("refuses a billion-laughs file quickly", () => {
-    const t0 = performance.now();
+  // Refused by the alias-expansion limit before anything is expanded (no timing assertion: a
+  // busy machine must not fail it; the limit itself is what keeps it fast).
+  it("refuses a billion-laughs file by its alias limit", () => {
     const r = load(laughs.join("\n"));
-    const ms = performance.now() - t0;
     expect(r.diagnostics.map((d) => d.code)).toEqual(["YAML_ALIAS_LIMIT"]);
-    expect(ms).toBeLessThan(250);
   });
 
   it("refuses a file over the size limit without parsing it", () => {
