@@ -1,0 +1,201 @@
+/**
+ * The configuration side of a resource type: how a Terraform JSON resource block (and a CDKTF
+ * construct) spells its arguments, how a YAML file may declare it, and how checked arguments
+ * become the desired resource's attributes. A type attaches one as `config` in its definition
+ * (`<type>/config.ts`); the frontends ask the registry for it and never name a type.
+ *
+ * Written with `defineResourceConfig<V>`, typed by the arguments `V` its zod schema accepts; the
+ * registry holds it erased, and the values a frontend hands in are checked against the schema
+ * at that boundary (as `defineResourceType` does for attributes), so nobody casts.
+ */
+import type { z } from "zod";
+import { InternalError } from "../model/errors.js";
+import { type ArgIssue, type ArgsResult, parseWith } from "./args.js";
+
+/** A problem found while converting arguments: a warning (a duplicate list item) or an error. */
+export interface ConvertIssue extends ArgIssue {
+  severity?: "error" | "warning";
+}
+
+/** What a conversion may report; `path` is relative to the resource body. */
+export type Report = (issue: ConvertIssue) => void;
+
+/** How Terraform JSON (and CDKTF) spells a type: arguments, references, conversion. */
+export interface TerraformSpec<V> {
+  /** The arguments (snake_case), as checked for a resource block and by the CDKTF construct. */
+  readonly schema: z.ZodType<V>;
+  /** Every argument the type takes (a grant: those of all its kinds), for JSON `null` = unset. */
+  readonly arguments: readonly string[];
+  /** Checks a body (meta-arguments removed) with issues a person can act on; default: `schema`. */
+  check?(body: Record<string, unknown>): ArgsResult<V>;
+  /** Checks the values as Popdock will store them, after references are resolved (`schema/limits.ts`). */
+  checkStored?(values: V, name: string): ArgIssue[];
+  /** The provider a block may name in `provider`; default `popdock`. */
+  readonly provider?: string;
+  /** The argument holding `${<parent type>.<name>.id}` (a grant's, a token's `api_user_id`). */
+  readonly parentArgument?: string;
+  /** Arguments references may use that are known when the configuration is read (a user's `name`). */
+  readonly known: readonly string[];
+  /** Attributes references may name that are known only after apply (`id`, `token_id`). */
+  readonly computed: readonly string[];
+  /** What `lifecycle.ignore_changes` may name (`all` means all of them). */
+  readonly ignorable: readonly string[];
+  /** The value of a `known` argument for a reference (a token's `name` defaults to its key); default: the argument. */
+  knownValue?(values: V, name: string, attr: string): string | undefined;
+  /** The address index of a child (grant: `team:Finance`; token: its key). Required with `parentArgument`. */
+  index?(values: V, name: string): string;
+  /** `lifecycle.create_before_destroy` when the block does not set it (tokens: true). */
+  readonly createBeforeDestroy?: boolean;
+  /** The desired resource's attributes from checked, resolved values. */
+  attrs(values: V, name: string, report: Report): Record<string, unknown>;
+}
+
+/** Where a type may be declared in a YAML file. */
+export type YamlPlacement =
+  /** Under each entry of its parent's section: `api_users.<user>.<key>`, a list or a map by key. */
+  | { kind: "child"; key: string; shape: "list" | "map"; description: string }
+  /** In the generic `resources: { <type>: { <name>: {…} } }` section. */
+  | { kind: "section" };
+
+/** Interpolated values for a YAML conversion (the YAML frontend's `${var.x}` and its checks). */
+export interface YamlValues {
+  /** A string attribute, interpolated; `ok` false when a problem has been reported. */
+  text(
+    path: readonly (string | number)[],
+    value: string,
+    opts?: { required?: boolean },
+  ): {
+    value: string;
+    ok: boolean;
+  };
+  /** A name Popdock trims and limits (`what`: "token name"). */
+  name(path: readonly (string | number)[], value: string, what: string): { value: string; ok: boolean };
+  /** A list of names as a set: sorted, duplicates dropped with a warning. */
+  nameSet(path: readonly (string | number)[], items: readonly string[]): string[];
+}
+
+/** How a YAML file declares a type, when it can. */
+export interface YamlSpec<E> {
+  readonly placement: YamlPlacement;
+  /** One entry, before interpolation (every string may hold `${var.x}`). */
+  readonly entry: z.ZodType<E>;
+  /**
+   * Attributes and address index (for a child, or a section entry naming its parent) from a valid
+   * entry; `path` is the entry's document path. Types whose YAML expansion is still the YAML
+   * frontend's own (API users, grants, tokens: see provider/frontends/yaml/resource-types.ts) leave it out.
+   */
+  convert?(
+    entry: E,
+    key: string,
+    path: readonly (string | number)[],
+    values: YamlValues,
+  ): { attrs: Record<string, unknown>; index?: string; parent?: string };
+}
+
+/** A type's configuration, typed by its Terraform arguments `V` and YAML entry `E`. */
+export interface ResourceConfigDef<V, E = unknown> {
+  readonly terraform: TerraformSpec<V>;
+  readonly yaml?: YamlSpec<E>;
+}
+
+/** A type's configuration as the registry holds it: values are plain records, checked on the way in. */
+export interface ResourceConfig {
+  readonly terraform: {
+    readonly schema: z.ZodType;
+    readonly arguments: readonly string[];
+    check(body: Record<string, unknown>): ArgsResult<Record<string, unknown>>;
+    checkStored(values: Record<string, unknown>, name: string): ArgIssue[];
+    readonly provider: string | undefined;
+    readonly parentArgument: string | undefined;
+    readonly known: readonly string[];
+    readonly computed: readonly string[];
+    readonly ignorable: readonly string[];
+    knownValue(values: Record<string, unknown>, name: string, attr: string): string | undefined;
+    index(values: Record<string, unknown>, name: string): string | undefined;
+    readonly createBeforeDestroy: boolean | undefined;
+    attrs(values: Record<string, unknown>, name: string, report: Report): Record<string, unknown>;
+  };
+  readonly yaml?: {
+    readonly placement: YamlPlacement;
+    readonly entry: z.ZodType;
+    convert?(
+      entry: unknown,
+      key: string,
+      path: readonly (string | number)[],
+      values: YamlValues,
+    ): { attrs: Record<string, unknown>; index?: string; parent?: string };
+  };
+}
+
+/** A configuration that still carries its typed definition (the CDKTF constructs use its schema). */
+export interface DefinedResourceConfig<V, E> extends ResourceConfig {
+  readonly def: ResourceConfigDef<V, E>;
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Erases a typed configuration for the registry; values entering it are checked against its schemas. */
+export function defineResourceConfig<V, E = unknown>(
+  type: string,
+  def: ResourceConfigDef<V, E>,
+): DefinedResourceConfig<V, E> {
+  const tf = def.terraform;
+  /** Values the frontend checked with `check` (and resolved): as the type's own. */
+  const own = (values: Record<string, unknown>): V => {
+    const r = tf.schema.safeParse(values);
+    if (r.success) return r.data;
+    const issues = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new InternalError(`${type}: arguments that were checked do not fit the type (${issues})`, {
+      cause: r.error,
+    });
+  };
+  const plain = (r: ArgsResult<V>): ArgsResult<Record<string, unknown>> => {
+    if (!r.ok) return r;
+    if (!isPlainRecord(r.value)) throw new InternalError(`${type}: arguments must be an object`);
+    return { ok: true, value: r.value };
+  };
+  const yaml = def.yaml;
+  const convert = yaml?.convert;
+  return {
+    def,
+    terraform: {
+      schema: tf.schema,
+      arguments: tf.arguments,
+      check: (body) => plain(tf.check ? tf.check(body) : parseWith(tf.schema, body)),
+      checkStored: (values, name) => (tf.checkStored ? tf.checkStored(own(values), name) : []),
+      provider: tf.provider,
+      parentArgument: tf.parentArgument,
+      known: tf.known,
+      computed: tf.computed,
+      ignorable: tf.ignorable,
+      knownValue: (values, name, attr) => {
+        if (tf.knownValue) return tf.knownValue(own(values), name, attr);
+        const v = values[attr];
+        return typeof v === "string" ? v : undefined;
+      },
+      index: (values, name) => tf.index?.(own(values), name),
+      createBeforeDestroy: tf.createBeforeDestroy,
+      attrs: (values, name, report) => tf.attrs(own(values), name, report),
+    },
+    ...(yaml
+      ? {
+          yaml: {
+            placement: yaml.placement,
+            entry: yaml.entry,
+            ...(convert
+              ? {
+                  convert: (
+                    entry: unknown,
+                    key: string,
+                    path: readonly (string | number)[],
+                    values: YamlValues,
+                  ) => convert(yaml.entry.parse(entry), key, path, values),
+                }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
