@@ -54,8 +54,10 @@ export interface TerraformSpec<V> {
 export type YamlPlacement =
   /** Under each entry of its parent's section: `api_users.<user>.<key>`, a list or a map by key. */
   | { kind: "child"; key: string; shape: "list" | "map"; description: string }
+  /** A top-level section of its own, by key: `api_users: { <key>: {…} }` (`description`: the section's). */
+  | { kind: "section"; section: string; description: string; entryDescription: string }
   /** In the generic `resources: { <type>: { <name>: {…} } }` section. */
-  | { kind: "section" };
+  | { kind: "resources" };
 
 /** Interpolated values for a YAML conversion (the YAML frontend's `${var.x}` and its checks). */
 export interface YamlValues {
@@ -80,9 +82,11 @@ export interface YamlSpec<E> {
   /** One entry, before interpolation (every string may hold `${var.x}`). */
   readonly entry: z.ZodType<E>;
   /**
-   * Attributes and address index (for a child, or a section entry naming its parent) from a valid
-   * entry; `path` is the entry's document path. Types whose YAML expansion is still the YAML
-   * frontend's own (API users, grants, tokens: see provider/frontends/yaml/resource-types.ts) leave it out.
+   * Attributes and address index from a valid entry; `path` is the entry's document path. A child
+   * is addressed `<type>.<parent key>["<index>"]` (index default: its map key or list position);
+   * an entry of the generic `resources` section names its parent's key in `parent`, if it has one.
+   * Types whose YAML expansion is still the YAML frontend's own (API users, grants, tokens: see
+   * provider/frontends/yaml/resource-types.ts) leave it out.
    */
   convert?(
     entry: E,

@@ -9,13 +9,16 @@
  *   `createBeforeDestroy`, so changing a trigger creates a new token before deleting the old one.
  * Duplicates and the automatic token outputs are the semantic pass's (../semantic.ts).
  */
-import type { ApiUser } from "../../../schema/config.js";
 import { descriptionProblem, nameProblem } from "../../../schema/limits.js";
 import { defaultLifecycle, formatAddress, type GrantSpec, grantKey } from "../../model/desired.js";
+import { isRecord } from "../../model/values.js";
+import type { YamlValues } from "../../resources/config.js";
+import type { ConfiguredType } from "../resource-config.js";
 import type { DocPath, SourceFile } from "../source.js";
 import type { DraftResource } from "../types.js";
+import { yamlLayout } from "./config-file.js";
 import type { Interpolator } from "./interpolation.js";
-import type { Entry } from "./merge.js";
+import type { ApiUser, Entry, ResourceEntry } from "./merge.js";
 import type { YamlOrigin } from "./phrasing.js";
 
 type Grant = NonNullable<ApiUser["grants"]>[number];
@@ -26,7 +29,7 @@ type Draft = DraftResource<YamlOrigin>;
 export function expandUser(
   ip: Interpolator,
   out: { resources: Draft[] },
-  { src, key, value: u }: Entry<ApiUser>,
+  { src, key, value: u }: Entry<ApiUser & { raw: Record<string, unknown> }>,
 ): void {
   out.resources.push(userDraft(ip, src, key, u));
   (u.grants ?? []).forEach((g, i) => {
@@ -37,6 +40,88 @@ export function expandUser(
     if (rotation !== undefined) out.resources.push(rotation);
     out.resources.push(tokenDraft(ip, src, key, tokenKey, t, rotation?.resource.address));
   }
+  // Children of other registered types (their own conversion, `config.yaml.convert`).
+  const user = formatAddress("popdock_api_user", key);
+  for (const child of yamlLayout().sections.find((s) => s.name === "api_users")?.children ?? []) {
+    const raw = u.raw[child.key];
+    if (raw === undefined) continue;
+    const items: [string | number, unknown][] = Array.isArray(raw)
+      ? raw.map((v, i): [number, unknown] => [i, v])
+      : isRecord(raw)
+        ? Object.entries(raw)
+        : [];
+    for (const [at, entry] of items) {
+      const path: DocPath = ["api_users", key, child.key, at];
+      const d = convertedDraft(ip, src, child.type, entry, String(at), path, { name: key, user });
+      if (d !== undefined) out.resources.push(d);
+    }
+  }
+}
+
+/** An entry of `resources.<type>` (or of another type's own section) → its resource. */
+export function expandResource(
+  ip: Interpolator,
+  out: { resources: Draft[] },
+  { src, key, value }: Entry<ResourceEntry>,
+): void {
+  const path: DocPath = [...value.section.split("."), key];
+  const d = convertedDraft(ip, src, value.type, value.raw, key, path, undefined);
+  if (d !== undefined) out.resources.push(d);
+}
+
+/** The YAML frontend's interpolation, for a type's own conversion. */
+function yamlValues(ip: Interpolator, src: SourceFile): YamlValues {
+  return {
+    text: (path, value, opts) =>
+      ip.attr(src, [...path], value, opts?.required === undefined ? {} : { required: opts.required }),
+    name: (path, value, what) => ip.name(src, [...path], value, what),
+    nameSet: (path, items) => ip.nameSet(src, [...path], items),
+  };
+}
+
+/**
+ * A resource from a type's `config.yaml.convert`: a child of `parent` (`<type>.<parent>["<index>"]`),
+ * a section entry naming its parent (`convert` returns `parent`), or `<type>.<key>`.
+ */
+function convertedDraft(
+  ip: Interpolator,
+  src: SourceFile,
+  t: ConfiguredType,
+  entry: unknown,
+  key: string,
+  path: DocPath,
+  parent: { name: string; user: string } | undefined,
+): Draft | undefined {
+  const convert = t.config.yaml?.convert;
+  if (convert === undefined) return undefined;
+  const c = convert(entry, key, path, yamlValues(ip, src));
+  const type = t.type.type;
+  const parentType = t.type.parent?.type;
+  const owner =
+    parent ??
+    (c.parent !== undefined && parentType !== undefined
+      ? { name: c.parent, user: formatAddress(parentType, c.parent) }
+      : undefined);
+  const base = { type, dependsOn: [], lifecycle: defaultLifecycle(), source: src.sourceRef(path) };
+  const origin: YamlOrigin = { src, path, key: owner?.name ?? key };
+  if (owner === undefined) {
+    return {
+      resource: { ...base, address: formatAddress(type, key), name: key, attrs: c.attrs },
+      origin,
+    };
+  }
+  const index = c.index ?? key;
+  return {
+    resource: {
+      ...base,
+      address: formatAddress(type, owner.name, index),
+      name: owner.name,
+      index,
+      user: owner.user,
+      attrs: c.attrs,
+    },
+    origin,
+  };
 }
 
 /** `api_users.<user>` → `popdock_api_user.<user>`. */

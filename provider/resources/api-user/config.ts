@@ -22,6 +22,8 @@ export const ApiUserEntry = z.strictObject({
   prevent_destroy: z.boolean().optional().describe("Refuse any plan that deletes or replaces this API user."),
 });
 
+export type ApiUserEntry = z.infer<typeof ApiUserEntry>;
+
 /** The description of an `api_users` entry. */
 export const API_USER_ENTRY_DESCRIPTION =
   "An API user: an identity without web login. The map key is its stable address (`popdock_api_user.<key>`) and is never sent to Popdock.";
@@ -47,7 +49,7 @@ export function apiUserStoredIssues(values: Readonly<Record<string, unknown>>): 
   return issues;
 }
 
-export const apiUserConfig = defineResourceConfig<ApiUserArgs>("popdock_api_user", {
+export const apiUserConfig = defineResourceConfig<ApiUserArgs, ApiUserEntry>("popdock_api_user", {
   terraform: {
     schema: ApiUserArgs,
     arguments: Object.keys(ApiUserArgs.shape),
@@ -58,5 +60,14 @@ export const apiUserConfig = defineResourceConfig<ApiUserArgs>("popdock_api_user
     knownValue: (v, _name, attr) =>
       attr === "description" ? (v.description ?? "") : attr === "name" ? v.name : undefined,
     attrs: (v) => ({ name: v.name, description: v.description ?? "" }),
+  },
+  yaml: {
+    placement: {
+      kind: "section",
+      section: "api_users",
+      description: "Popdock API users, by stable key.",
+      entryDescription: API_USER_ENTRY_DESCRIPTION,
+    },
+    entry: ApiUserEntry,
   },
 });
