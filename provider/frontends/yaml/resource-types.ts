@@ -1,16 +1,19 @@
 /**
- * API users → desired resources, one function per resource type (so that the per-type part can
- * move beside each type in provider/resources/ later):
+ * API users → desired resources (so far the YAML frontend's own part of the per-type work; a type
+ * with a `config.yaml.convert` is expanded by `convertedDraft` through the registry instead):
  * - `api_users.<user>`               → `popdock_api_user.<user>`
- * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (see `grantKey`)
+ * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (the grant
+ *   type's own conversion, provider/resources/api-user-grant/config.ts)
  * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`
  * - `tokens.<token>.rotation`        → `null_resource.<user>__<token>_rotation`, with the
  *   interpolated triggers; the token gets `replaceTriggeredBy` and `dependsOn` on it and
  *   `createBeforeDestroy`, so changing a trigger creates a new token before deleting the old one.
+ * - any other type placed under API users (`<key>:` as its placement says) → `<type>.<user>["<index>"]`;
+ *   an entry of `resources.<type>` → `<type>.<key>`, or `<type>.<parent>["<key>"]` when it names one.
  * Duplicates and the automatic token outputs are the semantic pass's (../semantic.ts).
  */
 import { descriptionProblem, nameProblem } from "../../../schema/limits.js";
-import { defaultLifecycle, formatAddress, type GrantSpec, grantKey } from "../../model/desired.js";
+import { defaultLifecycle, formatAddress } from "../../model/desired.js";
 import { isRecord } from "../../model/values.js";
 import type { YamlValues } from "../../resources/config.js";
 import type { ConfiguredType } from "../resource-config.js";
@@ -21,7 +24,6 @@ import type { Interpolator } from "./interpolation.js";
 import type { ApiUser, Entry, ResourceEntry } from "./merge.js";
 import type { YamlOrigin } from "./phrasing.js";
 
-type Grant = NonNullable<ApiUser["grants"]>[number];
 type Token = NonNullable<ApiUser["tokens"]>[string];
 type Draft = DraftResource<YamlOrigin>;
 
@@ -32,17 +34,19 @@ export function expandUser(
   { src, key, value: u }: Entry<ApiUser & { raw: Record<string, unknown> }>,
 ): void {
   out.resources.push(userDraft(ip, src, key, u));
-  (u.grants ?? []).forEach((g, i) => {
-    out.resources.push(grantDraft(ip, src, key, g, i));
-  });
-  for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
-    const rotation = t.rotation === undefined ? undefined : rotationDraft(ip, src, key, tokenKey, t.rotation);
-    if (rotation !== undefined) out.resources.push(rotation);
-    out.resources.push(tokenDraft(ip, src, key, tokenKey, t, rotation?.resource.address));
-  }
-  // Children of other registered types (their own conversion, `config.yaml.convert`).
+  // Children in the registry's order: grants, tokens, then any other registered type's.
   const user = formatAddress("popdock_api_user", key);
   for (const child of yamlLayout().sections.find((s) => s.name === "api_users")?.children ?? []) {
+    if (child.key === "tokens" && child.type.type.type === "popdock_api_token") {
+      // A token's rotation keeper (a null_resource) is still this module's: see `tokenDraft`.
+      for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
+        const rotation =
+          t.rotation === undefined ? undefined : rotationDraft(ip, src, key, tokenKey, t.rotation);
+        if (rotation !== undefined) out.resources.push(rotation);
+        out.resources.push(tokenDraft(ip, src, key, tokenKey, t, rotation?.resource.address));
+      }
+      continue;
+    }
     const raw = u.raw[child.key];
     if (raw === undefined) continue;
     const items: [string | number, unknown][] = Array.isArray(raw)
@@ -102,22 +106,34 @@ function convertedDraft(
     (c.parent !== undefined && parentType !== undefined
       ? { name: c.parent, user: formatAddress(parentType, c.parent) }
       : undefined);
-  const base = { type, dependsOn: [], lifecycle: defaultLifecycle(), source: src.sourceRef(path) };
+  const source = src.sourceRef(path);
   const origin: YamlOrigin = { src, path, key: owner?.name ?? key };
   if (owner === undefined) {
+    const address = formatAddress(type, key);
     return {
-      resource: { ...base, address: formatAddress(type, key), name: key, attrs: c.attrs },
+      resource: {
+        type,
+        address,
+        name: key,
+        dependsOn: [],
+        lifecycle: defaultLifecycle(),
+        source,
+        attrs: c.attrs,
+      },
       origin,
     };
   }
   const index = c.index ?? key;
   return {
     resource: {
-      ...base,
+      type,
       address: formatAddress(type, owner.name, index),
       name: owner.name,
       index,
       user: owner.user,
+      dependsOn: [],
+      lifecycle: defaultLifecycle(),
+      source,
       attrs: c.attrs,
     },
     origin,
@@ -146,42 +162,6 @@ export function userDraft(ip: Interpolator, src: SourceFile, key: string, u: Api
     },
     origin: { src, path: base, key },
     nameReported: !name.ok,
-  };
-}
-
-/** `grants[i]` → `popdock_api_user_grant.<user>["<grant key>"]`. */
-export function grantDraft(ip: Interpolator, src: SourceFile, key: string, g: Grant, i: number): Draft {
-  const path: DocPath = ["api_users", key, "grants", i];
-  let spec: GrantSpec;
-  if ("team" in g) spec = { kind: "team", team: ip.attr(src, [...path, "team"], g.team).value };
-  else if ("role" in g) spec = { kind: "role", role: ip.attr(src, [...path, "role"], g.role).value };
-  else {
-    const set = (k: "roles" | "companies" | "lists" | "actions" | "details") =>
-      ip.nameSet(src, [...path, k], g[k] ?? []);
-    spec = {
-      kind: "connector",
-      connector: ip.attr(src, [...path, "connector"], g.connector).value,
-      roles: set("roles"),
-      companies: set("companies"),
-      lists: set("lists"),
-      actions: set("actions"),
-      details: set("details"),
-    };
-  }
-  const index = grantKey(spec);
-  return {
-    resource: {
-      type: "popdock_api_user_grant",
-      address: formatAddress("popdock_api_user_grant", key, index),
-      name: key,
-      index,
-      user: formatAddress("popdock_api_user", key),
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src.sourceRef(path),
-      attrs: spec,
-    },
-    origin: { src, path, key },
   };
 }
 

@@ -193,5 +193,24 @@ export const apiUserGrantConfig = defineResourceConfig<GrantArgs, Grant>("popdoc
       description: "Teams, system roles and connector access.",
     },
     entry: Grant,
+    /** `grants[i]` → `popdock_api_user_grant.<user>["<grant key>"]`, scope lists as sets. */
+    convert(g, _key, path, values) {
+      let spec: GrantSpec;
+      if ("team" in g) spec = { kind: "team", team: values.text([...path, "team"], g.team).value };
+      else if ("role" in g) spec = { kind: "role", role: values.text([...path, "role"], g.role).value };
+      else {
+        const set = (k: (typeof CONNECTOR_SCOPE_KEYS)[number]) => values.nameSet([...path, k], g[k] ?? []);
+        spec = {
+          kind: "connector",
+          connector: values.text([...path, "connector"], g.connector).value,
+          roles: set("roles"),
+          companies: set("companies"),
+          lists: set("lists"),
+          actions: set("actions"),
+          details: set("details"),
+        };
+      }
+      return { attrs: spec, index: grantKey(spec) };
+    },
   },
 });
