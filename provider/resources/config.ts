@@ -61,11 +61,15 @@ export type YamlPlacement =
 
 /** Interpolated values for a YAML conversion (the YAML frontend's `${var.x}` and its checks). */
 export interface YamlValues {
-  /** A string attribute, interpolated; `ok` false when a problem has been reported. */
+  /**
+   * A string attribute, interpolated; `ok` false when a problem has been reported. `required`
+   * (default true): not empty; `limit`: what Popdock would refuse (`schema/limits.ts`), checked
+   * when the value is otherwise fine.
+   */
   text(
     path: readonly (string | number)[],
     value: string,
-    opts?: { required?: boolean },
+    opts?: { required?: boolean; limit?: (value: string) => { message: string; hint: string } | undefined },
   ): {
     value: string;
     ok: boolean;
@@ -85,15 +89,23 @@ export interface YamlSpec<E> {
    * Attributes and address index from a valid entry; `path` is the entry's document path. A child
    * is addressed `<type>.<parent key>["<index>"]` (index default: its map key or list position);
    * an entry of the generic `resources` section names its parent's key in `parent`, if it has one.
-   * Types whose YAML expansion is still the YAML frontend's own (API users, grants, tokens: see
-   * provider/frontends/yaml/resource-types.ts) leave it out.
+   * The token, whose YAML expansion is still the YAML frontend's own (its `rotation` becomes a
+   * `null_resource`: provider/frontends/yaml/resource-types.ts), leaves it out.
    */
-  convert?(
-    entry: E,
-    key: string,
-    path: readonly (string | number)[],
-    values: YamlValues,
-  ): { attrs: Record<string, unknown>; index?: string; parent?: string };
+  convert?(entry: E, key: string, path: readonly (string | number)[], values: YamlValues): YamlConverted;
+}
+
+/** What a YAML conversion makes of an entry. */
+export interface YamlConverted {
+  attrs: Record<string, unknown>;
+  /** The address index of a child (default: its key or list position). */
+  index?: string;
+  /** In the generic `resources` section: the parent entry's key. */
+  parent?: string;
+  /** `lifecycle.prevent_destroy` as the entry says (an API user's `prevent_destroy`). */
+  preventDestroy?: boolean;
+  /** A problem with the name has been reported: it is not compared with other names. */
+  nameReported?: boolean;
 }
 
 /** A type's configuration, typed by its Terraform arguments `V` and YAML entry `E`. */
@@ -127,7 +139,7 @@ export interface ResourceConfig {
       key: string,
       path: readonly (string | number)[],
       values: YamlValues,
-    ): { attrs: Record<string, unknown>; index?: string; parent?: string };
+    ): YamlConverted;
   };
 }
 

@@ -1,7 +1,7 @@
 /**
- * API users → desired resources (so far the YAML frontend's own part of the per-type work; a type
- * with a `config.yaml.convert` is expanded by `convertedDraft` through the registry instead):
- * - `api_users.<user>`               → `popdock_api_user.<user>`
+ * A type's section entries and their children → desired resources, each by its type's
+ * `config.yaml.convert` (`convertedDraft`), except the token, still this module's own:
+ * - `api_users.<user>`               → `popdock_api_user.<user>` (provider/resources/api-user/config.ts)
  * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (the grant
  *   type's own conversion, provider/resources/api-user-grant/config.ts)
  * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`
@@ -12,7 +12,7 @@
  *   an entry of `resources.<type>` → `<type>.<key>`, or `<type>.<parent>["<key>"]` when it names one.
  * Duplicates and the automatic token outputs are the semantic pass's (../semantic.ts).
  */
-import { descriptionProblem, nameProblem } from "../../../schema/limits.js";
+import { nameProblem } from "../../../schema/limits.js";
 import { defaultLifecycle, formatAddress } from "../../model/desired.js";
 import { isRecord } from "../../model/values.js";
 import type { YamlValues } from "../../resources/config.js";
@@ -33,10 +33,17 @@ export function expandUser(
   out: { resources: Draft[] },
   { src, key, value: u }: Entry<ApiUser & { raw: Record<string, unknown> }>,
 ): void {
-  out.resources.push(userDraft(ip, src, key, u));
+  const section = yamlLayout().sections.find((s) => s.name === "api_users");
+  if (section === undefined) return;
+  // The entry without its children's keys, which are the children's.
+  const childKeys = new Set(section.children.map((c) => c.key));
+  const own = Object.fromEntries(Object.entries(u.raw).filter(([k]) => !childKeys.has(k)));
+  const self = convertedDraft(ip, src, section.type, own, key, ["api_users", key], undefined);
+  if (self === undefined) return;
+  out.resources.push(self);
   // Children in the registry's order: grants, tokens, then any other registered type's.
-  const user = formatAddress("popdock_api_user", key);
-  for (const child of yamlLayout().sections.find((s) => s.name === "api_users")?.children ?? []) {
+  const user = self.resource.address;
+  for (const child of section.children) {
     if (child.key === "tokens" && child.type.type.type === "popdock_api_token") {
       // A token's rotation keeper (a null_resource) is still this module's: see `tokenDraft`.
       for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
@@ -76,8 +83,15 @@ export function expandResource(
 /** The YAML frontend's interpolation, for a type's own conversion. */
 function yamlValues(ip: Interpolator, src: SourceFile): YamlValues {
   return {
-    text: (path, value, opts) =>
-      ip.attr(src, [...path], value, opts?.required === undefined ? {} : { required: opts.required }),
+    text: (path, value, opts) => {
+      const a = ip.attr(
+        src,
+        [...path],
+        value,
+        opts?.required === undefined ? {} : { required: opts.required },
+      );
+      return a.ok && opts?.limit !== undefined ? ip.limit(src, [...path], a, opts.limit(a.value)) : a;
+    },
     name: (path, value, what) => ip.name(src, [...path], value, what),
     nameSet: (path, items) => ip.nameSet(src, [...path], items),
   };
@@ -108,19 +122,17 @@ function convertedDraft(
       : undefined);
   const source = src.sourceRef(path);
   const origin: YamlOrigin = { src, path, key: owner?.name ?? key };
+  const lifecycle =
+    c.preventDestroy === undefined
+      ? defaultLifecycle()
+      : { ...defaultLifecycle(), preventDestroy: c.preventDestroy };
+  const reported = c.nameReported === undefined ? {} : { nameReported: c.nameReported };
   if (owner === undefined) {
     const address = formatAddress(type, key);
     return {
-      resource: {
-        type,
-        address,
-        name: key,
-        dependsOn: [],
-        lifecycle: defaultLifecycle(),
-        source,
-        attrs: c.attrs,
-      },
+      resource: { type, address, name: key, dependsOn: [], lifecycle, source, attrs: c.attrs },
       origin,
+      ...reported,
     };
   }
   const index = c.index ?? key;
@@ -132,36 +144,12 @@ function convertedDraft(
       index,
       user: owner.user,
       dependsOn: [],
-      lifecycle: defaultLifecycle(),
+      lifecycle,
       source,
       attrs: c.attrs,
     },
     origin,
-  };
-}
-
-/** `api_users.<user>` → `popdock_api_user.<user>`. */
-export function userDraft(ip: Interpolator, src: SourceFile, key: string, u: ApiUser): Draft {
-  const base: DocPath = ["api_users", key];
-  const name = ip.name(src, [...base, "name"], u.name, "API user name");
-  let description = "";
-  if (u.description !== undefined) {
-    const path: DocPath = [...base, "description"];
-    const a = ip.attr(src, path, u.description, { required: false });
-    description = (a.ok ? ip.limit(src, path, a, descriptionProblem(a.value)) : a).value;
-  }
-  return {
-    resource: {
-      type: "popdock_api_user",
-      address: formatAddress("popdock_api_user", key),
-      name: key,
-      dependsOn: [],
-      lifecycle: { ...defaultLifecycle(), preventDestroy: u.prevent_destroy ?? false },
-      source: src.sourceRef(base),
-      attrs: { name: name.value, description },
-    },
-    origin: { src, path: base, key },
-    nameReported: !name.ok,
+    ...reported,
   };
 }
 

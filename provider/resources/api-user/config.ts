@@ -69,5 +69,21 @@ export const apiUserConfig = defineResourceConfig<ApiUserArgs, ApiUserEntry>("po
       entryDescription: API_USER_ENTRY_DESCRIPTION,
     },
     entry: ApiUserEntry,
+    /** `api_users.<key>` → `popdock_api_user.<key>`. */
+    convert(u, _key, path, values) {
+      const name = values.text([...path, "name"], u.name, { limit: (v) => nameProblem("API user name", v) });
+      const description =
+        u.description === undefined
+          ? ""
+          : values.text([...path, "description"], u.description, {
+              required: false,
+              limit: descriptionProblem,
+            }).value;
+      return {
+        attrs: { name: name.value, description },
+        preventDestroy: u.prevent_destroy ?? false,
+        nameReported: !name.ok,
+      };
+    },
   },
 });
