@@ -69,11 +69,23 @@ export interface YamlValues {
   text(
     path: readonly (string | number)[],
     value: string,
-    opts?: { required?: boolean; limit?: (value: string) => { message: string; hint: string } | undefined },
+    opts?: {
+      required?: boolean;
+      limit?: (value: string) => { message: string; hint: string } | undefined;
+      /** The value is kept in state and plans but never sent to Popdock (a trigger). */
+      stateOnly?: boolean;
+    },
   ): {
     value: string;
     ok: boolean;
   };
+  /** A value taken as it is (a key used as a name), checked against a limit; reported at the key when `at` says so. */
+  check(
+    path: readonly (string | number)[],
+    value: string,
+    problem: { message: string; hint: string } | undefined,
+    at?: "key" | "value",
+  ): { value: string; ok: boolean };
   /** A name Popdock trims and limits (`what`: "token name"). */
   name(path: readonly (string | number)[], value: string, what: string): { value: string; ok: boolean };
   /** A list of names as a set: sorted, duplicates dropped with a warning. */
@@ -86,13 +98,19 @@ export interface YamlSpec<E> {
   /** One entry, before interpolation (every string may hold `${var.x}`). */
   readonly entry: z.ZodType<E>;
   /**
-   * Attributes and address index from a valid entry; `path` is the entry's document path. A child
+   * Attributes and address index from a valid entry; `path` is the entry's document path,
+   * `parentKey` the key of the entry it is under (a child's). A child
    * is addressed `<type>.<parent key>["<index>"]` (index default: its map key or list position);
    * an entry of the generic `resources` section names its parent's key in `parent`, if it has one.
-   * The token, whose YAML expansion is still the YAML frontend's own (its `rotation` becomes a
-   * `null_resource`: provider/frontends/yaml/resource-types.ts), leaves it out.
+   * A type that YAML cannot declare directly (`null_resource`) leaves it out.
    */
-  convert?(entry: E, key: string, path: readonly (string | number)[], values: YamlValues): YamlConverted;
+  convert?(
+    entry: E,
+    key: string,
+    path: readonly (string | number)[],
+    values: YamlValues,
+    parentKey: string | undefined,
+  ): YamlConverted;
 }
 
 /** What a YAML conversion makes of an entry. */
@@ -106,6 +124,16 @@ export interface YamlConverted {
   preventDestroy?: boolean;
   /** A problem with the name has been reported: it is not compared with other names. */
   nameReported?: boolean;
+  /** Where the name is, for messages about duplicate names: its key when `nameAtKey`. */
+  namePath?: readonly (string | number)[];
+  nameAtKey?: boolean;
+  /** `lifecycle.create_before_destroy` for the entry (a token: true). */
+  createBeforeDestroy?: boolean;
+  /**
+   * A resource declared with it that it follows (a token's rotation keeper, a `null_resource`):
+   * created as `<type>.<name>`, listed before it, and in its `depends_on` and `replace_triggered_by`.
+   */
+  keeper?: { type: string; name: string; path: readonly (string | number)[]; attrs: Record<string, unknown> };
 }
 
 /** A type's configuration, typed by its Terraform arguments `V` and YAML entry `E`. */
@@ -139,6 +167,7 @@ export interface ResourceConfig {
       key: string,
       path: readonly (string | number)[],
       values: YamlValues,
+      parentKey: string | undefined,
     ): YamlConverted;
   };
 }
@@ -207,7 +236,8 @@ export function defineResourceConfig<V, E = unknown>(
                     key: string,
                     path: readonly (string | number)[],
                     values: YamlValues,
-                  ) => convert(yaml.entry.parse(entry), key, path, values),
+                    parentKey: string | undefined,
+                  ) => convert(yaml.entry.parse(entry), key, path, values, parentKey),
                 }
               : {}),
           },

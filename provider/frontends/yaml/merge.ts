@@ -5,12 +5,9 @@
  * schema are set aside (and recorded as broken, so that references to them are not reported
  * again: one mistake gives one diagnostic).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { Output, ProviderBlock, RESOURCE_KEY, VARIABLE_NAME, Variable } from "../../../schema/config.js";
 import { isRecord } from "../../model/values.js";
-import { Token } from "../../resources/api-token/config.js";
-import { ApiUserEntry } from "../../resources/api-user/config.js";
-import { Grant } from "../../resources/api-user-grant/config.js";
 import type { ConfiguredType } from "../resource-config.js";
 import { RESERVED_KEY, type SourceFile } from "../source.js";
 import { yamlLayout } from "./config-file.js";
@@ -19,17 +16,6 @@ import type { ParsedFile } from "./parse.js";
 
 /** A section name: `variables`, `outputs`, a type's own (`api_users`), or `resources.<type>`. */
 export type Section = string;
-
-/**
- * An API user entry as the YAML frontend's own expansion reads it (./resource-types.ts): its keys
- * and the built-in children; other children are read from the entry as written (`raw`).
- */
-export const ApiUser = z.object({
-  ...ApiUserEntry.shape,
-  grants: z.array(Grant).optional(),
-  tokens: z.record(z.string(), Token).optional(),
-});
-export type ApiUser = z.infer<typeof ApiUser>;
 
 export interface Entry<T> {
   src: SourceFile;
@@ -48,7 +34,8 @@ export interface ResourceEntry {
 /** The files' entries, by section. */
 export interface Merged {
   variables: Entry<Variable>[];
-  users: Entry<ApiUser & { raw: Record<string, unknown> }>[];
+  /** Entries of `api_users`, as written (valid). */
+  users: Entry<{ raw: Record<string, unknown> }>[];
   /** Entries of other types' sections and of `resources.<type>`, in file order. */
   resources: Entry<ResourceEntry>[];
   outputs: Entry<Output>[];
@@ -167,8 +154,7 @@ export function mergeFiles(ip: Interpolator, files: readonly ParsedFile[]): Merg
           const o = Output.safeParse(value);
           if (o.success) merged.outputs.push({ src, key, value: o.data });
         } else if (section === "api_users") {
-          const u = ApiUser.safeParse(value);
-          if (u.success) merged.users.push({ src, key, value: { ...u.data, raw: value } });
+          merged.users.push({ src, key, value: { raw: value } });
         } else if (spec.type !== undefined) {
           merged.resources.push({ src, key, value: { type: spec.type, section, raw: value } });
         }

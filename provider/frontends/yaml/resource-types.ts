@@ -1,18 +1,15 @@
 /**
  * A type's section entries and their children → desired resources, each by its type's
- * `config.yaml.convert` (`convertedDraft`), except the token, still this module's own:
- * - `api_users.<user>`               → `popdock_api_user.<user>` (provider/resources/api-user/config.ts)
- * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (the grant
- *   type's own conversion, provider/resources/api-user-grant/config.ts)
- * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`
- * - `tokens.<token>.rotation`        → `null_resource.<user>__<token>_rotation`, with the
- *   interpolated triggers; the token gets `replaceTriggeredBy` and `dependsOn` on it and
- *   `createBeforeDestroy`, so changing a trigger creates a new token before deleting the old one.
- * - any other type placed under API users (`<key>:` as its placement says) → `<type>.<user>["<index>"]`;
- *   an entry of `resources.<type>` → `<type>.<key>`, or `<type>.<parent>["<key>"]` when it names one.
+ * `config.yaml.convert` (provider/resources/<type>/config.ts):
+ * - `api_users.<user>`               → `popdock_api_user.<user>`
+ * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (`grantKey`)
+ * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`; with `rotation`, a keeper
+ *   `null_resource.<user>__<token>_rotation` with the interpolated triggers, which the token
+ *   depends on and is replaced with (`createBeforeDestroy`: the new token before the old one goes)
+ * - any other type placed under API users → `<type>.<user>["<index>"]`; an entry of
+ *   `resources.<type>` → `<type>.<key>`, or `<type>.<parent>["<key>"]` when it names its parent.
  * Duplicates and the automatic token outputs are the semantic pass's (../semantic.ts).
  */
-import { nameProblem } from "../../../schema/limits.js";
 import { defaultLifecycle, formatAddress } from "../../model/desired.js";
 import { isRecord } from "../../model/values.js";
 import type { YamlValues } from "../../resources/config.js";
@@ -21,39 +18,28 @@ import type { DocPath, SourceFile } from "../source.js";
 import type { DraftResource } from "../types.js";
 import { yamlLayout } from "./config-file.js";
 import type { Interpolator } from "./interpolation.js";
-import type { ApiUser, Entry, ResourceEntry } from "./merge.js";
+import type { Entry, ResourceEntry } from "./merge.js";
 import type { YamlOrigin } from "./phrasing.js";
 
-type Token = NonNullable<ApiUser["tokens"]>[string];
 type Draft = DraftResource<YamlOrigin>;
 
-/** An API user entry → its user, grants, tokens and rotation keepers, in that order. */
+/** An API user entry → the user, then its children in the registry's order (grants, tokens with their keepers, …). */
 export function expandUser(
   ip: Interpolator,
   out: { resources: Draft[] },
-  { src, key, value: u }: Entry<ApiUser & { raw: Record<string, unknown> }>,
+  { src, key, value: u }: Entry<{ raw: Record<string, unknown> }>,
 ): void {
   const section = yamlLayout().sections.find((s) => s.name === "api_users");
   if (section === undefined) return;
   // The entry without its children's keys, which are the children's.
   const childKeys = new Set(section.children.map((c) => c.key));
   const own = Object.fromEntries(Object.entries(u.raw).filter(([k]) => !childKeys.has(k)));
-  const self = convertedDraft(ip, src, section.type, own, key, ["api_users", key], undefined);
+  const [self] = convertedDrafts(ip, src, section.type, own, key, ["api_users", key], undefined);
   if (self === undefined) return;
   out.resources.push(self);
   // Children in the registry's order: grants, tokens, then any other registered type's.
   const user = self.resource.address;
   for (const child of section.children) {
-    if (child.key === "tokens" && child.type.type.type === "popdock_api_token") {
-      // A token's rotation keeper (a null_resource) is still this module's: see `tokenDraft`.
-      for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
-        const rotation =
-          t.rotation === undefined ? undefined : rotationDraft(ip, src, key, tokenKey, t.rotation);
-        if (rotation !== undefined) out.resources.push(rotation);
-        out.resources.push(tokenDraft(ip, src, key, tokenKey, t, rotation?.resource.address));
-      }
-      continue;
-    }
     const raw = u.raw[child.key];
     if (raw === undefined) continue;
     const items: [string | number, unknown][] = Array.isArray(raw)
@@ -63,8 +49,9 @@ export function expandUser(
         : [];
     for (const [at, entry] of items) {
       const path: DocPath = ["api_users", key, child.key, at];
-      const d = convertedDraft(ip, src, child.type, entry, String(at), path, { name: key, user });
-      if (d !== undefined) out.resources.push(d);
+      out.resources.push(
+        ...convertedDrafts(ip, src, child.type, entry, String(at), path, { name: key, user }),
+      );
     }
   }
 }
@@ -76,32 +63,31 @@ export function expandResource(
   { src, key, value }: Entry<ResourceEntry>,
 ): void {
   const path: DocPath = [...value.section.split("."), key];
-  const d = convertedDraft(ip, src, value.type, value.raw, key, path, undefined);
-  if (d !== undefined) out.resources.push(d);
+  out.resources.push(...convertedDrafts(ip, src, value.type, value.raw, key, path, undefined));
 }
 
 /** The YAML frontend's interpolation, for a type's own conversion. */
 function yamlValues(ip: Interpolator, src: SourceFile): YamlValues {
   return {
     text: (path, value, opts) => {
-      const a = ip.attr(
-        src,
-        [...path],
-        value,
-        opts?.required === undefined ? {} : { required: opts.required },
-      );
+      const a = ip.attr(src, [...path], value, {
+        ...(opts?.required !== undefined ? { required: opts.required } : {}),
+        ...(opts?.stateOnly === true ? { exposure: "state" as const } : {}),
+      });
       return a.ok && opts?.limit !== undefined ? ip.limit(src, [...path], a, opts.limit(a.value)) : a;
     },
     name: (path, value, what) => ip.name(src, [...path], value, what),
     nameSet: (path, items) => ip.nameSet(src, [...path], items),
+    check: (path, value, problem, at) => ip.limit(src, [...path], { value, ok: true }, problem, at),
   };
 }
 
 /**
- * A resource from a type's `config.yaml.convert`: a child of `parent` (`<type>.<parent>["<index>"]`),
- * a section entry naming its parent (`convert` returns `parent`), or `<type>.<key>`.
+ * The resources from a type's `config.yaml.convert`: a child of `parent` (`<type>.<parent>["<index>"]`),
+ * a section entry naming its parent (`convert` returns `parent`), or `<type>.<key>`; a keeper it
+ * declares (a token's rotation `null_resource`) comes first.
  */
-function convertedDraft(
+function convertedDrafts(
   ip: Interpolator,
   src: SourceFile,
   t: ConfiguredType,
@@ -109,10 +95,10 @@ function convertedDraft(
   key: string,
   path: DocPath,
   parent: { name: string; user: string } | undefined,
-): Draft | undefined {
+): Draft[] {
   const convert = t.config.yaml?.convert;
-  if (convert === undefined) return undefined;
-  const c = convert(entry, key, path, yamlValues(ip, src));
+  if (convert === undefined) return [];
+  const c = convert(entry, key, path, yamlValues(ip, src), parent?.name);
   const type = t.type.type;
   const parentType = t.type.parent?.type;
   const owner =
@@ -120,108 +106,62 @@ function convertedDraft(
     (c.parent !== undefined && parentType !== undefined
       ? { name: c.parent, user: formatAddress(parentType, c.parent) }
       : undefined);
+  const drafts: Draft[] = [];
+  const lifecycle = defaultLifecycle();
+  if (c.preventDestroy !== undefined) lifecycle.preventDestroy = c.preventDestroy;
+  if (c.createBeforeDestroy !== undefined) lifecycle.createBeforeDestroy = c.createBeforeDestroy;
+  const dependsOn: string[] = [];
+  if (c.keeper !== undefined) {
+    const k = c.keeper;
+    const address = formatAddress(k.type, k.name);
+    const keeperPath: DocPath = [...k.path];
+    drafts.push({
+      resource: {
+        type: k.type,
+        address,
+        name: k.name,
+        dependsOn: [],
+        lifecycle: defaultLifecycle(),
+        source: src.sourceRef(keeperPath),
+        attrs: k.attrs,
+      },
+      origin: { src, path: keeperPath, key: owner?.name ?? key },
+    });
+    lifecycle.replaceTriggeredBy = [address];
+    dependsOn.push(address);
+  }
   const source = src.sourceRef(path);
   const origin: YamlOrigin = { src, path, key: owner?.name ?? key };
-  const lifecycle =
-    c.preventDestroy === undefined
-      ? defaultLifecycle()
-      : { ...defaultLifecycle(), preventDestroy: c.preventDestroy };
+  if (c.namePath !== undefined) {
+    origin.tokenKey = key;
+    origin.namePath = [...c.namePath];
+    origin.nameAtKey = c.nameAtKey ?? false;
+  }
   const reported = c.nameReported === undefined ? {} : { nameReported: c.nameReported };
   if (owner === undefined) {
     const address = formatAddress(type, key);
-    return {
-      resource: { type, address, name: key, dependsOn: [], lifecycle, source, attrs: c.attrs },
+    drafts.push({
+      resource: { type, address, name: key, dependsOn, lifecycle, source, attrs: c.attrs },
       origin,
       ...reported,
-    };
+    });
+    return drafts;
   }
   const index = c.index ?? key;
-  return {
+  drafts.push({
     resource: {
       type,
       address: formatAddress(type, owner.name, index),
       name: owner.name,
       index,
       user: owner.user,
-      dependsOn: [],
+      dependsOn,
       lifecycle,
       source,
       attrs: c.attrs,
     },
     origin,
     ...reported,
-  };
-}
-
-/** `tokens.<token>.rotation` → `null_resource.<user>__<token>_rotation` with the interpolated triggers. */
-export function rotationDraft(
-  ip: Interpolator,
-  src: SourceFile,
-  key: string,
-  tokenKey: string,
-  rotation: NonNullable<Token["rotation"]>,
-): Draft {
-  const rotationPath: DocPath = ["api_users", key, "tokens", tokenKey, "rotation"];
-  const nullName = `${key}__${tokenKey}_rotation`;
-  const triggers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rotation.triggers)) {
-    // Triggers never reach Popdock, but are kept in state and shown in plans.
-    const opts = { required: false, exposure: "state" } as const;
-    triggers[k] =
-      typeof v === "string" ? ip.attr(src, [...rotationPath, "triggers", k], v, opts).value : String(v);
-  }
-  return {
-    resource: {
-      type: "null_resource",
-      address: formatAddress("null_resource", nullName),
-      name: nullName,
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src.sourceRef(rotationPath),
-      attrs: { triggers },
-    },
-    origin: { src, path: rotationPath, key },
-  };
-}
-
-/**
- * `tokens.<token>` → `popdock_api_token.<user>["<token>"]`, created before the old one is deleted;
- * with a rotation keeper (`rotation`, its address) it is replaced when the keeper is.
- */
-export function tokenDraft(
-  ip: Interpolator,
-  src: SourceFile,
-  key: string,
-  tokenKey: string,
-  t: Token,
-  rotation: string | undefined,
-): Draft {
-  const path: DocPath = ["api_users", key, "tokens", tokenKey];
-  const namePath: DocPath = t.name === undefined ? path : [...path, "name"];
-  const { value: name, ok } =
-    t.name === undefined
-      ? ip.limit(src, path, { value: tokenKey, ok: true }, nameProblem("token name", tokenKey), "key")
-      : ip.name(src, namePath, t.name, "token name");
-  const lifecycle = { ...defaultLifecycle(), createBeforeDestroy: true };
-  const dependsOn: string[] = [];
-  if (rotation !== undefined) {
-    lifecycle.replaceTriggeredBy = [rotation];
-    dependsOn.push(rotation);
-  }
-  return {
-    resource: {
-      type: "popdock_api_token",
-      address: formatAddress("popdock_api_token", key, tokenKey),
-      name: key,
-      index: tokenKey,
-      user: formatAddress("popdock_api_user", key),
-      dependsOn,
-      lifecycle,
-      source: src.sourceRef(path),
-      attrs: { name },
-    },
-    origin: { src, path, key, tokenKey, namePath, nameAtKey: t.name === undefined },
-    // A name already reported (one Popdock would refuse) is not compared with the others.
-    nameReported: !ok,
-  };
+  });
+  return drafts;
 }

@@ -115,5 +115,46 @@ export const apiTokenConfig = defineResourceConfig<ApiTokenArgs, Token>("popdock
       description: "API tokens of this user, by key. The key is the token's stable address.",
     },
     entry: Token,
+    /**
+     * `tokens.<token>` → `popdock_api_token.<user>["<token>"]`, created before the old one is
+     * deleted; with `rotation`, a keeper `null_resource.<user>__<token>_rotation` holding the
+     * interpolated triggers, which replaces the token when a trigger changes.
+     */
+    convert(t, tokenKey, path, values, userKey) {
+      const namePath = t.name === undefined ? path : [...path, "name"];
+      const name =
+        t.name === undefined
+          ? values.check(path, tokenKey, nameProblem("token name", tokenKey), "key")
+          : values.text(namePath, t.name, { limit: (v) => nameProblem("token name", v) });
+      let keeper:
+        | {
+            type: string;
+            name: string;
+            path: (string | number)[];
+            attrs: { triggers: Record<string, string> };
+          }
+        | undefined;
+      if (t.rotation !== undefined) {
+        const rotationPath = [...path, "rotation"];
+        const triggers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(t.rotation.triggers)) {
+          // Triggers never reach Popdock, but are kept in state and shown in plans.
+          triggers[k] =
+            typeof v === "string"
+              ? values.text([...rotationPath, "triggers", k], v, { required: false, stateOnly: true }).value
+              : String(v);
+        }
+        const name = `${userKey ?? ""}__${tokenKey}_rotation`;
+        keeper = { type: "null_resource", name, path: rotationPath, attrs: { triggers } };
+      }
+      return {
+        attrs: { name: name.value },
+        nameReported: !name.ok,
+        namePath,
+        nameAtKey: t.name === undefined,
+        createBeforeDestroy: true,
+        ...(keeper !== undefined ? { keeper } : {}),
+      };
+    },
   },
 });
