@@ -1,11 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${var.x}" and "${<address>.<attr>}" are the YAML format's own syntax, quoted on purpose.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigFile } from "./config.js";
-import { generateJsonSchema, schemaFilePath } from "./generate.js";
+import { configFileSchema } from "../provider/frontends/yaml/config-file.js";
+import { generateJsonSchema, schemaFilePath } from "../provider/frontends/yaml/json-schema.js";
+
+const ConfigFile = configFileSchema();
 
 describe("schema/popdock.schema.json", () => {
-  it("is up to date with schema/config.ts (run `npm run schema:generate`)", () => {
+  it("is up to date with schema/config.ts and the types' config.ts (run `npm run schema:generate`)", () => {
     expect(readFileSync(schemaFilePath(), "utf8")).toBe(generateJsonSchema());
   });
 

@@ -17,10 +17,10 @@
  * - a config (with its digest) is returned only when there is no error.
  */
 import { normalizeText } from "../../schema/limits.js";
-import { configDigest, type DesiredOutput, type DesiredResource, SENSITIVE_ATTRS } from "../model/desired.js";
+import { type AnyDesiredResource, configDigest, type DesiredOutput } from "../model/desired.js";
 import { type Diagnostic, hasErrors } from "../model/diagnostics.js";
-import { REFERENCEABLE_ATTRS } from "./attributes.js";
 import { capDiagnostics } from "./input.js";
+import { referenceableAttrs, sensitiveAttrs } from "./resource-config.js";
 import type { DraftResource, FrontendOutput, LoadResult, Secret } from "./types.js";
 
 /** Checks, completes and finishes a frontend's output. Pure. */
@@ -43,19 +43,20 @@ export function analyze<O, P>(out: FrontendOutput<O, P>): LoadResult {
   };
 }
 
-/** `r` with its name and description in Unicode NFC (the same object when they already are). */
-function normalized(r: DesiredResource): DesiredResource {
-  if (r.type === "popdock_api_user") {
-    const name = normalizeText(r.attrs.name);
-    const description = normalizeText(r.attrs.description);
-    if (name === r.attrs.name && description === r.attrs.description) return r;
-    return { ...r, attrs: { ...r.attrs, name, description } };
+/**
+ * `r` with its `name` and `description` in Unicode NFC, whatever its type (the same object when
+ * they already are).
+ */
+function normalized(r: AnyDesiredResource): AnyDesiredResource {
+  const attrs = r.attrs as Record<string, unknown>;
+  const changed: Record<string, string> = {};
+  for (const k of ["name", "description"]) {
+    const v = attrs[k];
+    if (typeof v === "string" && normalizeText(v) !== v) changed[k] = normalizeText(v);
   }
-  if (r.type === "popdock_api_token") {
-    const name = normalizeText(r.attrs.name);
-    return name === r.attrs.name ? r : { ...r, attrs: { ...r.attrs, name } };
-  }
-  return r;
+  return Object.keys(changed).length === 0
+    ? r
+    : ({ ...r, attrs: { ...attrs, ...changed } } as AnyDesiredResource);
 }
 
 /** The drafts without duplicates (which are reported through the frontend's phrasing). */
@@ -85,12 +86,12 @@ function checkDuplicates<O, P>(out: FrontendOutput<O, P>, diags: Diagnostic[]): 
     addresses.set(r.address, d);
     kept.push(d);
     if (d.nameReported === true) continue;
-    if (r.type === "popdock_api_user" && r.attrs.name !== "") {
+    if (r.type === "popdock_api_user" && typeof r.attrs.name === "string" && r.attrs.name !== "") {
       const k = r.attrs.name.toLowerCase();
       const other = userNames.get(k);
       if (other !== undefined) diags.push(phrasing.duplicateUserName(d, other));
       else userNames.set(k, d);
-    } else if (r.type === "popdock_api_token") {
+    } else if (r.type === "popdock_api_token" && typeof r.attrs.name === "string") {
       const k = `${r.user}\u0000${r.attrs.name.toLowerCase()}`;
       const other = tokenNames.get(k);
       if (other !== undefined) diags.push(phrasing.duplicateTokenName(d, other));
@@ -103,7 +104,7 @@ function checkDuplicates<O, P>(out: FrontendOutput<O, P>, diags: Diagnostic[]): 
 /** References in outputs, and secrets in outputs that are not sensitive. */
 function checkOutputs<O, P>(
   out: FrontendOutput<O, P>,
-  resources: readonly DesiredResource[],
+  resources: readonly AnyDesiredResource[],
   diags: Diagnostic[],
 ): void {
   const { phrasing } = out;
@@ -118,12 +119,12 @@ function checkOutputs<O, P>(
     for (const part of o.output.parts) {
       if (typeof part === "string") continue;
       const type = part.address.slice(0, part.address.indexOf("."));
-      const attrs = own(REFERENCEABLE_ATTRS, type);
+      const attrs = referenceableAttrs(type);
       if (attrs === undefined) {
         push(phrasing.unknownResourceType(o, type));
         continue;
       }
-      if (secret === undefined && own(SENSITIVE_ATTRS, type)?.includes(part.attr)) secret = { ref: part };
+      if (secret === undefined && sensitiveAttrs(type).includes(part.attr)) secret = { ref: part };
       if (!known.has(part.address)) {
         push(phrasing.unknownResource(o, part.address, addresses));
         continue;
@@ -134,13 +135,8 @@ function checkOutputs<O, P>(
   }
 }
 
-/** `record[key]` when it is the record's own property: never an inherited `constructor` or `__proto__`. */
-function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
 /** `<user>.<token>` for every token, in resource order. */
-function automaticOutputs(resources: readonly DesiredResource[]): DesiredOutput[] {
+function automaticOutputs(resources: readonly AnyDesiredResource[]): DesiredOutput[] {
   const outputs: DesiredOutput[] = [];
   for (const r of resources) {
     if (r.type !== "popdock_api_token") continue;

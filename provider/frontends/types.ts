@@ -5,7 +5,7 @@
  * sorts the diagnostics and computes the config digest. `index.ts` picks the frontend for a set
  * of paths.
  */
-import type { AttrRef, DesiredConfig, DesiredOutput, DesiredResource } from "../model/desired.js";
+import type { AnyDesiredResource, AttrRef, DesiredConfig, DesiredOutput } from "../model/desired.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 
 export type FrontendName = "terraform-json" | "yaml";
@@ -39,7 +39,7 @@ export interface LoadOptions {
 
 /** A resource as a frontend read it, with its origin for diagnostics (see `Phrasing`). */
 export interface DraftResource<O = unknown> {
-  resource: DesiredResource;
+  resource: AnyDesiredResource;
   origin: O;
   /**
    * A problem with its name (user or token) has been reported already: the name is not compared

@@ -137,7 +137,7 @@ export interface DesiredConfig {
   /** Digest over the normalized configuration (sha256 hex), recorded in saved plans. */
   digest: string;
   provider: { endpoint?: string };
-  resources: DesiredResource[];
+  resources: AnyDesiredResource[];
   outputs: DesiredOutput[];
   /**
    * The configuration declares on purpose that nothing is managed: an explicit `api_users: {}`
@@ -147,11 +147,6 @@ export interface DesiredConfig {
    */
   declaredEmpty?: boolean;
 }
-
-/** The attributes that hold secrets, by resource type. Never written to state, plans or logs. */
-export const SENSITIVE_ATTRS: Readonly<Record<string, readonly string[]>> = {
-  popdock_api_token: ["token_id"],
-};
 
 export function defaultLifecycle(): Lifecycle {
   return { preventDestroy: false, ignoreChanges: [], replaceTriggeredBy: [] };

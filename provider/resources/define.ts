@@ -50,6 +50,7 @@ export function defineResourceType<D extends AnyDesiredResource, A extends Attrs
     sets: def.sets,
     local: def.local ?? false,
     createsSecret: def.createsSecret ?? false,
+    ...(def.config ? { config: def.config } : {}),
     render: {
       ...render,
       describe: (after) => {

@@ -22,6 +22,19 @@ for (const t of BUILTIN_RESOURCE_TYPES) registerResourceType(t);
 /** @deprecated use `resourceTypeFor`. */
 export const handlerFor = resourceTypeFor;
 
+export { type ArgIssue, type ArgsResult, describeValue, parseWith } from "./args.js";
+export {
+  type ConvertIssue,
+  type DefinedResourceConfig,
+  defineResourceConfig,
+  type Report,
+  type ResourceConfig,
+  type ResourceConfigDef,
+  type TerraformSpec,
+  type YamlPlacement,
+  type YamlSpec,
+  type YamlValues,
+} from "./config.js";
 export { type DefinedResourceType, defineResourceType } from "./define.js";
 export {
   compareTypes,

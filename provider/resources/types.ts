@@ -15,6 +15,7 @@ import type { PopdockApi } from "../client/types.js";
 import type { AnyDesiredResource } from "../model/desired.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { LiveSnapshot } from "../model/live.js";
+import type { ResourceConfig } from "./config.js";
 
 /** What refresh knows of one remote object. */
 export interface LiveObject<A extends Attrs = Attrs> {
@@ -97,7 +98,10 @@ export interface ResourceTypeDef<D extends AnyDesiredResource, A extends Attrs> 
    * name must delete first. False for types without a remote name.
    */
   readonly uniqueName: boolean;
-  /** Attributes references and outputs may use (`id`, `name`, `token_id`). */
+  /**
+   * Attributes outputs (and references in configuration) may name (`id`, `name`, `token_id`);
+   * the frontends accept exactly these, and list them in "no such attribute" hints.
+   */
   readonly referenceable: readonly string[];
   /** Attributes that are secrets: never in state, plans, or logs. */
   readonly sensitive: readonly string[];
@@ -115,6 +119,12 @@ export interface ResourceTypeDef<D extends AnyDesiredResource, A extends Attrs> 
   readonly createsSecret?: boolean;
   /** The attributes as planned and stored; checked where plain `Attrs` enter the type. */
   readonly attrs: z.ZodType<A>;
+  /**
+   * How configuration declares the type (Terraform JSON / CDKTF arguments, YAML placement) and
+   * becomes its desired resource: `<type>/config.ts`, written with `defineResourceConfig`. A type
+   * without one can be planned and applied but not declared in a configuration file.
+   */
+  readonly config?: ResourceConfig;
   readonly render: RenderHints<A>;
   readonly import: {
     /** How `popdock import ADDRESS ID` spells the id, for help and errors. */
@@ -162,6 +172,7 @@ export interface ResourceType {
   readonly sets: readonly string[];
   readonly local: boolean;
   readonly createsSecret: boolean;
+  readonly config?: ResourceConfig;
   readonly render: RenderHints<Attrs>;
   readonly import: {
     readonly format: string;

@@ -37,7 +37,7 @@ function leakyPlan(
         replace_order: "create_before_destroy",
         before: action === "create" ? null : { id: "tok_1", name: "pbi", token_id: secret },
         after: action === "delete" ? null : { name: "pbi2", token_id: `${secret}-new` },
-        // Not listed as sensitive by the change itself: the type's SENSITIVE_ATTRS still apply.
+        // Not listed as sensitive by the change itself: the type's `sensitive` attributes still apply.
         changed: ["name", "token_id"],
       },
     ],

@@ -7,17 +7,10 @@
 import { RESOURCE_KEY } from "../../../schema/config.js";
 import { didYouMean } from "../../model/diagnostics.js";
 import { isRecord } from "../../model/values.js";
+import { configuredType, configuredTypeNames } from "../resource-config.js";
 import type { Block, ReadContext } from "./context.js";
 import { parseTemplate, parseWholeReference, refKey, type TfRef } from "./expressions.js";
-import { IGNORABLE_ATTRS } from "./resource-types.js";
-import {
-  describeValue,
-  NULL_TYPE,
-  PROVIDER_NAME,
-  ProviderArgs,
-  SUPPORTED_TYPES,
-  type SupportedType,
-} from "./schema.js";
+import { describeValue, PROVIDER_NAME, ProviderArgs } from "./schema.js";
 import { constructPathOf, type DocPath, type JsonSource, outputConstructPaths } from "./source.js";
 
 export const UNSUPPORTED_BLOCKS: Readonly<Record<string, { what: string; hint?: string }>> = {
@@ -215,10 +208,12 @@ export function collectResources(ctx: ReadContext, src: JsonSource, byType: Reco
       ctx.diag(src, "TF_JSON_INVALID", `resource "${type}" must be an object of resources by name`, tpath);
       continue;
     }
-    if (!(SUPPORTED_TYPES as readonly string[]).includes(type)) {
+    const configured = configuredType(type);
+    if (configured === undefined) {
+      const supported = configuredTypeNames();
       for (const [name, body] of Object.entries(byName)) {
         ctx.foreign.add(`${type}.${name}`);
-        const guess = didYouMean(type, SUPPORTED_TYPES);
+        const guess = didYouMean(type, supported);
         ctx.diag(
           src,
           "TF_JSON_UNSUPPORTED_TYPE",
@@ -230,7 +225,7 @@ export function collectResources(ctx: ReadContext, src: JsonSource, byType: Reco
             hint:
               guess !== undefined
                 ? `did you mean "${guess}"?`
-                : `supported: ${SUPPORTED_TYPES.join(", ")}; put other resources in a separate stack`,
+                : `supported: ${supported.join(", ")}; put other resources in a separate stack`,
           },
         );
       }
@@ -263,7 +258,8 @@ export function collectResources(ctx: ReadContext, src: JsonSource, byType: Reco
       }
       const block: Block = {
         src,
-        type: type as SupportedType,
+        type,
+        tf: configured.config.terraform,
         name,
         key,
         path,
@@ -316,7 +312,7 @@ export function readMeta(ctx: ReadContext, b: Block): void {
   }
   const provider = body.provider;
   if (provider != null) {
-    const expected = b.type === NULL_TYPE ? "null" : PROVIDER_NAME;
+    const expected = b.tf.provider ?? PROVIDER_NAME;
     const text = typeof provider === "string" ? provider.replace(/^\$\{(.*)\}$/, "$1") : undefined;
     if (text !== expected) {
       ctx.blockDiag(
@@ -380,7 +376,7 @@ export function readLifecycle(ctx: ReadContext, b: Block, lifecycle: unknown, lp
         else b.lifecycle.preventDestroy = value;
         break;
       case "ignore_changes": {
-        const allowed = IGNORABLE_ATTRS[b.type];
+        const allowed = b.tf.ignorable;
         if (value === "all" || (Array.isArray(value) && value.length === 1 && value[0] === "all")) {
           b.lifecycle.ignoreChanges = [...allowed];
           break;

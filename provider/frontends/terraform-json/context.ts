@@ -5,8 +5,8 @@
  */
 import type { DesiredConfig } from "../../model/desired.js";
 import type { Diagnostic } from "../../model/diagnostics.js";
+import type { ResourceConfig } from "../../resources/config.js";
 import type { TfRef } from "./expressions.js";
-import type { SupportedType } from "./schema.js";
 import type { DiagOptions, DocPath, JsonSource } from "./source.js";
 
 export interface LifecycleIn {
@@ -18,7 +18,10 @@ export interface LifecycleIn {
 
 export interface Block {
   src: JsonSource;
-  type: SupportedType;
+  /** A registered type with a configuration (../resource-config.ts). */
+  type: string;
+  /** The type's Terraform arguments and conversion (`provider/resources/<type>/config.ts`). */
+  tf: ResourceConfig["terraform"];
   name: string;
   key: string;
   path: DocPath;
@@ -33,7 +36,7 @@ export interface Block {
   refs: Set<string>;
   dependsOn: { ref: TfRef; path: DocPath }[];
   lifecycle: LifecycleIn;
-  /** Terraform key of the owning `popdock_api_user` (grants and tokens). */
+  /** Terraform key of the owning resource (a grant's or token's `popdock_api_user`). */
   user?: string;
   address?: string;
   index?: string;
@@ -50,7 +53,7 @@ export interface OutputBlock {
 /** What the reader's stages share: the blocks read so far, and the diagnostics. */
 export class ReadContext {
   readonly diags: Diagnostic[] = [];
-  /** Resources of supported types, by Terraform key (`type.name`), in declaration order. */
+  /** Resources of registered types, by Terraform key (`type.name`), in declaration order. */
   readonly blocks = new Map<string, Block>();
   /** Terraform keys of resources of unsupported types (reported once, where declared). */
   readonly foreign = new Set<string>();

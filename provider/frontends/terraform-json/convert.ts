@@ -1,15 +1,14 @@
 /**
  * Stage 4, convert: an identified block → a DesiredResource: lifecycle, dependencies (depends_on,
- * replace_triggered_by, references) and the type's attributes (resource-types.ts).
- *   in: Block   out: DesiredResource
+ * replace_triggered_by, references) and the type's attributes (its configuration's `attrs`).
+ *   in: Block   out: a desired resource
  */
-import { type DesiredResource, type Lifecycle, parseAddress } from "../../model/desired.js";
+import type { AnyDesiredResource, Lifecycle } from "../../model/desired.js";
+import { parseAddress } from "../../model/desired.js";
 import type { Block, ReadContext } from "./context.js";
 import { allAttrs, targetOf, unknownAttribute } from "./references.js";
-import { grantAttrs, nullAttrs, tokenAttrs, userAttrs } from "./resource-types.js";
-import { GRANT_TYPE, NULL_TYPE, TOKEN_TYPE, USER_TYPE } from "./schema.js";
 
-export function toResource(ctx: ReadContext, b: Block): DesiredResource | undefined {
+export function toResource(ctx: ReadContext, b: Block): AnyDesiredResource | undefined {
   const address = b.address;
   if (address === undefined) return undefined;
   const lifecycle: Lifecycle = {
@@ -17,7 +16,7 @@ export function toResource(ctx: ReadContext, b: Block): DesiredResource | undefi
     ignoreChanges: b.lifecycle.ignoreChanges,
     replaceTriggeredBy: [],
   };
-  const cbd = b.lifecycle.createBeforeDestroy ?? (b.type === TOKEN_TYPE ? true : undefined);
+  const cbd = b.lifecycle.createBeforeDestroy ?? b.tf.createBeforeDestroy;
   if (cbd !== undefined) lifecycle.createBeforeDestroy = cbd;
   const deps: string[] = [];
   const addDep = (a: string) => {
@@ -30,8 +29,8 @@ export function toResource(ctx: ReadContext, b: Block): DesiredResource | undefi
   for (const { ref, path } of b.lifecycle.replaceTriggeredBy) {
     const t = targetOf(ctx, b, ref, path);
     if (t?.address === undefined) continue;
-    if (ref.attr !== undefined && !allAttrs(t.type).includes(ref.attr)) {
-      unknownAttribute(ctx, b.src, t.type, ref, path, b.constructPath);
+    if (ref.attr !== undefined && !allAttrs(t).includes(ref.attr)) {
+      unknownAttribute(ctx, b.src, t, ref, path, b.constructPath);
       continue;
     }
     lifecycle.replaceTriggeredBy.push(ref.attr === undefined ? t.address : `${t.address}.${ref.attr}`);
@@ -44,40 +43,17 @@ export function toResource(ctx: ReadContext, b: Block): DesiredResource | undefi
   const source = b.src.sourceRef(b.path, b.constructPath);
   const name = parseAddress(address)?.name ?? b.name;
   const user = b.user === undefined ? undefined : ctx.blocks.get(b.user)?.address;
-  switch (b.type) {
-    case USER_TYPE:
-      return { type: USER_TYPE, address, name, dependsOn: deps, lifecycle, source, attrs: userAttrs(b) };
-    case NULL_TYPE:
-      return { type: NULL_TYPE, address, name, dependsOn: deps, lifecycle, source, attrs: nullAttrs(b) };
-    case GRANT_TYPE: {
-      if (user === undefined || b.index === undefined) return undefined;
-      const attrs = grantAttrs(ctx, b);
-      return {
-        type: GRANT_TYPE,
-        address,
-        name,
-        index: b.index,
-        user,
-        dependsOn: deps,
-        lifecycle,
-        source,
-        attrs,
-      };
-    }
-    case TOKEN_TYPE: {
-      if (user === undefined || b.index === undefined) return undefined;
-      const attrs = tokenAttrs(b);
-      return {
-        type: TOKEN_TYPE,
-        address,
-        name,
-        index: b.index,
-        user,
-        dependsOn: deps,
-        lifecycle,
-        source,
-        attrs,
-      };
-    }
+  const attrs = () =>
+    b.tf.attrs(b.values, b.name, ({ path, severity, code, message, hint }) =>
+      ctx.blockDiag(b, code, message, [...b.path, ...path], {
+        ...(severity !== undefined ? { severity } : {}),
+        ...(hint !== undefined ? { hint } : {}),
+      }),
+    );
+  const type = b.type;
+  if (b.tf.parentArgument === undefined) {
+    return { type, address, name, dependsOn: deps, lifecycle, source, attrs: attrs() };
   }
+  if (user === undefined || b.index === undefined) return undefined;
+  return { type, address, name, index: b.index, user, dependsOn: deps, lifecycle, source, attrs: attrs() };
 }

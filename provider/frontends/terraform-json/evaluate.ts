@@ -1,17 +1,15 @@
 /**
  * Stage 2, evaluate references: checks each block's arguments against its type's schema and
  * resolves references to other resources' arguments known now (a user's `name`), depth-first;
- * `api_user_id` becomes the owner's key. Reports references to what is known only after apply,
+ * the type's parent argument (`api_user_id`) becomes the owner's key. Reports references to what is known only after apply,
  * and reference cycles.
  *   in: Block (body)   out: Block (values, user, refs, broken)
  */
-import { NAME_MAX, nameProblem } from "../../../schema/limits.js";
 import { isRecord } from "../../model/values.js";
+import { findResourceType } from "../../resources/index.js";
 import type { Block, ReadContext } from "./context.js";
 import { exactReference, parseTemplate, refText, type TemplatePiece, type TfRef } from "./expressions.js";
-import { allAttrs, targetOf, unknownAttribute } from "./references.js";
-import { COMPUTED_ATTRS, STATIC_ATTRS, staticAttr, tokenName } from "./resource-types.js";
-import { ARGUMENTS, checkArgs, checkStoredValues, TOKEN_TYPE, USER_TYPE } from "./schema.js";
+import { allAttrs, staticAttr, targetOf, unknownAttribute } from "./references.js";
 import type { DocPath } from "./source.js";
 
 export const META_ARGUMENTS = new Set([
@@ -33,10 +31,10 @@ export function resolve(ctx: ReadContext, b: Block): void {
   // JSON null is "unset", as in Terraform; a misspelt argument is reported all the same.
   const args: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(b.body)) {
-    if (META_ARGUMENTS.has(k) || (v === null && ARGUMENTS[b.type].includes(k))) continue;
+    if (META_ARGUMENTS.has(k) || (v === null && b.tf.arguments.includes(k))) continue;
     args[k] = v;
   }
-  const checked = checkArgs(b.type, args);
+  const checked = b.tf.check(args);
   if (!checked.ok) {
     for (const issue of checked.issues) {
       const missing = issue.code === "CONFIG_MISSING_KEY";
@@ -51,11 +49,13 @@ export function resolve(ctx: ReadContext, b: Block): void {
   } else {
     const values: Record<string, unknown> = {};
     let ok = true;
-    for (const [k, v] of Object.entries(checked.value as Record<string, unknown>)) {
+    for (const [k, v] of Object.entries(checked.value)) {
       if (v === undefined) continue;
       const path: DocPath = [...b.path, k];
-      if (k === "api_user_id") {
-        const user = userRef(ctx, b, v as string, path);
+      if (k === b.tf.parentArgument && typeof v === "string") {
+        // Kept as written (the schema checks it); the owner is `b.user`.
+        values[k] = v;
+        const user = userRef(ctx, b, v, path);
         if (user === undefined) ok = false;
         else b.user = user;
         continue;
@@ -73,7 +73,7 @@ export function resolve(ctx: ReadContext, b: Block): void {
 
 /**
  * The resolved values checked again — a reference may resolve to "" — and as Popdock will store
- * them (`checkStoredValues`; a token without `name` is named after its key). Reports and
+ * them (the type's `checkStored`; a token without `name` is named after its key). Reports and
  * returns false when something is wrong.
  */
 export function recheck(
@@ -82,22 +82,9 @@ export function recheck(
   raw: Record<string, unknown>,
   values: Record<string, unknown>,
 ): boolean {
-  const resolved = raw.api_user_id === undefined ? values : { ...values, api_user_id: raw.api_user_id };
-  const checked = checkArgs(b.type, resolved);
-  const issues = checked.ok ? checkStoredValues(b.type, values) : checked.issues;
-  if (checked.ok && b.type === TOKEN_TYPE && values.name === undefined) {
-    // Named after its key, else its resource name: identifiers, so only the length can be wrong.
-    const from = values.key === undefined ? "resource name" : "key";
-    const problem = nameProblem(`token name (its ${from})`, tokenName(b));
-    if (problem !== undefined) {
-      issues.push({
-        code: "CONFIG_INVALID_VALUE",
-        message: problem.message,
-        path: values.key === undefined ? [] : ["key"],
-        hint: `give the token a "name" of at most ${NAME_MAX} characters, or a shorter ${from}`,
-      });
-    }
-  }
+  const resolved = values;
+  const checked = b.tf.check(resolved);
+  const issues = checked.ok ? b.tf.checkStored(checked.value, b.name) : checked.issues;
   for (const issue of issues) {
     const from = valueAt(raw, issue.path);
     const now = valueAt(resolved, issue.path);
@@ -180,12 +167,12 @@ export function staticValue(ctx: ReadContext, b: Block, ref: TfRef, path: DocPat
       `"\${${refText(ref)}}" refers to a whole resource; name an attribute`,
       path,
       {
-        hint: `attributes: ${allAttrs(target.type).join(", ")}`,
+        hint: `attributes: ${allAttrs(target).join(", ")}`,
       },
     );
     return undefined;
   }
-  if (STATIC_ATTRS[target.type].includes(attr)) {
+  if (target.tf.known.includes(attr)) {
     if (target.state === "resolving") {
       const chain = [...ctx.resolving.slice(ctx.resolving.indexOf(target.key)), target.key];
       ctx.blockDiag(b, "TF_JSON_CYCLE", `reference cycle: ${chain.join(" → ")}`, path, {
@@ -203,7 +190,7 @@ export function staticValue(ctx: ReadContext, b: Block, ref: TfRef, path: DocPat
     }
     return value;
   }
-  if (COMPUTED_ATTRS[target.type].includes(attr)) {
+  if (target.tf.computed.includes(attr)) {
     ctx.blockDiag(
       b,
       "REF_COMPUTED",
@@ -213,16 +200,17 @@ export function staticValue(ctx: ReadContext, b: Block, ref: TfRef, path: DocPat
     );
     return undefined;
   }
-  unknownAttribute(ctx, b.src, target.type, ref, path, b.constructPath);
+  unknownAttribute(ctx, b.src, target, ref, path, b.constructPath);
   return undefined;
 }
 
-/** `api_user_id` must be `${popdock_api_user.<name>.id}`; returns the user's Terraform key. */
+/** The parent argument (`api_user_id`) must be `${popdock_api_user.<name>.id}`; returns the owner's Terraform key. */
 export function userRef(ctx: ReadContext, b: Block, s: string, path: DocPath): string | undefined {
   const pieces = templatePieces(ctx, b, s, path);
   if (pieces === undefined) return undefined;
   const ref = exactReference(pieces);
-  if (ref === undefined || ref.type !== USER_TYPE || ref.attr !== "id") {
+  const parentType = findResourceType(b.type)?.parent?.type;
+  if (ref === undefined || ref.type !== parentType || ref.attr !== "id") {
     ctx.blockDiag(
       b,
       "TF_JSON_INVALID_USER_REF",

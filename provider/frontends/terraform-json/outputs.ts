@@ -6,13 +6,12 @@
  */
 import { RESOURCE_KEY } from "../../../schema/config.js";
 import type { AttrRef, DesiredOutput, TemplatePart } from "../../model/desired.js";
-import { REFERENCEABLE_ATTRS } from "../attributes.js";
+import { referenceableAttrs } from "../resource-config.js";
 import { compactParts } from "../template.js";
 import type { DraftOutput } from "../types.js";
 import type { OutputBlock, ReadContext } from "./context.js";
 import { parseTemplate, parseWholeReference, refText, type TfRef } from "./expressions.js";
-import { allAttrs, targetOf, unknownAttribute } from "./references.js";
-import { STATIC_ATTRS, staticAttr } from "./resource-types.js";
+import { allAttrs, staticAttr, targetOf, unknownAttribute } from "./references.js";
 import { describeValue } from "./schema.js";
 import type { DiagOptions, DocPath } from "./source.js";
 
@@ -130,17 +129,17 @@ export function outputRef(
       path,
       {
         constructPath: o.constructPath,
-        hint: `attributes: ${allAttrs(target.type).join(", ")}`,
+        hint: `attributes: ${allAttrs(target).join(", ")}`,
       },
     );
     return undefined;
   }
-  if (REFERENCEABLE_ATTRS[target.type].includes(attr)) return { address: target.address, attr };
-  if (attr === "api_user_id") {
+  if (referenceableAttrs(target.type)?.includes(attr) === true) return { address: target.address, attr };
+  if (attr === target.tf.parentArgument) {
     const user = target.user === undefined ? undefined : ctx.blocks.get(target.user)?.address;
     return user === undefined ? undefined : { address: user, attr: "id" };
   }
-  if (STATIC_ATTRS[target.type].includes(attr)) {
+  if (target.tf.known.includes(attr)) {
     const v = staticAttr(target, attr);
     if (v !== undefined) return v;
     ctx.diag(o.src, "REF_UNKNOWN_ATTRIBUTE", `${refText(ref)} is not set`, path, {
@@ -148,6 +147,6 @@ export function outputRef(
     });
     return undefined;
   }
-  unknownAttribute(ctx, o.src, target.type, ref, path, o.constructPath);
+  unknownAttribute(ctx, o.src, target, ref, path, o.constructPath);
   return undefined;
 }

@@ -5,7 +5,7 @@
 import type { Phrasing } from "../types.js";
 import type { Block } from "./context.js";
 import type { TfOutputOrigin } from "./outputs.js";
-import { type ApiTokenArgs, GRANT_TYPE, TOKEN_TYPE, USER_TYPE } from "./schema.js";
+import { GRANT_TYPE, TOKEN_TYPE, USER_TYPE } from "./schema.js";
 
 /** The semantic pass's findings, in Terraform terms: resource keys and construct paths. */
 export const terraformPhrasing: Phrasing<Block, TfOutputOrigin> = {
@@ -60,7 +60,7 @@ export const terraformPhrasing: Phrasing<Block, TfOutputOrigin> = {
     );
   },
   duplicateUserName({ resource: r, origin: b }, { origin: other }) {
-    const name = r.type === USER_TYPE ? r.attrs.name : "";
+    const name = r.type === USER_TYPE ? String(r.attrs.name) : "";
     return b.src.diag(
       "CONFIG_DUPLICATE_USER_NAME",
       `API user name "${name}" is also used by ${other.key}`,
@@ -72,11 +72,11 @@ export const terraformPhrasing: Phrasing<Block, TfOutputOrigin> = {
     );
   },
   duplicateTokenName({ resource: r, origin: b }, { origin: other }) {
-    const name = r.type === TOKEN_TYPE ? r.attrs.name : "";
+    const name = r.type === TOKEN_TYPE ? String(r.attrs.name) : "";
     return b.src.diag(
       "CONFIG_DUPLICATE_TOKEN_NAME",
       `token name "${name}" is also used by ${other.key} (token names are unique per user, case-insensitively)`,
-      [...b.path, (b.values as Partial<ApiTokenArgs>).name === undefined ? "key" : "name"],
+      [...b.path, b.values.name === undefined ? "key" : "name"],
       { constructPath: b.constructPath },
     );
   },

@@ -6,7 +6,8 @@
  *   collect.ts → evaluate.ts → identify.ts → convert.ts → cycles.ts → outputs.ts
  *   (blocks)     (references)   (addresses)   (resources)  (cycles)    (outputs)
  *
- * with references.ts (reference targets) and resource-types.ts (all per-type knowledge). What
+ * with references.ts (reference targets); all per-type knowledge is the type's configuration
+ * (`provider/resources/<type>/config.ts`), found through the registry. What
  * convert reports about a block, and the cycle check, run only for blocks the semantic pass keeps
  * (a duplicate is reported once, as a duplicate): convert's diagnostics travel with each draft,
  * and cycles run in `afterDuplicates`.

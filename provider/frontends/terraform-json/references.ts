@@ -1,13 +1,12 @@
 /**
  * Reference targets, used by every stage that follows references: the block a `${type.name…}`
- * reference names (reporting undeclared ones once), and the "no such attribute" diagnostic.
+ * reference names (reporting undeclared ones once), the "no such attribute" diagnostic, and the
+ * value of an argument known now (the type's `knownValue`).
  */
 import { didYouMean } from "../../model/diagnostics.js";
-import { REFERENCEABLE_ATTRS } from "../attributes.js";
+import { configuredTypeNames, referenceableAttrs } from "../resource-config.js";
 import type { Block, OutputBlock, ReadContext } from "./context.js";
 import { refKey, refText, type TfRef } from "./expressions.js";
-import { COMPUTED_ATTRS, STATIC_ATTRS } from "./resource-types.js";
-import { SUPPORTED_TYPES, type SupportedType } from "./schema.js";
 import type { DocPath, JsonSource } from "./source.js";
 
 /** The block `ref` names; reports unknown ones (unless declared with an unsupported type). */
@@ -23,8 +22,9 @@ export function targetOf(
   if (ctx.foreign.has(key)) return undefined;
   const src = b.src;
   const cp = b.constructPath;
-  if (!(SUPPORTED_TYPES as readonly string[]).includes(ref.type)) {
-    const guess = didYouMean(ref.type, SUPPORTED_TYPES);
+  const supported = configuredTypeNames();
+  if (!supported.includes(ref.type)) {
+    const guess = didYouMean(ref.type, supported);
     ctx.diag(
       src,
       "REF_UNKNOWN_RESOURCE",
@@ -32,7 +32,7 @@ export function targetOf(
       path,
       {
         constructPath: cp,
-        hint: guess !== undefined ? `did you mean "${guess}"?` : `types: ${SUPPORTED_TYPES.join(", ")}`,
+        hint: guess !== undefined ? `did you mean "${guess}"?` : `types: ${supported.join(", ")}`,
       },
     );
     return undefined;
@@ -48,19 +48,26 @@ export function targetOf(
 export function unknownAttribute(
   ctx: ReadContext,
   src: JsonSource,
-  type: SupportedType,
+  target: Block,
   ref: TfRef,
   path: DocPath,
   cp: string | undefined,
 ): void {
-  const attrs = allAttrs(type);
+  const attrs = allAttrs(target);
   const guess = didYouMean(ref.attr ?? "", attrs);
-  ctx.diag(src, "REF_UNKNOWN_ATTRIBUTE", `${type} has no attribute "${ref.attr}"`, path, {
+  ctx.diag(src, "REF_UNKNOWN_ATTRIBUTE", `${target.type} has no attribute "${ref.attr}"`, path, {
     constructPath: cp,
     hint: guess !== undefined ? `did you mean "${guess}"?` : `attributes: ${attrs.join(", ")}`,
   });
 }
 
-export function allAttrs(type: SupportedType): string[] {
-  return [...new Set([...REFERENCEABLE_ATTRS[type], ...STATIC_ATTRS[type], ...COMPUTED_ATTRS[type]])];
+/** Every attribute a reference to `target` may name: referenceable, known now, or known after apply. */
+export function allAttrs(target: Block): string[] {
+  const { known, computed } = target.tf;
+  return [...new Set([...(referenceableAttrs(target.type) ?? []), ...known, ...computed])];
+}
+
+/** The value of an argument of `b` known now (`b.tf.known`), for a reference; undefined when unset. */
+export function staticAttr(b: Block, attr: string): string | undefined {
+  return b.tf.knownValue(b.values, b.name, attr);
 }

@@ -4,8 +4,9 @@
  * and checks what the schema cannot: duplicate names, references in outputs, what Popdock would
  * refuse or change (names it trims, values over its length limits), and where sensitive variables go.
  *
- * Modules: merge.ts (files → entries) → variables.ts (values) → provider.ts, resource-types.ts
- * (API users → resources; one function per type) → outputs.ts; interpolation.ts holds the
+ * Modules: config-file.ts (the file's schema, from the registry) → merge.ts (files → entries) →
+ * variables.ts (values) → provider.ts, resource-types.ts (API users and their children, and the
+ * `resources` section → resources) → outputs.ts; interpolation.ts holds the
  * variables and the diagnostics. Duplicates and the automatic token outputs are the shared
  * semantic pass's (../semantic.ts); the wording of its findings for YAML is phrasing.ts.
  *
@@ -38,7 +39,7 @@ import { expandOutput } from "./outputs.js";
 import type { ParsedFile } from "./parse.js";
 import type { YamlOrigin, YamlOutputOrigin } from "./phrasing.js";
 import { expandProvider } from "./provider.js";
-import { expandUser } from "./resource-types.js";
+import { expandResource, expandUser } from "./resource-types.js";
 import { resolveVariables } from "./variables.js";
 
 export { type YamlOrigin, yamlPhrasing } from "./phrasing.js";
@@ -61,7 +62,7 @@ export function expandFiles(
   opts: ExpandOptions,
 ): { config: ExpandedConfig; diagnostics: Diagnostic[] } {
   const ip = new Interpolator();
-  const { variables, users, outputs, brokenEntries, provider } = mergeFiles(ip, files);
+  const { variables, users, resources, outputs, brokenEntries, provider } = mergeFiles(ip, files);
   resolveVariables(ip, opts, variables);
   const config: ExpandedConfig = {
     provider: {},
@@ -71,10 +72,11 @@ export function expandFiles(
   };
   if (provider) config.provider = expandProvider(ip, provider);
   for (const u of users) expandUser(ip, config, u);
+  for (const r of resources) expandResource(ip, config, r);
   for (const o of outputs) expandOutput(ip, config, o);
   for (const { src, key, value } of brokenEntries) {
     if (value.section === "variables") ip.checkBrokenVariable(src, key, value.raw);
-    else ip.checkStrings(src, [value.section, key], value.raw);
+    else ip.checkStrings(src, value.path, value.raw);
   }
   return { config, diagnostics: ip.diags };
 }

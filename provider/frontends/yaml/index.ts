@@ -5,7 +5,8 @@
  *              ─► merge, variables, expansion (expand.ts) ─► drafts
  *              ─► shared semantic pass (../semantic.ts: duplicates, automatic outputs) ─► DesiredConfig
  *
- * The format is described by `schema/config.ts`; addresses, rotation and automatic outputs by
+ * The format is described by `schema/config.ts` and the types' `config.ts` (assembled by
+ * `config-file.ts`); addresses, rotation and automatic outputs by
  * `expand.ts`. All problems are reported at once, sorted by file and position, each with a file,
  * line, column, document path and stable code. A config is returned only when there is no error.
  */

@@ -55,14 +55,20 @@ export class Interpolator {
   readonly diags: Diagnostic[] = [];
   readonly vars = new Map<string, VarValue>();
   /** Keys of entries that failed validation, by section; `*` when the whole section did. */
-  readonly broken: Record<Section, Set<string>> = {
-    variables: new Set(),
-    api_users: new Set(),
-    outputs: new Set(),
-  };
+  private readonly brokenKeys = new Map<Section, Set<string>>();
+
+  /** The keys of `section`'s entries that failed validation (`resources.<type>`: its names). */
+  broken(section: Section): Set<string> {
+    let keys = this.brokenKeys.get(section);
+    if (keys === undefined) {
+      keys = new Set();
+      this.brokenKeys.set(section, keys);
+    }
+    return keys;
+  }
 
   isBroken(section: Section, key: string): boolean {
-    return this.broken[section].has("*") || this.broken[section].has(key);
+    return this.broken(section).has("*") || this.broken(section).has(key);
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * Schema validation of one YAML file against `schema/config.ts`, with zod's issues turned into
+ * Schema validation of one YAML file against its schema (./config-file.ts, from `schema/config.ts`
+ * and the registered types), with zod's issues turned into
  * diagnostics at source positions: unknown keys with a "did you mean", wrong types with what was
  * found, bad keys, and grants checked by their kind (a union's issues are useless to a person:
  * "invalid input" for a grant that names both a team and a role).
@@ -8,17 +9,17 @@
  * saying so wherever it is refused.
  */
 import { z } from "zod";
+import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
+import { isRecord } from "../../model/values.js";
 import {
   CONNECTOR_SCOPE_KEYS,
-  ConfigFile,
   ConnectorGrant,
   GRANT_KINDS,
   RoleGrant,
   TeamGrant,
-} from "../../../schema/config.js";
-import { type Diagnostic, didYouMean } from "../../model/diagnostics.js";
-import { isRecord } from "../../model/values.js";
+} from "../../resources/api-user-grant/config.js";
 import { type DocPath, isReservedKey, type PathSegment, type SourceFile } from "../source.js";
+import { configFileSchema } from "./config-file.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -28,6 +29,7 @@ const MERGE_KEY_HINT =
 
 /** Checks `data` (the file's YAML as plain data) and returns every problem found. */
 export function validateFile(src: SourceFile, data: unknown): Diagnostic[] {
+  const ConfigFile = configFileSchema();
   const result = ConfigFile.safeParse(data);
   const diags: Diagnostic[] = [];
   if (!result.success) {

@@ -5,7 +5,7 @@ import { open, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import type { DesiredConfig, DesiredResource } from "../../model/desired.js";
+import type { AnyDesiredResource, DesiredConfig } from "../../model/desired.js";
 import { formatDiagnostic } from "../../model/diagnostics.js";
 import { formatCodeFrame, loadYamlConfig, parseYamlSources, type YamlVarsOptions } from "./index.js";
 
@@ -56,7 +56,7 @@ function ok(text: string, opts: YamlVarsOptions = {}): DesiredConfig {
   return r.config;
 }
 
-function byAddress(config: DesiredConfig, address: string): DesiredResource {
+function byAddress(config: DesiredConfig, address: string): AnyDesiredResource {
   const r = config.resources.find((x) => x.address === address);
   if (!r) throw new Error(`no ${address} in ${config.resources.map((x) => x.address).join(", ")}`);
   return r;

@@ -33,7 +33,7 @@ export function expandOutput(
   if (description !== undefined && description !== "") out.description = description;
   const draft: DraftOutput<YamlOutputOrigin> = {
     output: out,
-    origin: { src, key, brokenUsers: ip.broken.api_users },
+    origin: { src, key, brokenUsers: ip.broken("api_users") },
   };
   if (t.sensitiveVars[0] !== undefined) draft.sensitiveVariable = t.sensitiveVars[0];
   into.outputs.push(draft);

@@ -4,7 +4,7 @@
  */
 
 import { didYouMean } from "../../model/diagnostics.js";
-import { REFERENCEABLE_ATTRS } from "../attributes.js";
+import { registeredTypeNames } from "../resource-config.js";
 import type { DocPath, SourceFile } from "../source.js";
 import type { Phrasing } from "../types.js";
 import { refersToBroken } from "./outputs.js";
@@ -33,12 +33,10 @@ export interface YamlOutputOrigin {
 /** The semantic pass's findings, in the YAML format's terms. */
 export const yamlPhrasing: Phrasing<YamlOrigin, YamlOutputOrigin> = {
   unknownResourceType({ origin: { src, key } }, type) {
-    const guess = didYouMean(type, Object.keys(REFERENCEABLE_ATTRS));
+    const types = registeredTypeNames();
+    const guess = didYouMean(type, types);
     return src.diag("REF_UNKNOWN_RESOURCE", `unknown resource type "${type}"`, ["outputs", key, "value"], {
-      hint:
-        guess !== undefined
-          ? `did you mean "${guess}"?`
-          : `types: ${Object.keys(REFERENCEABLE_ATTRS).join(", ")}`,
+      hint: guess !== undefined ? `did you mean "${guess}"?` : `types: ${types.join(", ")}`,
     });
   },
   unknownResource({ origin: { src, key, brokenUsers } }, address, declared) {
@@ -102,7 +100,7 @@ export const yamlPhrasing: Phrasing<YamlOrigin, YamlOutputOrigin> = {
     };
   },
   duplicateUserName({ resource: r, origin: { src, key } }, { origin: prev }) {
-    const name = r.type === "popdock_api_user" ? r.attrs.name : "";
+    const name = r.type === "popdock_api_user" ? String(r.attrs.name) : "";
     return src.diag(
       "CONFIG_DUPLICATE_USER_NAME",
       `API user name "${name}" is also used by api_users.${prev.key} at ${prev.src.where(["api_users", prev.key, "name"])}`,
@@ -111,7 +109,7 @@ export const yamlPhrasing: Phrasing<YamlOrigin, YamlOutputOrigin> = {
     );
   },
   duplicateTokenName({ resource: r, origin }, { origin: prev }) {
-    const name = r.type === "popdock_api_token" ? r.attrs.name : "";
+    const name = r.type === "popdock_api_token" ? String(r.attrs.name) : "";
     return origin.src.diag(
       "CONFIG_DUPLICATE_TOKEN_NAME",
       `token name "${name}" is also used by token "${prev.tokenKey}" at ${origin.src.where(prev.namePath ?? prev.path)}`,

@@ -1,174 +1,167 @@
 /**
- * API users → desired resources, one function per resource type (so that the per-type part can
- * move beside each type in provider/resources/ later):
+ * A type's section entries and their children → desired resources, each by its type's
+ * `config.yaml.convert` (provider/resources/<type>/config.ts):
  * - `api_users.<user>`               → `popdock_api_user.<user>`
- * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (see `grantKey`)
- * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`
- * - `tokens.<token>.rotation`        → `null_resource.<user>__<token>_rotation`, with the
- *   interpolated triggers; the token gets `replaceTriggeredBy` and `dependsOn` on it and
- *   `createBeforeDestroy`, so changing a trigger creates a new token before deleting the old one.
+ * - `grants[*]`                      → `popdock_api_user_grant.<user>["team:Finance"]` (`grantKey`)
+ * - `tokens.<token>`                 → `popdock_api_token.<user>["<token>"]`; with `rotation`, a keeper
+ *   `null_resource.<user>__<token>_rotation` with the interpolated triggers, which the token
+ *   depends on and is replaced with (`createBeforeDestroy`: the new token before the old one goes)
+ * - any other type placed under API users → `<type>.<user>["<index>"]`; an entry of
+ *   `resources.<type>` → `<type>.<key>`, or `<type>.<parent>["<key>"]` when it names its parent.
  * Duplicates and the automatic token outputs are the semantic pass's (../semantic.ts).
  */
-import type { ApiUser } from "../../../schema/config.js";
-import { descriptionProblem, nameProblem } from "../../../schema/limits.js";
-import { defaultLifecycle, formatAddress, type GrantSpec, grantKey } from "../../model/desired.js";
+import { defaultLifecycle, formatAddress } from "../../model/desired.js";
+import { isRecord } from "../../model/values.js";
+import type { YamlValues } from "../../resources/config.js";
+import type { ConfiguredType } from "../resource-config.js";
 import type { DocPath, SourceFile } from "../source.js";
 import type { DraftResource } from "../types.js";
+import { yamlLayout } from "./config-file.js";
 import type { Interpolator } from "./interpolation.js";
-import type { Entry } from "./merge.js";
+import type { Entry, ResourceEntry } from "./merge.js";
 import type { YamlOrigin } from "./phrasing.js";
 
-type Grant = NonNullable<ApiUser["grants"]>[number];
-type Token = NonNullable<ApiUser["tokens"]>[string];
 type Draft = DraftResource<YamlOrigin>;
 
-/** An API user entry → its user, grants, tokens and rotation keepers, in that order. */
+/** An API user entry → the user, then its children in the registry's order (grants, tokens with their keepers, …). */
 export function expandUser(
   ip: Interpolator,
   out: { resources: Draft[] },
-  { src, key, value: u }: Entry<ApiUser>,
+  { src, key, value: u }: Entry<{ raw: Record<string, unknown> }>,
 ): void {
-  out.resources.push(userDraft(ip, src, key, u));
-  (u.grants ?? []).forEach((g, i) => {
-    out.resources.push(grantDraft(ip, src, key, g, i));
-  });
-  for (const [tokenKey, t] of Object.entries(u.tokens ?? {})) {
-    const rotation = t.rotation === undefined ? undefined : rotationDraft(ip, src, key, tokenKey, t.rotation);
-    if (rotation !== undefined) out.resources.push(rotation);
-    out.resources.push(tokenDraft(ip, src, key, tokenKey, t, rotation?.resource.address));
+  const section = yamlLayout().sections.find((s) => s.name === "api_users");
+  if (section === undefined) return;
+  // The entry without its children's keys, which are the children's.
+  const childKeys = new Set(section.children.map((c) => c.key));
+  const own = Object.fromEntries(Object.entries(u.raw).filter(([k]) => !childKeys.has(k)));
+  const [self] = convertedDrafts(ip, src, section.type, own, key, ["api_users", key], undefined);
+  if (self === undefined) return;
+  out.resources.push(self);
+  // Children in the registry's order: grants, tokens, then any other registered type's.
+  const user = self.resource.address;
+  for (const child of section.children) {
+    const raw = u.raw[child.key];
+    if (raw === undefined) continue;
+    const items: [string | number, unknown][] = Array.isArray(raw)
+      ? raw.map((v, i): [number, unknown] => [i, v])
+      : isRecord(raw)
+        ? Object.entries(raw)
+        : [];
+    for (const [at, entry] of items) {
+      const path: DocPath = ["api_users", key, child.key, at];
+      out.resources.push(
+        ...convertedDrafts(ip, src, child.type, entry, String(at), path, { name: key, user }),
+      );
+    }
   }
 }
 
-/** `api_users.<user>` → `popdock_api_user.<user>`. */
-export function userDraft(ip: Interpolator, src: SourceFile, key: string, u: ApiUser): Draft {
-  const base: DocPath = ["api_users", key];
-  const name = ip.name(src, [...base, "name"], u.name, "API user name");
-  let description = "";
-  if (u.description !== undefined) {
-    const path: DocPath = [...base, "description"];
-    const a = ip.attr(src, path, u.description, { required: false });
-    description = (a.ok ? ip.limit(src, path, a, descriptionProblem(a.value)) : a).value;
-  }
-  return {
-    resource: {
-      type: "popdock_api_user",
-      address: formatAddress("popdock_api_user", key),
-      name: key,
-      dependsOn: [],
-      lifecycle: { ...defaultLifecycle(), preventDestroy: u.prevent_destroy ?? false },
-      source: src.sourceRef(base),
-      attrs: { name: name.value, description },
-    },
-    origin: { src, path: base, key },
-    nameReported: !name.ok,
-  };
-}
-
-/** `grants[i]` → `popdock_api_user_grant.<user>["<grant key>"]`. */
-export function grantDraft(ip: Interpolator, src: SourceFile, key: string, g: Grant, i: number): Draft {
-  const path: DocPath = ["api_users", key, "grants", i];
-  let spec: GrantSpec;
-  if ("team" in g) spec = { kind: "team", team: ip.attr(src, [...path, "team"], g.team).value };
-  else if ("role" in g) spec = { kind: "role", role: ip.attr(src, [...path, "role"], g.role).value };
-  else {
-    const set = (k: "roles" | "companies" | "lists" | "actions" | "details") =>
-      ip.nameSet(src, [...path, k], g[k] ?? []);
-    spec = {
-      kind: "connector",
-      connector: ip.attr(src, [...path, "connector"], g.connector).value,
-      roles: set("roles"),
-      companies: set("companies"),
-      lists: set("lists"),
-      actions: set("actions"),
-      details: set("details"),
-    };
-  }
-  const index = grantKey(spec);
-  return {
-    resource: {
-      type: "popdock_api_user_grant",
-      address: formatAddress("popdock_api_user_grant", key, index),
-      name: key,
-      index,
-      user: formatAddress("popdock_api_user", key),
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src.sourceRef(path),
-      attrs: spec,
-    },
-    origin: { src, path, key },
-  };
-}
-
-/** `tokens.<token>.rotation` → `null_resource.<user>__<token>_rotation` with the interpolated triggers. */
-export function rotationDraft(
+/** An entry of `resources.<type>` (or of another type's own section) → its resource. */
+export function expandResource(
   ip: Interpolator,
-  src: SourceFile,
-  key: string,
-  tokenKey: string,
-  rotation: NonNullable<Token["rotation"]>,
-): Draft {
-  const rotationPath: DocPath = ["api_users", key, "tokens", tokenKey, "rotation"];
-  const nullName = `${key}__${tokenKey}_rotation`;
-  const triggers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rotation.triggers)) {
-    // Triggers never reach Popdock, but are kept in state and shown in plans.
-    const opts = { required: false, exposure: "state" } as const;
-    triggers[k] =
-      typeof v === "string" ? ip.attr(src, [...rotationPath, "triggers", k], v, opts).value : String(v);
-  }
+  out: { resources: Draft[] },
+  { src, key, value }: Entry<ResourceEntry>,
+): void {
+  const path: DocPath = [...value.section.split("."), key];
+  out.resources.push(...convertedDrafts(ip, src, value.type, value.raw, key, path, undefined));
+}
+
+/** The YAML frontend's interpolation, for a type's own conversion. */
+function yamlValues(ip: Interpolator, src: SourceFile): YamlValues {
   return {
-    resource: {
-      type: "null_resource",
-      address: formatAddress("null_resource", nullName),
-      name: nullName,
-      dependsOn: [],
-      lifecycle: defaultLifecycle(),
-      source: src.sourceRef(rotationPath),
-      attrs: { triggers },
+    text: (path, value, opts) => {
+      const a = ip.attr(src, [...path], value, {
+        ...(opts?.required !== undefined ? { required: opts.required } : {}),
+        ...(opts?.stateOnly === true ? { exposure: "state" as const } : {}),
+      });
+      return a.ok && opts?.limit !== undefined ? ip.limit(src, [...path], a, opts.limit(a.value)) : a;
     },
-    origin: { src, path: rotationPath, key },
+    name: (path, value, what) => ip.name(src, [...path], value, what),
+    nameSet: (path, items) => ip.nameSet(src, [...path], items),
+    check: (path, value, problem, at) => ip.limit(src, [...path], { value, ok: true }, problem, at),
   };
 }
 
 /**
- * `tokens.<token>` → `popdock_api_token.<user>["<token>"]`, created before the old one is deleted;
- * with a rotation keeper (`rotation`, its address) it is replaced when the keeper is.
+ * The resources from a type's `config.yaml.convert`: a child of `parent` (`<type>.<parent>["<index>"]`),
+ * a section entry naming its parent (`convert` returns `parent`), or `<type>.<key>`; a keeper it
+ * declares (a token's rotation `null_resource`) comes first.
  */
-export function tokenDraft(
+function convertedDrafts(
   ip: Interpolator,
   src: SourceFile,
+  t: ConfiguredType,
+  entry: unknown,
   key: string,
-  tokenKey: string,
-  t: Token,
-  rotation: string | undefined,
-): Draft {
-  const path: DocPath = ["api_users", key, "tokens", tokenKey];
-  const namePath: DocPath = t.name === undefined ? path : [...path, "name"];
-  const { value: name, ok } =
-    t.name === undefined
-      ? ip.limit(src, path, { value: tokenKey, ok: true }, nameProblem("token name", tokenKey), "key")
-      : ip.name(src, namePath, t.name, "token name");
-  const lifecycle = { ...defaultLifecycle(), createBeforeDestroy: true };
+  path: DocPath,
+  parent: { name: string; user: string } | undefined,
+): Draft[] {
+  const convert = t.config.yaml?.convert;
+  if (convert === undefined) return [];
+  const c = convert(entry, key, path, yamlValues(ip, src), parent?.name);
+  const type = t.type.type;
+  const parentType = t.type.parent?.type;
+  const owner =
+    parent ??
+    (c.parent !== undefined && parentType !== undefined
+      ? { name: c.parent, user: formatAddress(parentType, c.parent) }
+      : undefined);
+  const drafts: Draft[] = [];
+  const lifecycle = defaultLifecycle();
+  if (c.preventDestroy !== undefined) lifecycle.preventDestroy = c.preventDestroy;
+  if (c.createBeforeDestroy !== undefined) lifecycle.createBeforeDestroy = c.createBeforeDestroy;
   const dependsOn: string[] = [];
-  if (rotation !== undefined) {
-    lifecycle.replaceTriggeredBy = [rotation];
-    dependsOn.push(rotation);
+  if (c.keeper !== undefined) {
+    const k = c.keeper;
+    const address = formatAddress(k.type, k.name);
+    const keeperPath: DocPath = [...k.path];
+    drafts.push({
+      resource: {
+        type: k.type,
+        address,
+        name: k.name,
+        dependsOn: [],
+        lifecycle: defaultLifecycle(),
+        source: src.sourceRef(keeperPath),
+        attrs: k.attrs,
+      },
+      origin: { src, path: keeperPath, key: owner?.name ?? key },
+    });
+    lifecycle.replaceTriggeredBy = [address];
+    dependsOn.push(address);
   }
-  return {
+  const source = src.sourceRef(path);
+  const origin: YamlOrigin = { src, path, key: owner?.name ?? key };
+  if (c.namePath !== undefined) {
+    origin.tokenKey = key;
+    origin.namePath = [...c.namePath];
+    origin.nameAtKey = c.nameAtKey ?? false;
+  }
+  const reported = c.nameReported === undefined ? {} : { nameReported: c.nameReported };
+  if (owner === undefined) {
+    const address = formatAddress(type, key);
+    drafts.push({
+      resource: { type, address, name: key, dependsOn, lifecycle, source, attrs: c.attrs },
+      origin,
+      ...reported,
+    });
+    return drafts;
+  }
+  const index = c.index ?? key;
+  drafts.push({
     resource: {
-      type: "popdock_api_token",
-      address: formatAddress("popdock_api_token", key, tokenKey),
-      name: key,
-      index: tokenKey,
-      user: formatAddress("popdock_api_user", key),
+      type,
+      address: formatAddress(type, owner.name, index),
+      name: owner.name,
+      index,
+      user: owner.user,
       dependsOn,
       lifecycle,
-      source: src.sourceRef(path),
-      attrs: { name },
+      source,
+      attrs: c.attrs,
     },
-    origin: { src, path, key, tokenKey, namePath, nameAtKey: t.name === undefined },
-    // A name already reported (one Popdock would refuse) is not compared with the others.
-    nameReported: !ok,
-  };
+    origin,
+    ...reported,
+  });
+  return drafts;
 }

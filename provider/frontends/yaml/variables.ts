@@ -20,7 +20,7 @@ export function resolveVariables(
     if (value.default !== undefined) {
       v = ip.defaultValue(src, ["variables", key, "default"], value.default);
       if (v === undefined) {
-        ip.broken.variables.add(key); // reported; its uses are not reported again
+        ip.broken("variables").add(key); // reported; its uses are not reported again
         continue;
       }
     }

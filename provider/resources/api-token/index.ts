@@ -10,6 +10,7 @@ import type { DesiredToken } from "../../model/desired.js";
 import { InternalError, UsageError } from "../../model/errors.js";
 import { defineResourceType } from "../define.js";
 import type { LiveObject } from "../types.js";
+import { apiTokenConfig } from "./config.js";
 
 const TokenAttrs = z.object({
   name: z.string(),
@@ -36,7 +37,7 @@ export const apiToken = defineResourceType<DesiredToken, TokenAttrs>({
   // A token's dependants (the keeper it follows) must not lose it before the new token exists.
   createBeforeDestroy: true,
   uniqueName: true,
-  referenceable: ["id", "name", "token_id", "token_id_hint", "created_at"],
+  referenceable: ["id", "name", "token_id"],
   sensitive: ["token_id"],
   compared: ["name"],
   updatable: [],
@@ -44,6 +45,7 @@ export const apiToken = defineResourceType<DesiredToken, TokenAttrs>({
   sets: [],
   createsSecret: true,
   attrs: TokenAttrs,
+  config: apiTokenConfig,
   render: {
     noun: "token",
     describe: (a) => `a token named "${a.name}" of this API user`,

@@ -11,6 +11,7 @@ import { InternalError, UsageError } from "../../model/errors.js";
 import type { LiveSnapshot } from "../../model/live.js";
 import { defineResourceType } from "../define.js";
 import type { LiveObject } from "../types.js";
+import { apiUserGrantConfig } from "./config.js";
 import { resolveGrant } from "./resolve.js";
 
 const SCOPES = ["roles", "companies", "lists", "actions", "details"] as const;
@@ -135,13 +136,14 @@ export const apiUserGrant = defineResourceType<DesiredGrant, GrantAttrs>({
   parent: { type: "popdock_api_user", address: (res) => res.user },
   createBeforeDestroy: false,
   uniqueName: true,
-  referenceable: ["id", "kind", "team", "team_id", "role", "role_id", "connector", "connector_id", ...SCOPES],
+  referenceable: ["id"],
   sensitive: [],
   compared: ["kind", "team_id", "role_id", "connector_id", ...SCOPES],
   updatable: [...SCOPES],
   computed: ["id"],
   sets: [...SCOPES],
   attrs: GrantAttrs,
+  config: apiUserGrantConfig,
   render: {
     noun: "grant",
     describe: (a) => `a ${a.kind} grant for "${targetName(a)}" on this API user`,

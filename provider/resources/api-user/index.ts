@@ -4,6 +4,7 @@ import type { ApiUser } from "../../../schema/api.js";
 import type { DesiredApiUser } from "../../model/desired.js";
 import { defineResourceType } from "../define.js";
 import type { LiveObject } from "../types.js";
+import { apiUserConfig } from "./config.js";
 
 const UserAttrs = z.object({ name: z.string(), description: z.string().default("") });
 export type UserAttrs = z.infer<typeof UserAttrs>;
@@ -28,6 +29,7 @@ export const apiUser = defineResourceType<DesiredApiUser, UserAttrs>({
   computed: ["id"],
   sets: [],
   attrs: UserAttrs,
+  config: apiUserConfig,
   render: {
     noun: "API user",
     describe: (a) => `an API user named "${a.name}"`,

@@ -9,6 +9,7 @@ import type { DesiredNull } from "../../model/desired.js";
 import { locate } from "../../model/diagnostics.js";
 import { UsageError } from "../../model/errors.js";
 import { defineResourceType } from "../define.js";
+import { nullResourceConfig } from "./config.js";
 
 /** `triggers` is absent only in a state entry written without it (read back as it is). */
 const NullAttrs = z.object({ triggers: z.record(z.string(), z.string()).optional() });
@@ -20,7 +21,7 @@ export const nullResource = defineResourceType<DesiredNull, NullAttrs>({
   // A keeper has no remote object: the new one can always exist beside the old.
   createBeforeDestroy: true,
   uniqueName: false,
-  referenceable: ["id", "triggers"],
+  referenceable: ["id"],
   sensitive: [],
   compared: ["triggers"],
   updatable: [],
@@ -28,6 +29,7 @@ export const nullResource = defineResourceType<DesiredNull, NullAttrs>({
   sets: [],
   local: true,
   attrs: NullAttrs,
+  config: nullResourceConfig,
   render: {
     noun: "null_resource",
     describe: () => "a null_resource",
