@@ -90,7 +90,6 @@ export interface DesiredNull extends ResourceBase {
 }
 
 export type DesiredResource = DesiredApiUser | DesiredGrant | DesiredToken | DesiredNull;
-export type ResourceType = DesiredResource["type"];
 
 /**
  * A desired resource of a type registered at run time (provider/resources registry) rather than

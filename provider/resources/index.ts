@@ -6,7 +6,7 @@ import { apiToken } from "./api-token/index.js";
 import { apiUser } from "./api-user/index.js";
 import { apiUserGrant } from "./api-user-grant/index.js";
 import { nullResource } from "./null-resource/index.js";
-import { registerResourceType, resourceTypeFor } from "./registry.js";
+import { registerResourceType } from "./registry.js";
 import type { ResourceType } from "./types.js";
 
 /** The built-in types, in their order. */
@@ -18,9 +18,6 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = [
 ];
 
 for (const t of BUILTIN_RESOURCE_TYPES) registerResourceType(t);
-
-/** @deprecated use `resourceTypeFor`. */
-export const handlerFor = resourceTypeFor;
 
 export { type ArgIssue, type ArgsResult, describeValue, parseWith } from "./args.js";
 export {
@@ -54,7 +51,6 @@ export type {
   LiveObject,
   ParentSpec,
   RenderHints,
-  ResourceHandler,
   ResourceType,
   ResourceTypeDef,
   Written,

@@ -190,6 +190,3 @@ export interface ResourceType {
   importObject(ctx: CallContext, importId: string): Promise<Written>;
   readSecret?(ctx: CallContext, entry: StateResource, attr: string): Promise<string>;
 }
-
-/** @deprecated the former name of `ResourceType`. */
-export type ResourceHandler = ResourceType;
