@@ -3,10 +3,10 @@
  * response validation, status → error mapping, pagination, request counters.
  */
 import { HttpResponse, http } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ApiUser } from "../../schema/api.js";
 import { API_KEY, api, apiUser, makeClient, teamGrant, token } from "../../test/fixtures/client/client.js";
-import { type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import { type MswHttpServer, useMswServer } from "../../test/helpers/msw-server.js";
 import { PopdockError } from "../model/errors.js";
 import type { PopdockClient } from "./client.js";
 import {
@@ -21,31 +21,22 @@ import {
 import { statusError } from "./responses.js";
 
 let server: MswHttpServer;
-const clients: PopdockClient[] = [];
-
-beforeAll(async () => {
-  server = await startMswServer(
-    http.get(api("/teams"), () =>
-      HttpResponse.json({ data: [{ id: "t_fin", name: "Finance", description: "" }] }),
-    ),
-    http.get(api("/roles"), () =>
-      HttpResponse.json({ data: [{ id: "r_admin", name: "Admin", scope: "system", description: "" }] }),
-    ),
-    http.get(api("/connectors"), () =>
-      HttpResponse.json({
-        data: [{ id: "c_gp", name: "GP", companies: ["A"], lists: [], actions: [], details: [] }],
-      }),
-    ),
-  );
-});
-afterEach(async () => {
-  server.resetHandlers();
-  server.requests.length = 0;
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await server.close();
-});
+const clients = useMswServer<PopdockClient>(
+  (s) => {
+    server = s;
+  },
+  http.get(api("/teams"), () =>
+    HttpResponse.json({ data: [{ id: "t_fin", name: "Finance", description: "" }] }),
+  ),
+  http.get(api("/roles"), () =>
+    HttpResponse.json({ data: [{ id: "r_admin", name: "Admin", scope: "system", description: "" }] }),
+  ),
+  http.get(api("/connectors"), () =>
+    HttpResponse.json({
+      data: [{ id: "c_gp", name: "GP", companies: ["A"], lists: [], actions: [], details: [] }],
+    }),
+  ),
+);
 
 const errorBody = (status: number, code: string, message: string, details?: unknown[]) =>
   HttpResponse.json({ error: { code, message, ...(details ? { details } : {}) } }, { status });

@@ -4,26 +4,16 @@
  */
 import { inspect } from "node:util";
 import { HttpResponse, http } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { API_KEY, api, apiUser, makeClient, TOKEN_SECRET, token } from "../../test/fixtures/client/client.js";
-import { dropConnection, type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import { dropConnection, type MswHttpServer, useMswServer } from "../../test/helpers/msw-server.js";
 import { UsageError } from "../model/errors.js";
 import { PopdockClient } from "./client.js";
 import { PopdockInsecureEndpointError, PopdockInvalidResponseError } from "./errors.js";
 
 let server: MswHttpServer;
-const clients: PopdockClient[] = [];
-
-beforeAll(async () => {
-  server = await startMswServer();
-});
-afterEach(async () => {
-  server.resetHandlers();
-  server.requests.length = 0;
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await server.close();
+const clients = useMswServer<PopdockClient>((s) => {
+  server = s;
 });
 
 describe("endpoint", () => {

@@ -5,10 +5,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HttpResponse, http } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ApiUser } from "../../schema/api.js";
 import { api, apiUser, makeClient, teamGrant, token } from "../../test/fixtures/client/client.js";
-import { dropConnection, type MswHttpServer, startMswServer } from "../../test/helpers/msw-server.js";
+import { dropConnection, type MswHttpServer, useMswServer } from "../../test/helpers/msw-server.js";
 import type { PopdockClient } from "./client.js";
 import {
   PopdockAbortedError,
@@ -22,19 +22,12 @@ import {
 const teams = { data: [{ id: "t_fin", name: "Finance", description: "" }] };
 
 let server: MswHttpServer;
-const clients: PopdockClient[] = [];
-
-beforeAll(async () => {
-  server = await startMswServer(http.get(api("/teams"), () => HttpResponse.json(teams)));
-});
-afterEach(async () => {
-  server.resetHandlers();
-  server.requests.length = 0;
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await server.close();
-});
+const clients = useMswServer<PopdockClient>(
+  (s) => {
+    server = s;
+  },
+  http.get(api("/teams"), () => HttpResponse.json(teams)),
+);
 
 /** Answers with each of `responses` in turn, then repeats the last. */
 function sequence(...responses: Array<() => Response>) {

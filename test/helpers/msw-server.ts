@@ -17,6 +17,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getResponse, HttpResponse, type RequestHandler } from "msw";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 export interface RecordedRequest {
   method: string;
@@ -140,4 +141,30 @@ export async function startMswServer(...initial: RequestHandler[]): Promise<MswH
       });
     },
   };
+}
+
+/**
+ * The msw server of a test file: started before its tests (handed to `started`), reset after
+ * each test (handlers, recorded requests, and the clients in the returned list, which are
+ * closed), closed after all of them. Returns the list the test registers its clients in.
+ */
+export function useMswServer<C extends { close(): Promise<unknown> }>(
+  started: (server: MswHttpServer) => void,
+  ...initial: RequestHandler[]
+): C[] {
+  const clients: C[] = [];
+  let server: MswHttpServer | undefined;
+  beforeAll(async () => {
+    server = await startMswServer(...initial);
+    started(server);
+  });
+  afterEach(async () => {
+    server?.resetHandlers();
+    if (server) server.requests.length = 0;
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return clients;
 }
