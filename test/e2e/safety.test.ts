@@ -71,6 +71,10 @@ describe("a plan that would destroy everything", () => {
     const r = await sb.run(dir, ["plan", "--no-color"]);
     expect(r.stdout).toContain("Plan: 0 to add, 0 to change, 2 to destroy.");
     const other = await appliedProject();
-    await sb.run(other.dir, ["destroy", "--auto-approve"]);
+    const unattended = await sb.run(other.dir, ["destroy"], 1);
+    expect(unattended.stderr).toContain("destroy needs confirmation, and this run is not interactive");
+    const destroyed = await sb.run(other.dir, ["destroy", "--auto-approve", "--no-color"]);
+    expect(destroyed.stdout).toContain("Destroy complete! Resources: 2 destroyed.");
+    expect(destroyed.stdout).not.toContain("Apply complete");
   });
 });

@@ -100,14 +100,17 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
     }
     if (!flag(args, "auto-approve")) {
       if (!io.prompt) {
-        throw new UsageError("apply needs confirmation, and this run is not interactive", {
-          hint: "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
+        throw new UsageError(`${verbOf(mode)} needs confirmation, and this run is not interactive`, {
+          hint:
+            mode === "destroy"
+              ? "pass --auto-approve, or review a saved plan: `popdock plan --destroy --out FILE` then `popdock apply FILE`"
+              : "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
         });
       }
       const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
       const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
       if (answer.trim() !== "yes") {
-        io.stderr.write("Apply cancelled; nothing was changed.\n");
+        io.stderr.write(`${capitalized(verbOf(mode))} cancelled; nothing was changed.\n`);
         return 1;
       }
     }
@@ -194,6 +197,15 @@ function savedPlanEndpoint(
     );
   }
   return norm(here);
+}
+
+/** What the run is called in its messages: a destroy speaks of destroy, as Terraform's does. */
+function verbOf(mode: Plan["mode"]): "apply" | "destroy" {
+  return mode === "destroy" ? "destroy" : "apply";
+}
+
+function capitalized(word: string): string {
+  return `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 }
 
 function hasWork(plan: Plan): boolean {
@@ -303,13 +315,13 @@ async function execute(
   if (result.interrupted) {
     throw new ApplyInterruptedError(
       `interrupted: ${[...result.outcomes.values()].filter((o) => o === "ok").length} of ${result.steps.length} steps completed; state is saved`,
-      { hint: "run `popdock apply` again to finish" },
+      { hint: `run \`popdock ${verbOf(plan.mode)}\` again to finish` },
     );
   }
   if (!result.ok) {
     const failed = result.errors.map((e) => e.step.address).join(", ");
     throw new ApplyFailedError(
-      `apply failed: ${result.errors.length} step(s) failed (${failed}); the state records what was done`,
+      `${verbOf(plan.mode)} failed: ${result.errors.length} step(s) failed (${failed}); the state records what was done`,
       {
         hint: "fix the cause above and run `popdock plan` again",
       },
@@ -317,8 +329,12 @@ async function execute(
   }
   const sent = api.stats();
   const retried = sent.retries > 0 ? `, ${sent.retries} of them retries` : "";
+  const resources =
+    plan.mode === "destroy"
+      ? `${s.destroy} destroyed`
+      : `${s.add} added, ${s.change} changed, ${s.destroy} destroyed`;
   io.stdout.write(
-    `\nApply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed. ${sent.attempts} requests to Popdock${retried}.\n`,
+    `\n${capitalized(verbOf(plan.mode))} complete! Resources: ${resources}. ${sent.attempts} requests to Popdock${retried}.\n`,
   );
   if (s.tokens_to_create > 0 && secretsOut === undefined) {
     io.stdout.write(
