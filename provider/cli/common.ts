@@ -188,6 +188,7 @@ export async function withLock<T>(
     command,
     timeoutMs: timeout !== undefined ? parseDuration(timeout) : 0,
     signal: io.signal,
+    onWait: (message) => io.stderr.write(`${message}\n`),
     onTakeover: (h) =>
       io.stderr.write(
         `Took over the state lock ${h.id} left by pid ${h.pid ?? "?"} (${h.command ?? "popdock"}, since ${h.created_at ?? "?"}), which is no longer running on this host.\n`,

@@ -125,8 +125,21 @@ describe("acquireLock", () => {
     const held = await acquireLock({ statePath, command: "popdock apply" });
     setTimeout(() => void held.release(), 300);
     const started = performance.now();
-    const lock = await acquireLock({ statePath, command: "popdock plan", timeoutMs: 5000 });
+    const said: string[] = [];
+    const lock = await acquireLock({
+      statePath,
+      command: "popdock plan",
+      timeoutMs: 5000,
+      onWait: (m) => said.push(m),
+    });
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    // Said once, naming the holder, and how long it will wait.
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      new RegExp(
+        `^waiting for the state lock held by pid ${process.pid} on .* \\(popdock apply\\) since .* \\(up to 5s\\)…$`,
+      ),
+    );
     expect(JSON.parse(await readFile(lockFile, "utf8")).id).toBe(lock.id);
     await lock.release();
   });

@@ -92,6 +92,8 @@ export interface AcquireLockOptions {
   now?: (() => Date) | undefined;
   /** Called once when a lock left by a provably dead holder is taken over (the CLI prints one line). */
   onTakeover?: ((holder: LockHolder) => void) | undefined;
+  /** Called once when the lock is held and this call starts waiting for it (the CLI says so). */
+  onWait?: ((message: string) => void) | undefined;
 }
 
 /** The state is locked by someone else. */
@@ -158,6 +160,7 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
 
   const started = performance.now();
+  let told = false;
   for (;;) {
     const info: LockInfo = {
       id: randomUUID(),
@@ -181,6 +184,12 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
       // Say how long we waited when we did wait (a dead holder fails before the timeout).
       const shown = timeoutMs > 0 ? Math.min(waited, timeoutMs) : 0;
       throw new StateLockedError(file, holder, shown >= Math.min(timeoutMs, 1000) ? shown : 0, now());
+    }
+    if (!told) {
+      told = true;
+      options.onWait?.(
+        `waiting for the state lock held by ${describeHolder(holder, now()).replace(/^state is locked by /, "")} (up to ${formatDuration(timeoutMs)})…`,
+      );
     }
     const pause = Math.min(100 + Math.random() * 150, Math.max(timeoutMs - waited, 1));
     await sleep(pause, undefined, signal === undefined ? {} : { signal }).catch((err: unknown) => {

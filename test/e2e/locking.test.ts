@@ -91,6 +91,10 @@ describe("lock contention between two processes", () => {
 
       // The waiting plan ran after the apply released the lock, so it saw the applied state.
       expectExit(waiting, 0);
+      expect(waiting.stderr).toContain(
+        `waiting for the state lock held by pid ${apply.pid} on ${hostname()} (popdock apply) since `,
+      );
+      expect(waiting.stderr).toContain("(up to 20s)…");
       expect(waiting.stdout).toContain("No changes. Your Popdock API users match the configuration.");
       expect(await exists(lockPath(dir))).toBe(false);
     } finally {
