@@ -7,6 +7,7 @@ export function formatError(err: unknown, env: Readonly<Record<string, string | 
     return `error ${err.code}: ${err.message}${hint}\n`;
   }
   const e = err as Error;
-  const stack = env.POPDOCK_LOG === "debug" && e?.stack ? `\n${e.stack}` : "";
+  const level = env.POPDOCK_LOG?.trim().toLowerCase();
+  const stack = (level === "debug" || level === "trace") && e?.stack ? `\n${e.stack}` : "";
   return `error: ${e?.message ?? String(err)}${stack}\n`;
 }

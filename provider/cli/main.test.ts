@@ -29,3 +29,22 @@ describe("common options", () => {
     expect(c.out()).toMatch(/--no-color\s+No colour/);
   });
 });
+
+describe("POPDOCK_LOG", () => {
+  it.each(["trace", "debug", "info", "warn", "error", "DEBUG", ""])("accepts %j", async (level) => {
+    const c = capture();
+    c.io.env = { POPDOCK_LOG: level };
+    // The command runs (an empty state there: nothing to list).
+    expect(await runMain(["state", "list", "-c", "/nonexistent/popdock.yaml"], c.io), c.err()).toBe(0);
+    expect(c.err()).not.toContain("POPDOCK_LOG");
+  });
+
+  it("refuses an unknown level with the ones it takes", async () => {
+    const c = capture();
+    c.io.env = { POPDOCK_LOG: "verbose" };
+    expect(await runMain(["state", "list", "-c", "/nonexistent/popdock.yaml"], c.io)).toBe(1);
+    expect(c.err()).toBe(
+      'error POPDOCK_USAGE: POPDOCK_LOG must be one of trace, debug, info, warn, error, not "verbose"\n  POPDOCK_LOG=debug logs every request (redacted); unset it for the normal output\n',
+    );
+  });
+});

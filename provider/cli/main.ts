@@ -3,6 +3,7 @@
  * loaded lazily so that `popdock validate` on YAML never loads the sandbox, CDKTF, etc.
  */
 import { parseArgs } from "node:util";
+import { logLevelFromEnv } from "../client/options.js";
 import { POPDOCK_IAC_VERSION } from "../model/version.js";
 import { formatError } from "./format-error.js";
 import type { CliIO, Command, OptionSpec } from "./io.js";
@@ -144,6 +145,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
     return 1;
   }
   try {
+    logLevelFromEnv(io.env); // an unknown POPDOCK_LOG level is an error, not ignored
     return await cmd.run(
       {
         values: parsed.values as Record<string, string | boolean | string[] | undefined>,

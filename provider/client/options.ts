@@ -64,9 +64,30 @@ export interface PopdockClientOptions {
   idempotencyKey?: (() => string) | undefined;
 }
 
-/** `POPDOCK_LOG=debug` turns on the client's debug log. For the CLI, which owns the environment. */
+/** The levels `POPDOCK_LOG` takes, most verbose first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * `POPDOCK_LOG`, checked: one of `LOG_LEVELS` (any case), `info` when unset or empty. An unknown
+ * level is a `UsageError`, not silently ignored.
+ */
+export function logLevelFromEnv(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  const raw = env.POPDOCK_LOG?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return "info";
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  throw new UsageError(`POPDOCK_LOG must be one of ${LOG_LEVELS.join(", ")}, not "${raw.slice(0, 20)}"`, {
+    hint: "POPDOCK_LOG=debug logs every request (redacted); unset it for the normal output",
+  });
+}
+
+/**
+ * `POPDOCK_LOG=debug` (or `trace`) turns on the client's debug log. For the CLI, which owns the
+ * environment and has checked the level (`logLevelFromEnv`).
+ */
 export function debugFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.POPDOCK_LOG?.toLowerCase() === "debug";
+  const level = env.POPDOCK_LOG?.trim().toLowerCase();
+  return level === "debug" || level === "trace";
 }
 
 /** Longest `POPDOCK_CONNECT_RETRY_SECONDS` accepted: one hour. */
