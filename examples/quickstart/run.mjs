@@ -7,11 +7,13 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "..", "bin", "popdock.js");
-const common = ["-c", join(here, "popdock.yaml"), "--endpoint", "local"];
+// Relative to the repository root, where `npm start` runs: the commands shown can be pasted.
+const common = ["-c", "examples/quickstart/popdock.yaml", "--endpoint", "local"];
+const root = join(here, "..", "..");
 
 function popdock(args) {
-  process.stdout.write(`\n$ popdock ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [bin, ...args, ...common], { stdio: "inherit" });
+  process.stdout.write(`\n$ npx popdock ${[...args, ...common].join(" ")}\n`);
+  const r = spawnSync(process.execPath, [bin, ...args, ...common], { stdio: "inherit", cwd: root });
   return r.status ?? 1;
 }
 

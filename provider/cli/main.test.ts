@@ -48,3 +48,35 @@ describe("POPDOCK_LOG", () => {
     );
   });
 });
+
+describe("help and version", () => {
+  it("`help plan` is `plan --help`; `help nope` says it is unknown", async () => {
+    const a = capture();
+    const b = capture();
+    expect(await runMain(["help", "plan"], a.io)).toBe(0);
+    expect(await runMain(["plan", "--help"], b.io)).toBe(0);
+    expect(a.out()).toBe(b.out());
+    expect(a.out()).toContain("Usage: popdock plan");
+    const c = capture();
+    expect(await runMain(["help", "nope"], c.io)).toBe(1);
+    expect(c.err()).toContain('error: unknown command "nope"');
+  });
+
+  it("`--help` lists every command with its summary", async () => {
+    const c = capture();
+    expect(await runMain(["--help"], c.io)).toBe(0);
+    for (const [name, load] of Object.entries(COMMANDS)) {
+      expect(c.out()).toMatch(
+        new RegExp(
+          `\\n  ${name} +${(await load()).summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+        ),
+      );
+    }
+  });
+
+  it("`version` prints the package version", async () => {
+    const c = capture();
+    expect(await runMain(["version"], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^popdock-iac \d+\.\d+\.\d+/);
+  });
+});

@@ -25,16 +25,24 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   sandbox: async () => (await import("./commands/sandbox.js")).command,
 };
 
-const GLOBAL_HELP = (names: string[]) =>
-  `popdock — manage Popdock API users, grants and tokens as code
+/** The general help: every command with its summary (loads the command modules; help only). */
+async function globalHelp(): Promise<string> {
+  const entries = await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, load]) => [name, (await load()).summary] as const),
+  );
+  const width = Math.max(...entries.map(([n]) => n.length)) + 2;
+  return `popdock — manage Popdock API users, grants and tokens as code
 
 Usage: popdock <command> [options]
 
 Commands:
-${names.map((n) => `  ${n}`).join("\n")}
+${entries.map(([n, summary]) => `  ${n.padEnd(width)}${summary}`).join("\n")}
+  ${"version".padEnd(width)}Print the version.
+  ${"help".padEnd(width)}Show this help, or a command's: popdock help <command>.
 
-Run \`popdock <command> --help\` for a command's options.
+Run \`popdock help <command>\` (or \`popdock <command> --help\`) for a command's options.
 `;
+}
 
 /**
  * Options every command takes, whether or not it prints in colour: scripts pass them to every
@@ -102,18 +110,27 @@ function defaultIO(): CliIO {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runMain(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
-  const names = Object.keys(COMMANDS);
+  if (name === "help" && rest[0] !== undefined) {
+    // `popdock help plan` is `popdock plan --help`.
+    const loadHelp = COMMANDS[rest[0]];
+    if (!loadHelp) {
+      io.stderr.write(`error: unknown command "${rest[0]}"\n\n${await globalHelp()}`);
+      return 1;
+    }
+    io.stdout.write(commandHelp(await loadHelp()));
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(GLOBAL_HELP(names));
+    io.stdout.write(await globalHelp());
     return name === undefined ? 1 : 0;
   }
-  if (name === "--version" || name === "-v") {
+  if (name === "--version" || name === "-v" || name === "version") {
     io.stdout.write(`popdock-iac ${POPDOCK_IAC_VERSION}\n`);
     return 0;
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr.write(`error: unknown command "${name}"\n\n${GLOBAL_HELP(names)}`);
+    io.stderr.write(`error: unknown command "${name}"\n\n${await globalHelp()}`);
     return 1;
   }
   const cmd = await load();
