@@ -139,9 +139,23 @@ export interface Loaded {
 
 /** Loads the configuration; prints diagnostics; throws ConfigError when there are errors. */
 export async function loadConfigOrFail(args: ParsedArgs, io: CliIO): Promise<Loaded> {
+  const { location, result: r } = await loadConfigFromArgs(args, io);
+  printDiagnostics(io, r.diagnostics);
+  if (!r.config || hasErrors(r.diagnostics)) {
+    const n = countErrors(r.diagnostics);
+    throw new ConfigError(`the configuration has ${n} error${n === 1 ? "" : "s"}; nothing was changed`);
+  }
+  return { location, config: r.config };
+}
+
+/** The configuration the arguments name, with its diagnostics, printing nothing (`validate --json`). */
+export async function loadConfigFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+): Promise<{ location: ConfigLocation; result: Awaited<ReturnType<typeof loadConfig>> }> {
   const location = await locateConfig(list(args, "config"), io.cwd);
   const stack = str(args, "stack");
-  const r = await loadConfig({
+  const result = await loadConfig({
     location,
     cwd: io.cwd,
     vars: parseVars(list(args, "var")),
@@ -149,12 +163,7 @@ export async function loadConfigOrFail(args: ParsedArgs, io: CliIO): Promise<Loa
     signal: io.signal,
     ...(stack !== undefined ? { stack } : {}),
   });
-  printDiagnostics(io, r.diagnostics);
-  if (!r.config || hasErrors(r.diagnostics)) {
-    const n = countErrors(r.diagnostics);
-    throw new ConfigError(`the configuration has ${n} error${n === 1 ? "" : "s"}; nothing was changed`);
-  }
-  return { location, config: r.config };
+  return { location, result };
 }
 
 export function connectFor(

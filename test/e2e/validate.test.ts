@@ -34,6 +34,51 @@ describe("validate", () => {
     });
   });
 
+  it("--json prints one document with every diagnostic's code and position, and exits 1 when invalid", async () => {
+    const ok = await project({ "popdock.yaml": `api_users:\n  u:\n    name: val-${uniq()}\n` });
+    const good = await runCli(["validate", "--json"], { cwd: ok });
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toEqual({
+      format_version: "1.0",
+      valid: true,
+      error_count: 0,
+      warning_count: 0,
+      diagnostics: [],
+    });
+
+    const bad = await project({ "popdock.yaml": `api_users:\n  u:\n    name: val\n    nmae: x\n` });
+    const r = await runCli(["validate", "--json"], { cwd: bad });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ valid: false, error_count: 1, warning_count: 0 });
+    expect(doc.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: "error",
+        code: "CONFIG_UNKNOWN_KEY",
+        file: "popdock.yaml",
+        line: 4,
+        column: 5,
+      }),
+    ]);
+
+    const remote = await sb.counting(
+      await project({
+        "popdock.yaml": `api_users:\n  u:\n    name: val-${uniq()}\n    grants:\n      - team: Finanse\n`,
+      }),
+      ["validate", "--remote", "--json"],
+      1,
+    );
+    expect(JSON.parse(remote.r.stdout).diagnostics).toEqual([
+      expect.objectContaining({
+        code: "REF_UNKNOWN_TEAM",
+        line: 5,
+        column: 9,
+        detail: 'did you mean "Finance"?',
+      }),
+    ]);
+  });
+
   it("graph draws users before their grants and tokens, offline, in dot or mermaid", async () => {
     const dir = await project({
       "popdock.yaml":

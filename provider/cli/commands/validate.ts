@@ -1,7 +1,7 @@
 /** `popdock validate`: offline schema and reference checks; `--remote` also checks names against Popdock. */
 
 import { refreshReference } from "../../engine/refresh.js";
-import { hasErrors } from "../../model/diagnostics.js";
+import { countErrors, type Diagnostic, hasErrors } from "../../model/diagnostics.js";
 import { ConfigError } from "../../model/errors.js";
 import { resourceTypeFor } from "../../resources/index.js";
 import {
@@ -9,10 +9,11 @@ import {
   CONNECTION_OPTIONS,
   connectFor,
   flag,
+  loadConfigFromArgs,
   loadConfigOrFail,
   printDiagnostics,
 } from "../common.js";
-import type { Command } from "../io.js";
+import type { CliIO, Command, ParsedArgs } from "../io.js";
 
 export const command: Command = {
   name: "validate",
@@ -23,8 +24,14 @@ export const command: Command = {
     ...CONFIG_OPTIONS,
     ...CONNECTION_OPTIONS,
     remote: { type: "boolean", description: "Also resolve names against Popdock's reference data" },
+    json: {
+      type: "boolean",
+      description:
+        "Print the result as JSON: valid, counts, and every diagnostic with code, file, line, column",
+    },
   },
   async run(args, io) {
+    if (flag(args, "json")) return validateJson(args, io);
     const loaded = await loadConfigOrFail(args, io);
     if (flag(args, "remote")) {
       const conn = await connectFor(args, io, loaded);
@@ -46,3 +53,42 @@ export const command: Command = {
     return 0;
   },
 };
+
+/**
+ * `validate --json`: one JSON document on stdout (Terraform's `validate -json` shape: `valid`,
+ * `error_count`, `warning_count`, `diagnostics`, with our stable `code` and positions), exit 1
+ * when invalid. Nothing else is printed on stdout.
+ */
+async function validateJson(args: ParsedArgs, io: CliIO): Promise<number> {
+  const { location, result } = await loadConfigFromArgs(args, io);
+  const diagnostics: Diagnostic[] = [...result.diagnostics];
+  if (result.config && !hasErrors(diagnostics) && flag(args, "remote")) {
+    const conn = await connectFor(args, io, { location, config: result.config });
+    try {
+      const live = await refreshReference(conn.api, { signal: io.signal });
+      for (const r of result.config.resources)
+        diagnostics.push(...resourceTypeFor(r.type, r.address).desired(r, live).diagnostics);
+    } finally {
+      await conn.close();
+    }
+  }
+  const errors = countErrors(diagnostics);
+  const doc = {
+    format_version: "1.0",
+    valid: errors === 0 && result.config !== undefined,
+    error_count: errors,
+    warning_count: diagnostics.filter((d) => d.severity === "warning").length,
+    diagnostics: diagnostics.map((d) => ({
+      severity: d.severity,
+      code: d.code,
+      summary: d.message,
+      ...(d.hint !== undefined ? { detail: d.hint } : {}),
+      ...(d.file !== undefined ? { file: d.file } : {}),
+      ...(d.line !== undefined ? { line: d.line } : {}),
+      ...(d.column !== undefined ? { column: d.column } : {}),
+      ...(d.path !== undefined ? { path: d.path } : {}),
+    })),
+  };
+  io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  return doc.valid ? 0 : 1;
+}
