@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CliIO, Out } from "./io.js";
-import { COMMANDS, runMain } from "./main.js";
+import { COMMANDS, runMain, terraformSpellings } from "./main.js";
 
 function capture(): { io: CliIO; out: () => string; err: () => string } {
   let out = "";
@@ -78,5 +78,47 @@ describe("help and version", () => {
     const c = capture();
     expect(await runMain(["version"], c.io)).toBe(0);
     expect(c.out()).toMatch(/^popdock-iac \d+\.\d+\.\d+/);
+  });
+});
+
+describe("Terraform's single-dash spellings", () => {
+  const options = { "no-color": {}, out: {}, "lock-timeout": {}, var: {}, "auto-approve": {}, config: {} };
+
+  it("become long options when the command has them", () => {
+    expect(
+      terraformSpellings(
+        ["-no-color", "-out=p.json", "-lock-timeout=30s", "-var", "a=b", "-auto-approve", "-c", "x.yaml"],
+        options,
+      ),
+    ).toEqual([
+      "--no-color",
+      "--out=p.json",
+      "--lock-timeout=30s",
+      "--var",
+      "a=b",
+      "--auto-approve",
+      "-c",
+      "x.yaml",
+    ]);
+  });
+
+  it("leave unknown names, one-letter options, values and anything after -- alone", () => {
+    expect(terraformSpellings(["-nope", "-h", "--out", "-x", "--", "-no-color"], options)).toEqual([
+      "-nope",
+      "-h",
+      "--out",
+      "-x",
+      "--",
+      "-no-color",
+    ]);
+  });
+
+  it("work end to end through runMain", async () => {
+    const c = capture();
+    expect(await runMain(["validate", "-no-color", "-help"], c.io)).toBe(0); // Terraform's -help, too
+    expect(c.out()).toContain("Usage: popdock validate");
+    const d = capture();
+    expect(await runMain(["show", "-no-color"], d.io)).toBe(1);
+    expect(d.err()).toContain("show needs a PLANFILE"); // parsed: -no-color was taken as --no-color
   });
 });

@@ -107,6 +107,30 @@ function defaultIO(): CliIO {
   return io;
 }
 
+/**
+ * Terraform's single-dash spellings of long options, for muscle memory: `-no-color`,
+ * `-auto-approve`, `-out=FILE`, `-lock-timeout=30s`, `-var NAME=VALUE` become their `--` forms
+ * when the command has that option. One-letter options (`-c`, `-h`) and everything after `--`
+ * are left alone.
+ */
+export function terraformSpellings(
+  args: readonly string[],
+  options: Readonly<Record<string, unknown>>,
+): string[] {
+  const out: string[] = [];
+  let rest = false;
+  for (const a of args) {
+    if (rest || a === "--") {
+      rest = true;
+      out.push(a);
+      continue;
+    }
+    const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
+    out.push(m?.[1] !== undefined && Object.hasOwn(options, m[1]) ? `-${a}` : a);
+  }
+  return out;
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runMain(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
@@ -146,7 +170,12 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: terraformSpellings(rest, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     io.stderr.write(`error: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
     return 1;

@@ -14,7 +14,8 @@ async function plannedProject(env: Record<string, string> = {}) {
   const dir = await project();
   const name = `pi-${uniq()}`;
   await writeConfig(dir, { users: { three: { name, description: "three" } } });
-  const r = await sb.popdock(["plan", "--out", "p.json", "--no-color"], dir, env);
+  // Terraform's spellings (-out=FILE, -no-color) are accepted as the long options.
+  const r = await sb.popdock(["plan", "-out=p.json", "-no-color"], dir, env);
   expect(r.code, r.stderr).toBe(0);
   return { dir, name };
 }
