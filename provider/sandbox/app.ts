@@ -12,7 +12,7 @@
 import type { SandboxStats } from "../../schema/api.js";
 import type { FaultInjector } from "./faults.js";
 import { HttpError } from "./http-error.js";
-import { auth, keyDigest } from "./middleware/auth.js";
+import { auth, isDataPath, keyDigest } from "./middleware/auth.js";
 import { parseBodyStep, readBodyStep } from "./middleware/body.js";
 import { commit, track } from "./middleware/commit.js";
 import { ifMatch } from "./middleware/etag.js";
@@ -34,7 +34,6 @@ export interface AppOptions {
   faults: FaultInjector;
   /** Makes the store's current state durable; resolves when it is. */
   persist?: () => Promise<void>;
-  now?: () => Date;
   /** Largest request body, in bytes; default MAX_BODY_BYTES (1 MiB). */
   maxBodyBytes?: number;
   /** How long a request body may take to arrive before a 408; default 10 s. */
@@ -70,7 +69,7 @@ export class SandboxApp {
 
   constructor(opts: AppOptions) {
     const { digest, scope } = keyDigest(opts.apiKey);
-    this.now = opts.now ?? (() => new Date());
+    this.now = () => opts.store.clock.now();
     this.router = new Router(
       sandboxRoutes({
         store: opts.store,
@@ -85,7 +84,7 @@ export class SandboxApp {
     this.bodyLimits = limits;
     this.pipeline = compose(
       [
-        auth(digest),
+        auth(digest, (secret) => opts.store.tokenBySecret(secret)),
         readBodyStep(limits),
         routeFound,
         faultsBefore(opts.faults),
@@ -101,6 +100,7 @@ export class SandboxApp {
           input: ctx.input,
           query: ctx.query,
           ifMatch: ctx.ifMatch,
+          caller: ctx.caller,
         });
       },
     );
@@ -134,7 +134,8 @@ export class SandboxApp {
       return thrownResponse(new HttpError(404, "not_found", "malformed request URL"));
     }
     const method = (meta.method ?? req.method).toUpperCase();
-    const counted = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const counted =
+      url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`) || isDataPath(url.pathname);
     const { template, route: matched, params, allowed } = this.router.match(method, url.pathname);
     const ctx: Ctx = {
       req,
@@ -148,6 +149,7 @@ export class SandboxApp {
       input: undefined,
       query: {},
       ifMatch: undefined,
+      caller: undefined,
       committed: false,
     };
     let res: Response;
@@ -157,6 +159,8 @@ export class SandboxApp {
       res = thrownResponse(err);
     }
     if (counted) this.count(`${method} ${template ?? "(unmatched)"}`, res.status);
+    // The sandbox clock, not the host's, dates every answer (node:http keeps a Date it is given).
+    res.headers.set("date", this.now().toUTCString());
     return res;
   }
 }

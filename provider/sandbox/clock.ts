@@ -7,13 +7,12 @@
  * so it keeps running while the sandbox is down, exactly as it runs while it is up.
  */
 
-/** `2026-12-03T11:00:00Z`, `2026-12-03T11:00:00.123+01:00`: a date-time with a zone. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+import { ISO_DATE_TIME } from "../../schema/api.js";
 
 /** Parses an ISO 8601 date-time with a time zone; undefined for anything else. */
 export function parseIsoTime(text: string): Date | undefined {
   const trimmed = text.trim();
-  if (!ISO_TIME.test(trimmed)) return undefined;
+  if (!ISO_DATE_TIME.test(trimmed)) return undefined;
   const ms = Date.parse(trimmed);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }

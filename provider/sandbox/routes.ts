@@ -12,16 +12,21 @@ import {
   ApiUserPatch,
   GrantCreate,
   GrantPatch,
+  SandboxClockSet,
   SandboxFaults,
   TokenCreate,
 } from "../../schema/api.js";
+import { parseIsoTime } from "./clock.js";
 import type { FaultInjector } from "./faults.js";
+import { HttpError } from "./http-error.js";
 import { one } from "./middleware/etag.js";
 import { json, type RouteDef } from "./pipeline.js";
 import type { SandboxStore } from "./store.js";
 
 export const API_PREFIX = "/api/v1";
 export const HOOKS_PREFIX = "/__sandbox";
+/** The data API consumers call with a token (middleware/auth.ts). */
+export { DATA_PREFIX } from "./middleware/auth.js";
 
 const ResetBody = z.strictObject({ data: z.boolean().optional() });
 const ResetQuery = z.object({ data: z.array(z.string()).optional() });
@@ -174,6 +179,16 @@ export function sandboxRoutes({ store, faults, stats }: RouteDeps): RouteDef[] {
         return { status: 204 };
       },
     },
+    // ------------------------------------------------------------ data API (token holders)
+    {
+      ...api,
+      method: "GET",
+      template: "/api/v2/user",
+      run: ({ caller }) => {
+        if (!caller) throw new HttpError(401, "unauthorized", "this route needs a token");
+        return json(200, { data: store.useToken(caller) });
+      },
+    },
     // ------------------------------------------------------------ sandbox hooks
     { ...hook, method: "GET", template: `${HOOKS_PREFIX}/stats`, run: () => json(200, stats.get()) },
     {
@@ -197,6 +212,27 @@ export function sandboxRoutes({ store, faults, stats }: RouteDeps): RouteDef[] {
       template: `${HOOKS_PREFIX}/faults`,
       body: { schema: SandboxFaults, what: "faults", required: true },
       run: ({ input }) => json(200, faults.set(input as z.input<typeof SandboxFaults>)),
+    },
+    {
+      ...hook,
+      method: "GET",
+      template: `${HOOKS_PREFIX}/clock`,
+      run: () => json(200, { now: store.clock.now().toISOString() }),
+    },
+    {
+      ...hook,
+      method: "PUT",
+      template: `${HOOKS_PREFIX}/clock`,
+      body: { schema: SandboxClockSet, what: "clock change", required: true },
+      run: ({ input }) => {
+        const set = input as SandboxClockSet;
+        const now =
+          "advance_seconds" in set
+            ? store.advanceClock(set.advance_seconds)
+            : // The schema has checked the format; parseIsoTime only turns it into a Date.
+              store.setClock(parseIsoTime(set.now) ?? new Date(Number.NaN));
+        return json(200, { now: now.toISOString() });
+      },
     },
   ];
 }
