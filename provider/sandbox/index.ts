@@ -21,6 +21,7 @@ import { DEFAULT_SEED, type SeedData } from "./seed.js";
 import { type ListenOptions, listen, type RunningServer } from "./server.js";
 import { SandboxStore } from "./store.js";
 
+export { parseIsoTime } from "./clock.js";
 export { StoreFileError } from "./persistence.js";
 export { DEFAULT_SEED, loadSeedFile, SeedData, SeedFileError } from "./seed.js";
 export type { ListenOptions, RunningServer } from "./server.js";
