@@ -1,5 +1,6 @@
 /**
- * Wire schemas of the Popdock security API (`/api/v1/security/...`), in zod.
+ * Wire schemas of the Popdock security API (`/api/v1/security/...`), the one data-API route the
+ * sandbox serves (`/api/v2/user`) and the sandbox hooks, in zod.
  *
  * One source of truth for the client (which validates every response with them), the sandbox
  * (which builds its responses to fit them) and the contract test (which checks the sandbox

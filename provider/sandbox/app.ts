@@ -7,7 +7,9 @@
  * (404, 405 with Allow) → rate limit (429) → latency → injected error (500/503) → body parse
  * (415 not JSON Content-Type, 400 not JSON or too deep, 422 missing) → If-Match →
  * Idempotency-Key replay → parent (404) → query and body schemas (422) → the operation →
- * persist → fail-after-commit (500 or dropped connection).
+ * persist → fail-after-commit (500 or dropped connection). The data API (`/api/v2`) goes
+ * through the same chain; only its auth differs (a token's Token ID, never the admin key).
+ * Every response's `Date` header is the sandbox clock's (clock.ts).
  */
 import type { SandboxStats } from "../../schema/api.js";
 import type { FaultInjector } from "./faults.js";

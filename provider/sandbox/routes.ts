@@ -18,15 +18,13 @@ import {
 } from "../../schema/api.js";
 import { parseIsoTime } from "./clock.js";
 import type { FaultInjector } from "./faults.js";
-import { HttpError } from "./http-error.js";
+import { HttpError, invalid } from "./http-error.js";
 import { one } from "./middleware/etag.js";
 import { json, type RouteDef } from "./pipeline.js";
 import type { SandboxStore } from "./store.js";
 
 export const API_PREFIX = "/api/v1";
 export const HOOKS_PREFIX = "/__sandbox";
-/** The data API consumers call with a token (middleware/auth.ts). */
-export { DATA_PREFIX } from "./middleware/auth.js";
 
 const ResetBody = z.strictObject({ data: z.boolean().optional() });
 const ResetQuery = z.object({ data: z.array(z.string()).optional() });
@@ -185,7 +183,12 @@ export function sandboxRoutes({ store, faults, stats }: RouteDeps): RouteDef[] {
       method: "GET",
       template: "/api/v2/user",
       run: ({ caller }) => {
-        if (!caller) throw new HttpError(401, "unauthorized", "this route needs a token");
+        // Unreachable: auth (middleware/auth.ts) sets the caller on every /api/v2 path or answers 401.
+        if (!caller) {
+          throw new HttpError(401, "unauthorized", "this route needs a token", undefined, {
+            "www-authenticate": 'Bearer realm="popdock"',
+          });
+        }
         return json(200, { data: store.useToken(caller) });
       },
     },
@@ -226,11 +229,15 @@ export function sandboxRoutes({ store, faults, stats }: RouteDeps): RouteDef[] {
       body: { schema: SandboxClockSet, what: "clock change", required: true },
       run: ({ input }) => {
         const set = input as SandboxClockSet;
-        const now =
-          "advance_seconds" in set
-            ? store.advanceClock(set.advance_seconds)
-            : // The schema has checked the format; parseIsoTime only turns it into a Date.
-              store.setClock(parseIsoTime(set.now) ?? new Date(Number.NaN));
+        let now: Date;
+        if ("advance_seconds" in set) now = store.advanceClock(set.advance_seconds);
+        else {
+          // The schema has checked the format already; this only turns it into a Date.
+          const time = parseIsoTime(set.now);
+          if (!time)
+            throw invalid("clock change is invalid", [{ path: "now", message: "not an ISO 8601 date-time" }]);
+          now = store.setClock(time);
+        }
         return json(200, { now: now.toISOString() });
       },
     },
