@@ -1,5 +1,6 @@
 /**
- * Wire schemas of the Popdock security API (`/api/v1/security/...`), in zod.
+ * Wire schemas of the Popdock security API (`/api/v1/security/...`), the one data-API route the
+ * sandbox serves (`/api/v2/user`) and the sandbox hooks, in zod.
  *
  * One source of truth for the client (which validates every response with them), the sandbox
  * (which builds its responses to fit them) and the contract test (which checks the sandbox
@@ -194,6 +195,14 @@ export type ApiUserPatch = z.infer<typeof ApiUserPatch>;
 export const Expand = z.enum(["grants", "tokens"]);
 export type Expand = z.infer<typeof Expand>;
 
+// ---------------------------------------------------------------- data API (token holders)
+
+/** `GET /api/v2/user` ("who am I") with `Authorization: Bearer <Token ID>`. */
+export const WhoAmI = z.object({
+  data: z.object({ api_user_id: z.string(), name: z.string() }),
+});
+export type WhoAmI = z.infer<typeof WhoAmI>;
+
 // ---------------------------------------------------------------- sandbox hooks
 
 export const SandboxStats = z.object({
@@ -222,6 +231,27 @@ export const SandboxFaults = z.strictObject({
 });
 export type SandboxFaults = z.infer<typeof SandboxFaults>;
 export type SandboxFaultsInput = z.input<typeof SandboxFaults>;
+
+/** `2026-12-03T11:00:00Z`, `2026-12-03T12:00:00.250+01:00`: an ISO 8601 date-time with a zone. */
+export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** `GET|PUT /__sandbox/clock`: the sandbox time. */
+export const SandboxClock = z.object({ now: Timestamp });
+export type SandboxClock = z.infer<typeof SandboxClock>;
+
+/** `PUT /__sandbox/clock`: move the sandbox time forward by seconds, or to a time not before it. */
+export const SandboxClockSet = z.union([
+  z.strictObject({ advance_seconds: z.number().nonnegative() }),
+  z.strictObject({
+    now: z
+      .string()
+      .refine(
+        (v) => ISO_DATE_TIME.test(v.trim()) && Number.isFinite(Date.parse(v.trim())),
+        "must be an ISO 8601 date-time with a time zone, e.g. 2026-12-03T11:00:00Z",
+      ),
+  }),
+]);
+export type SandboxClockSet = z.infer<typeof SandboxClockSet>;
 
 // ---------------------------------------------------------------- query parameters
 

@@ -7,12 +7,14 @@
  * (404, 405 with Allow) → rate limit (429) → latency → injected error (500/503) → body parse
  * (415 not JSON Content-Type, 400 not JSON or too deep, 422 missing) → If-Match →
  * Idempotency-Key replay → parent (404) → query and body schemas (422) → the operation →
- * persist → fail-after-commit (500 or dropped connection).
+ * persist → fail-after-commit (500 or dropped connection). The data API (`/api/v2`) goes
+ * through the same chain; only its auth differs (a token's Token ID, never the admin key).
+ * Every response's `Date` header is the sandbox clock's (clock.ts).
  */
 import type { SandboxStats } from "../../schema/api.js";
 import type { FaultInjector } from "./faults.js";
 import { HttpError } from "./http-error.js";
-import { auth, keyDigest } from "./middleware/auth.js";
+import { auth, isDataPath, keyDigest } from "./middleware/auth.js";
 import { parseBodyStep, readBodyStep } from "./middleware/body.js";
 import { commit, track } from "./middleware/commit.js";
 import { ifMatch } from "./middleware/etag.js";
@@ -34,7 +36,6 @@ export interface AppOptions {
   faults: FaultInjector;
   /** Makes the store's current state durable; resolves when it is. */
   persist?: () => Promise<void>;
-  now?: () => Date;
   /** Largest request body, in bytes; default MAX_BODY_BYTES (1 MiB). */
   maxBodyBytes?: number;
   /** How long a request body may take to arrive before a 408; default 10 s. */
@@ -70,7 +71,7 @@ export class SandboxApp {
 
   constructor(opts: AppOptions) {
     const { digest, scope } = keyDigest(opts.apiKey);
-    this.now = opts.now ?? (() => new Date());
+    this.now = () => opts.store.clock.now();
     this.router = new Router(
       sandboxRoutes({
         store: opts.store,
@@ -85,7 +86,7 @@ export class SandboxApp {
     this.bodyLimits = limits;
     this.pipeline = compose(
       [
-        auth(digest),
+        auth(digest, (secret) => opts.store.tokenBySecret(secret)),
         readBodyStep(limits),
         routeFound,
         faultsBefore(opts.faults),
@@ -101,6 +102,7 @@ export class SandboxApp {
           input: ctx.input,
           query: ctx.query,
           ifMatch: ctx.ifMatch,
+          caller: ctx.caller,
         });
       },
     );
@@ -134,7 +136,8 @@ export class SandboxApp {
       return thrownResponse(new HttpError(404, "not_found", "malformed request URL"));
     }
     const method = (meta.method ?? req.method).toUpperCase();
-    const counted = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const counted =
+      url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`) || isDataPath(url.pathname);
     const { template, route: matched, params, allowed } = this.router.match(method, url.pathname);
     const ctx: Ctx = {
       req,
@@ -148,6 +151,7 @@ export class SandboxApp {
       input: undefined,
       query: {},
       ifMatch: undefined,
+      caller: undefined,
       committed: false,
     };
     let res: Response;
@@ -157,6 +161,8 @@ export class SandboxApp {
       res = thrownResponse(err);
     }
     if (counted) this.count(`${method} ${template ?? "(unmatched)"}`, res.status);
+    // The sandbox clock, not the host's, dates every answer (node:http keeps a Date it is given).
+    res.headers.set("date", this.now().toUTCString());
     return res;
   }
 }

@@ -13,6 +13,7 @@
 import type { SandboxFaults, SandboxFaultsInput, SandboxStats } from "../../schema/api.js";
 import { UsageError } from "../model/errors.js";
 import { SandboxApp } from "./app.js";
+import { parseIsoTime, SandboxClock } from "./clock.js";
 import { FaultInjector } from "./faults.js";
 import { loadStore, Persister } from "./persistence.js";
 import type { RequestMeta } from "./pipeline.js";
@@ -20,6 +21,7 @@ import { DEFAULT_SEED, type SeedData } from "./seed.js";
 import { type ListenOptions, listen, type RunningServer } from "./server.js";
 import { SandboxStore } from "./store.js";
 
+export { parseIsoTime } from "./clock.js";
 export { StoreFileError } from "./persistence.js";
 export { DEFAULT_SEED, loadSeedFile, SeedData, SeedFileError } from "./seed.js";
 export type { ListenOptions, RunningServer } from "./server.js";
@@ -34,8 +36,17 @@ export interface SandboxOptions {
   seed?: SeedData;
   /** Faults in effect from the start; change them later with `setFaults` or `PUT /__sandbox/faults`. */
   faults?: SandboxFaultsInput;
-  /** Clock for timestamps, idempotency expiry and the rate limiter. */
+  /**
+   * The base clock (default: real time). The sandbox clock is it plus an offset; the rate
+   * limiter reads the base clock itself.
+   */
   now?: () => Date;
+  /**
+   * The sandbox time at start (`popdock sandbox --clock`): a Date or an ISO 8601 date-time with
+   * a zone. It then runs in step with `now`, and moves forward with `PUT /__sandbox/clock`. It
+   * wins over the offset a data directory saved (and replaces it there).
+   */
+  clock?: Date | string;
   /** How long a request body may take to arrive before the answer is 408; default 10 000 ms. */
   bodyTimeoutMs?: number;
 }
@@ -47,6 +58,8 @@ export interface Sandbox {
   listen(opts?: ListenOptions): Promise<RunningServer>;
   /** The data, for tests that want to look behind the API. */
   readonly store: SandboxStore;
+  /** The sandbox time (what `GET /__sandbox/clock` answers). */
+  clock(): Date;
   stats(): SandboxStats;
   resetStats(): void;
   faults(): SandboxFaults;
@@ -65,16 +78,22 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       hint: "pass the admin key the sandbox should require",
     });
   const now = options.now ?? (() => new Date());
+  const start = options.clock === undefined ? undefined : startTime(options.clock);
   const state = options.dataDir === undefined ? undefined : loadStore(options.dataDir);
-  const store = new SandboxStore({ seed: options.seed ?? DEFAULT_SEED, now, ...(state ? { state } : {}) });
+  const clock = new SandboxClock(now);
+  const store = new SandboxStore({ seed: options.seed ?? DEFAULT_SEED, clock, ...(state ? { state } : {}) });
   const persister =
     options.dataDir === undefined ? undefined : new Persister(options.dataDir, () => store.snapshot());
+  if (start !== undefined) {
+    clock.setTo(start);
+    // Written now so a restart without changes keeps it; a failed write is retried by the next change.
+    persister?.save().catch(() => {});
+  }
   const faults = new FaultInjector(options.faults ?? {}, () => now().getTime());
   const app = new SandboxApp({
     apiKey: options.apiKey,
     store,
     faults,
-    now,
     ...(persister ? { persist: () => persister.save() } : {}),
     ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
   });
@@ -86,6 +105,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     handle: (req) => app.handle(req),
     listen: (opts) => listen(served, opts),
     store,
+    clock: () => clock.now(),
     stats: () => app.getStats(),
     resetStats: () => app.resetStats(),
     faults: () => faults.config,
@@ -94,4 +114,17 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       await persister?.flush();
     },
   };
+}
+
+function startTime(clock: Date | string): Date {
+  const time = typeof clock === "string" ? parseIsoTime(clock) : clock;
+  if (time === undefined || !Number.isFinite(time.getTime())) {
+    throw new UsageError(
+      `createSandbox: clock must be an ISO 8601 date-time with a time zone, got "${String(clock)}"`,
+      {
+        hint: "e.g. 2026-12-03T11:00:00Z",
+      },
+    );
+  }
+  return time;
 }

@@ -2,7 +2,7 @@
  * The opaque strings the sandbox hands out or compares: object ids, token credentials, page
  * cursors and idempotency fingerprints.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { canonicalJson } from "../model/values.js";
 import { invalid } from "./http-error.js";
 
@@ -45,4 +45,10 @@ export function decodeCursor(cursor: string): number {
 /** sha256 of the canonical JSON (sorted keys) of a value: the idempotency fingerprint. */
 export function fingerprint(value: unknown): string {
   return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+/** Compares two secrets in constant time (over their sha256 digests, so lengths may differ). */
+export function secretsEqual(a: string, b: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

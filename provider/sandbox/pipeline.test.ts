@@ -13,6 +13,7 @@ const ctx = (): Ctx => ({
   input: undefined,
   query: {},
   ifMatch: undefined,
+  caller: undefined,
   committed: false,
 });
 

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { HttpError } from "./http-error.js";
 import type { IfMatch } from "./if-match.js";
 import type { BodyRead } from "./read-body.js";
+import type { TokenCaller } from "./store.js";
 
 /** What a route's operation answers. */
 export interface Reply {
@@ -36,6 +37,8 @@ export interface RouteArgs {
   /** The query after the route's query schema; `{}` without one. */
   query: unknown;
   ifMatch: IfMatch | undefined;
+  /** On the data API (`/api/v2`): the token the request authenticated with. */
+  caller: TokenCaller | undefined;
 }
 
 /** One row of the routes table. */
@@ -77,6 +80,8 @@ export interface Ctx {
   input: unknown;
   query: unknown;
   ifMatch: IfMatch | undefined;
+  /** Set by auth on the data API (`/api/v2`). */
+  caller: TokenCaller | undefined;
   /** Whether the operation changed the store (set by `track`). */
   committed: boolean;
 }

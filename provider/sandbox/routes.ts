@@ -12,10 +12,13 @@ import {
   ApiUserPatch,
   GrantCreate,
   GrantPatch,
+  SandboxClockSet,
   SandboxFaults,
   TokenCreate,
 } from "../../schema/api.js";
+import { parseIsoTime } from "./clock.js";
 import type { FaultInjector } from "./faults.js";
+import { HttpError, invalid } from "./http-error.js";
 import { one } from "./middleware/etag.js";
 import { json, type RouteDef } from "./pipeline.js";
 import type { SandboxStore } from "./store.js";
@@ -174,6 +177,21 @@ export function sandboxRoutes({ store, faults, stats }: RouteDeps): RouteDef[] {
         return { status: 204 };
       },
     },
+    // ------------------------------------------------------------ data API (token holders)
+    {
+      ...api,
+      method: "GET",
+      template: "/api/v2/user",
+      run: ({ caller }) => {
+        // Unreachable: auth (middleware/auth.ts) sets the caller on every /api/v2 path or answers 401.
+        if (!caller) {
+          throw new HttpError(401, "unauthorized", "this route needs a token", undefined, {
+            "www-authenticate": 'Bearer realm="popdock"',
+          });
+        }
+        return json(200, { data: store.useToken(caller) });
+      },
+    },
     // ------------------------------------------------------------ sandbox hooks
     { ...hook, method: "GET", template: `${HOOKS_PREFIX}/stats`, run: () => json(200, stats.get()) },
     {
@@ -197,6 +215,31 @@ export function sandboxRoutes({ store, faults, stats }: RouteDeps): RouteDef[] {
       template: `${HOOKS_PREFIX}/faults`,
       body: { schema: SandboxFaults, what: "faults", required: true },
       run: ({ input }) => json(200, faults.set(input as z.input<typeof SandboxFaults>)),
+    },
+    {
+      ...hook,
+      method: "GET",
+      template: `${HOOKS_PREFIX}/clock`,
+      run: () => json(200, { now: store.clock.now().toISOString() }),
+    },
+    {
+      ...hook,
+      method: "PUT",
+      template: `${HOOKS_PREFIX}/clock`,
+      body: { schema: SandboxClockSet, what: "clock change", required: true },
+      run: ({ input }) => {
+        const set = input as SandboxClockSet;
+        let now: Date;
+        if ("advance_seconds" in set) now = store.advanceClock(set.advance_seconds);
+        else {
+          // The schema has checked the format already; this only turns it into a Date.
+          const time = parseIsoTime(set.now);
+          if (!time)
+            throw invalid("clock change is invalid", [{ path: "now", message: "not an ISO 8601 date-time" }]);
+          now = store.setClock(time);
+        }
+        return json(200, { now: now.toISOString() });
+      },
     },
   ];
 }

@@ -54,6 +54,12 @@ export const StoreState = z
     grants: z.array(GrantRecord),
     tokens: z.array(TokenRecord),
     idempotency: z.array(IdempotencyRecord),
+    /**
+     * Sandbox time minus real time, in milliseconds (clock.ts); absent means 0. The offset, not
+     * a frozen time, persists: after a restart the sandbox clock keeps the same distance from
+     * real time.
+     */
+    clock_offset_ms: z.number().int().optional(),
   })
   .strict();
 export type StoreState = z.infer<typeof StoreState>;

@@ -125,3 +125,64 @@ describe("SandboxStore", () => {
     expect(u.updated_at).toBe(u.created_at);
   });
 });
+
+describe("token use and the clock", () => {
+  const withToken = () => {
+    const s = store();
+    const user = s.createUser({ name: "bot" });
+    const token = s.createToken(user.id, { name: "ci" });
+    return { s, user, token };
+  };
+
+  it("finds a token by its Token ID only", () => {
+    const { s, user, token } = withToken();
+    expect(s.tokenBySecret(token.token_id)).toEqual({ userId: user.id, tokenId: token.id });
+    expect(s.tokenBySecret(token.id)).toBeUndefined();
+    expect(s.tokenBySecret(`${token.token_id}x`)).toBeUndefined();
+    expect(s.tokenBySecret("")).toBeUndefined();
+  });
+
+  it("records a use at the sandbox time without bumping the version, as a change to persist", () => {
+    const { s, user, token } = withToken();
+    s.advanceClock(30);
+    const before = s.revision;
+    expect(s.useToken({ userId: user.id, tokenId: token.id })).toEqual({ api_user_id: user.id, name: "bot" });
+    expect(s.revision).toBe(before + 1);
+    const meta = s.getToken(user.id, token.id);
+    expect(meta.last_used_at).toBe("2025-02-03T04:05:36.000Z");
+    expect(meta.version).toBe(1);
+  });
+
+  it("answers 401 for a use of a token deleted since it authenticated", () => {
+    const { s, user, token } = withToken();
+    s.deleteToken(user.id, token.id);
+    const err = thrown(() => s.useToken({ userId: user.id, tokenId: token.id }));
+    expect([err.status, err.code]).toEqual([401, "unauthorized"]);
+  });
+
+  it("moves the clock forward only, and every new timestamp follows it", () => {
+    const s = store();
+    expect(s.setClock(new Date("2026-01-01T00:00:00Z")).toISOString()).toBe("2026-01-01T00:00:00.000Z");
+    const err = thrown(() => s.setClock(new Date("2025-12-31T23:59:59Z")));
+    expect(err.status).toBe(422);
+    expect(err.details?.[0]?.path).toBe("now");
+    s.advanceClock(60);
+    expect(s.createUser({ name: "later" }).created_at).toBe("2026-01-01T00:01:00.000Z");
+  });
+
+  it("snapshots the clock offset (only when moved), restores it, and keeps it on a data reset", () => {
+    const s = store();
+    expect(s.snapshot()).not.toHaveProperty("clock_offset_ms");
+    s.advanceClock(10);
+    expect(s.snapshot().clock_offset_ms).toBe(10_000);
+    expect(StoreState.safeParse(s.snapshot()).success).toBe(true);
+    s.resetData();
+    expect(s.snapshot().clock_offset_ms).toBe(10_000);
+    const restored = new SandboxStore({
+      seed: DEFAULT_SEED,
+      now: () => new Date("2025-02-03T04:05:06Z"),
+      state: s.snapshot(),
+    });
+    expect(restored.clock.now().toISOString()).toBe("2025-02-03T04:05:16.000Z");
+  });
+});

@@ -26,9 +26,10 @@ import {
   type TokenCreate,
   type TokenMeta,
 } from "../../schema/api.js";
-import { conflict, invalid, notFound } from "./http-error.js";
+import { SandboxClock } from "./clock.js";
+import { conflict, HttpError, invalid, notFound } from "./http-error.js";
 import { checkIfMatch, type IfMatch } from "./if-match.js";
-import { decodeCursor, encodeCursor, generateTokenId, randomId } from "./keys.js";
+import { decodeCursor, encodeCursor, generateTokenId, randomId, secretsEqual } from "./keys.js";
 import type { SeedData } from "./seed.js";
 import {
   emptyState,
@@ -63,12 +64,23 @@ const SCOPE_NOUN: Record<(typeof SCOPE_FIELDS)[number], string> = {
 export interface StoreOptions {
   seed: SeedData;
   state?: StoreState;
+  /** The base clock when no `clock` is given. */
   now?: () => Date;
+  /** The sandbox clock; its offset is taken from `state` when that has one. */
+  clock?: SandboxClock;
+}
+
+/** Who a data-API request authenticated as: a token of an API user. */
+export interface TokenCaller {
+  userId: string;
+  tokenId: string;
 }
 
 /** The sandbox's state and operations. See the module header for the concurrency contract. */
 export class SandboxStore {
   readonly seed: SeedData;
+  /** The sandbox clock: every timestamp the store writes reads it. */
+  readonly clock: SandboxClock;
   private readonly now: () => Date;
   private seq = 0;
   /** Bumped on every change: persistence writes when it moved. */
@@ -80,7 +92,8 @@ export class SandboxStore {
 
   constructor(options: StoreOptions) {
     this.seed = structuredClone(options.seed);
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? new SandboxClock(options.now);
+    this.now = () => this.clock.now();
     this.load(options.state ?? emptyState());
   }
 
@@ -96,10 +109,11 @@ export class SandboxStore {
       grants: [...this.grants.values()].flatMap((m) => [...m.values()]).sort(bySeq),
       tokens: [...this.tokens.values()].flatMap((m) => [...m.values()]).sort(bySeq),
       idempotency: [...this.idempotency.values()],
+      ...(this.clock.offsetMs === 0 ? {} : { clock_offset_ms: this.clock.offsetMs }),
     };
   }
 
-  /** Drops every API user, grant, token and idempotency record (reference data stays). */
+  /** Drops every API user, grant, token and idempotency record (reference data and clock stay). */
   resetData(): void {
     this.load({ ...emptyState(), seq: this.seq });
     this.revision++;
@@ -120,6 +134,7 @@ export class SandboxStore {
     for (const g of [...s.grants].sort((a, b) => a.seq - b.seq)) this.grants.get(g.api_user_id)?.set(g.id, g);
     for (const t of [...s.tokens].sort((a, b) => a.seq - b.seq)) this.tokens.get(t.api_user_id)?.set(t.id, t);
     for (const r of s.idempotency) this.idempotency.set(`${r.scope}\n${r.key}`, r);
+    if (s.clock_offset_ms !== undefined) this.clock.offsetMs = s.clock_offset_ms;
   }
 
   private nextSeq(): number {
@@ -516,6 +531,68 @@ export class SandboxStore {
     checkIfMatch(`token ${tokenId}`, t.version, ifMatch);
     this.tokens.get(userId)?.delete(tokenId);
     this.changed();
+  }
+
+  /**
+   * The token whose Token ID is `secret`, compared in constant time against every token (the
+   * data API's Bearer credential); undefined when none matches.
+   */
+  tokenBySecret(secret: string): TokenCaller | undefined {
+    let found: TokenCaller | undefined;
+    for (const mine of this.tokens.values()) {
+      for (const t of mine.values()) {
+        if (secretsEqual(secret, t.token_id)) found = { userId: t.api_user_id, tokenId: t.id };
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Records a use of a token now (its `last_used_at`) and answers who it belongs to. 401 when the
+   * token was deleted since it authenticated.
+   */
+  useToken(caller: TokenCaller): { api_user_id: string; name: string } {
+    const u = this.users.get(caller.userId);
+    const t = this.tokens.get(caller.userId)?.get(caller.tokenId);
+    if (!u || !t) {
+      throw new HttpError(
+        401,
+        "unauthorized",
+        "the token is not valid for this server (it was deleted)",
+        undefined,
+        {
+          "www-authenticate": 'Bearer realm="popdock"',
+        },
+      );
+    }
+    this.tokens.get(caller.userId)?.set(t.id, { ...t, last_used_at: this.timestamp() });
+    this.changed();
+    return { api_user_id: u.id, name: u.name };
+  }
+
+  // -------------------------------------------------------------- clock
+
+  /** Moves the sandbox clock forward by `seconds`; the new offset is persisted. */
+  advanceClock(seconds: number): Date {
+    const now = this.clock.advance(seconds);
+    this.changed();
+    return now;
+  }
+
+  /** Sets the sandbox clock to `time`, which must not be before the sandbox's current time (422). */
+  setClock(time: Date): Date {
+    const current = this.clock.now();
+    if (time.getTime() < current.getTime()) {
+      throw invalid("the sandbox clock only moves forward", [
+        {
+          path: "now",
+          message: `${time.toISOString()} is before the sandbox time ${current.toISOString()}; use a later time`,
+        },
+      ]);
+    }
+    const now = this.clock.setTo(time);
+    this.changed();
+    return now;
   }
 
   // -------------------------------------------------------------- idempotency

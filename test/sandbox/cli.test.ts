@@ -143,6 +143,8 @@ describe("popdock sandbox (in-process)", () => {
     [["--seed", "/nonexistent/seed.yaml"], /cannot read seed file/],
     [["--api-key", ""], /must not be empty/],
     [["--body-timeout", "0"], /--body-timeout must be/],
+    [["--clock", "tomorrow"], /--clock must be an ISO 8601 date-time/],
+    [["--clock", "2026-12-03T11:00:00"], /--clock must be an ISO 8601 date-time/],
   ])("refuses %j as a usage error", async (args, message) => {
     const { io, err } = memoryIO(new AbortController().signal);
     expect(await runMain(["sandbox", ...args], io)).toBe(new UsageError("").exitCode);
@@ -153,5 +155,7 @@ describe("popdock sandbox (in-process)", () => {
     const { io, out } = memoryIO(new AbortController().signal);
     expect(await runMain(["sandbox", "--help"], io)).toBe(0);
     expect(out()).toContain("--fail-after-commit-mode");
+    expect(out()).toContain("--clock TIME");
+    expect(out()).toContain("/api/v2/user");
   });
 });

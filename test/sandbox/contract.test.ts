@@ -93,6 +93,7 @@ describe("OpenAPI document", () => {
   it("is OpenAPI 3.1 with the expected paths", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/v1/")).length).toBe(9);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/v2/"))).toEqual(["/api/v2/user"]);
     expect(documented.size).toBeGreaterThan(100);
   });
 
@@ -127,6 +128,9 @@ describe("OpenAPI document", () => {
     ["SandboxStats", api.SandboxStats, "output"],
     ["SandboxFaults", api.SandboxFaults, "output"],
     ["SandboxFaultsInput", api.SandboxFaults, "input"],
+    ["SandboxClock", api.SandboxClock, "output"],
+    ["SandboxClockSet", api.SandboxClockSet, "input"],
+    ["WhoAmI", api.WhoAmI, "output"],
   ];
   const deepEqualJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const DROP = new Set(["description", "examples", "example", "format", "discriminator", "$schema", "title"]);
@@ -152,7 +156,7 @@ describe("OpenAPI document", () => {
 });
 
 describe("sandbox against the contract", () => {
-  const ids = { user: "", other: "", teamGrant: "", roleGrant: "", connGrant: "", token: "" };
+  const ids = { user: "", other: "", teamGrant: "", roleGrant: "", connGrant: "", token: "", secret: "" };
   const userPath = () => `${S}/api-users/${ids.user}`;
 
   beforeAll(() => {
@@ -276,6 +280,7 @@ describe("sandbox against the contract", () => {
     const t = await exercise("POST", `${userPath()}/tokens`, { body: { name: "ci" } });
     expect(t.status).toBe(201);
     ids.token = (t.body as Json).id;
+    ids.secret = (t.body as Json).token_id;
     expect((t.body as Json).token_id).toMatch(/^pdk_[0-9A-Za-z]{40}$/);
     expect(t.headers.get("cache-control")).toBe("no-store");
     expect((await exercise("POST", `${userPath()}/tokens`, { body: { name: "CI" } })).status).toBe(409);
@@ -302,6 +307,18 @@ describe("sandbox against the contract", () => {
     ).toBe(412);
     expect((await exercise("DELETE", `${userPath()}/tokens/${t2}`)).status).toBe(204);
     expect((await exercise("DELETE", `${userPath()}/tokens/${t2}`)).status).toBe(404);
+  });
+
+  it("answers who am I on the data API with a token, never the admin key", async () => {
+    const me = await exercise("GET", "/api/v2/user", { key: ids.secret });
+    expect(me.body).toEqual({ data: { api_user_id: ids.user, name: "Reporting bot" } });
+    const meta = await call(sb, "GET", `${userPath()}/tokens/${ids.token}`);
+    expect(meta.body.last_used_at).toEqual(expect.any(String));
+    for (const key of [null, "test-admin-key", "pdk_unknown"]) {
+      const denied = await exercise("GET", "/api/v2/user", { key });
+      expect(denied.status).toBe(401);
+      expect(denied.body.error.code).toBe("unauthorized");
+    }
   });
 
   it("patches and deletes API users", async () => {
@@ -340,11 +357,22 @@ describe("sandbox against the contract", () => {
     expect((await exercise("PUT", "/__sandbox/faults", { body: { error_rate: 2 } })).status).toBe(422);
     expect((await exercise("POST", "/__sandbox/reset", { body: { data: "yes" } })).status).toBe(422);
     expect((await exercise("POST", "/__sandbox/reset")).status).toBe(204);
+    const clock = await exercise("GET", "/__sandbox/clock");
+    const later = new Date(Date.parse((clock.body as Json).now) + 3_600_000).toISOString();
+    expect((await exercise("PUT", "/__sandbox/clock", { body: { advance_seconds: 0 } })).status).toBe(200);
+    expect((await exercise("PUT", "/__sandbox/clock", { body: { now: later } })).body).toEqual({
+      now: later,
+    });
+    for (const body of [{ advance_seconds: -1 }, { now: "2000-01-01T00:00:00Z" }, { now: "soon" }, {}]) {
+      expect((await exercise("PUT", "/__sandbox/clock", { body })).status).toBe(422);
+    }
     for (const [m, p] of [
       ["GET", "/__sandbox/stats"],
       ["GET", "/__sandbox/faults"],
       ["PUT", "/__sandbox/faults"],
       ["POST", "/__sandbox/reset"],
+      ["GET", "/__sandbox/clock"],
+      ["PUT", "/__sandbox/clock"],
     ] as const) {
       expect((await exercise(m, p, { key: null, ...(m === "GET" ? {} : { body: {} }) })).status).toBe(401);
     }
@@ -357,13 +385,15 @@ describe("sandbox against the contract", () => {
         .replace("{grantId}", ids.connGrant)
         .replace("{tokenId}", ids.token);
     for (const [template, item] of Object.entries(doc.paths as Record<string, Json>)) {
-      if (!template.startsWith("/api/v1/")) continue;
+      if (!template.startsWith("/api/v1/") && !template.startsWith("/api/v2/")) continue;
       for (const m of METHODS) {
         if (!item[m]) continue;
         const method = m.toUpperCase();
         const path = concrete(template);
         const body = m === "post" || m === "patch" ? {} : undefined;
-        const opts = body === undefined ? {} : { body };
+        // The data API (/api/v2) takes a token, the admin API the admin key.
+        const key = template.startsWith("/api/v2/") ? { key: ids.secret } : {};
+        const opts = { ...(body === undefined ? {} : { body }), ...key };
 
         expect((await exercise(method, path, { ...opts, key: null })).status).toBe(401);
         expect((await exercise(method, path, { ...opts, key: "wrong" })).status).toBe(401);
@@ -409,7 +439,7 @@ describe("sandbox against the contract", () => {
         expect((await exercise(method, path, { raw: "{", key: null })).status).toBe(401);
       }
     }
-    expect(operations).toBe(7);
+    expect(operations).toBe(8);
   });
 
   it("deletes a user with its grants and tokens", async () => {

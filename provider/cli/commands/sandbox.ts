@@ -43,7 +43,14 @@ Without --data the state lives in memory; with it, every change is written atomi
 DIR/store.json before the response is sent.
 
 Hooks (same API key): GET /__sandbox/stats, POST /__sandbox/reset[?data=true],
-GET|PUT /__sandbox/faults. Fault options set the initial faults.
+GET|PUT /__sandbox/faults, GET|PUT /__sandbox/clock. Fault options set the initial faults.
+
+Consumers call the data API with a token, not the admin key: GET /api/v2/user with
+\`Authorization: Bearer <Token ID>\` answers who the token belongs to and sets its last_used_at.
+
+Every timestamp comes from the sandbox clock: real time, or from --clock on, moved forward with
+PUT /__sandbox/clock {"advance_seconds": N} or {"now": "<ISO time>"}. With --data its offset from
+real time is saved, so a restart keeps the same distance; --clock replaces the saved offset.
 
 The sandbox listens on loopback only unless --allow-remote is given: it is a test server, and
 its store holds token credentials in clear text.`,
@@ -76,6 +83,11 @@ its store holds token credentials in clear text.`,
       type: "string",
       value: "MS",
       description: "How long a request body may take to arrive before a 408 (default 10000)",
+    },
+    clock: {
+      type: "string",
+      value: "TIME",
+      description: "Sandbox time at start, ISO 8601 with a zone (e.g. 2026-12-03T11:00:00Z)",
     },
     "allow-remote": { type: "boolean", description: "Allow a non-loopback --host" },
   },
@@ -110,9 +122,16 @@ its store holds token credentials in clear text.`,
     const apiKey = givenKey ?? `sbx_${randomBytes(18).toString("base64url")}`;
 
     // Loaded lazily: other commands never pay for the sandbox.
-    const { createSandbox, loadSeedFile, SeedFileError, StoreFileError } = await import(
+    const { createSandbox, loadSeedFile, parseIsoTime, SeedFileError, StoreFileError } = await import(
       "../../sandbox/index.js"
     );
+    const clockText = str(args, "clock");
+    const clock = clockText === undefined ? undefined : parseIsoTime(clockText);
+    if (clockText !== undefined && clock === undefined) {
+      throw new UsageError(`--clock must be an ISO 8601 date-time with a time zone, got "${clockText}"`, {
+        hint: "e.g. --clock 2026-12-03T11:00:00Z",
+      });
+    }
     const seedPath = str(args, "seed");
     let sandbox: ReturnType<typeof createSandbox>;
     try {
@@ -120,6 +139,7 @@ its store holds token credentials in clear text.`,
         apiKey,
         faults: definedFaults,
         ...(bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs }),
+        ...(clock === undefined ? {} : { clock }),
         ...(seedPath === undefined ? {} : { seed: loadSeedFile(seedPath) }),
         ...(str(args, "data") === undefined ? {} : { dataDir: str(args, "data") as string }),
       });
