@@ -51,4 +51,12 @@ describe("SandboxClock", () => {
     expect(() => clock.advance(Number.NaN)).toThrow(RangeError);
     expect(clock.offsetMs).toBe(0);
   });
+
+  it("answers the time it set, even when the base clock moves between two readings", () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const clock = new SandboxClock(() => new Date(t++)); // a millisecond passes at every reading
+    expect(clock.setTo(new Date("2027-01-01T00:00:00Z")).toISOString()).toBe("2027-01-01T00:00:00.000Z");
+    const before = clock.now().getTime();
+    expect(clock.advance(60).getTime()).toBe(before + 1 + 60_000);
+  });
 });

@@ -47,7 +47,8 @@ export class SandboxClock {
   /** Makes the sandbox time `time` now (any direction: for the start of a sandbox). */
   setTo(time: Date): Date {
     this.offsetMs = time.getTime() - this.base().getTime();
-    return this.now();
+    // Exactly the time set, not a second reading of the base clock (a millisecond later).
+    return new Date(time.getTime());
   }
 
   /** Moves the sandbox time forward by `seconds` (≥ 0, fractions allowed). */
@@ -55,7 +56,8 @@ export class SandboxClock {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new RangeError(`the clock only moves forward: advance_seconds must be ≥ 0, got ${seconds}`);
     }
+    const base = this.base().getTime();
     this.offsetMs = this.offset + seconds * 1000;
-    return this.now();
+    return new Date(base + this.offset);
   }
 }
