@@ -9,6 +9,7 @@
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../provider/sandbox/faults.js";
 import type { SandboxFaultsInput } from "../../schema/api.js";
 import { lockPath, readState, statusCount, useSandbox } from "./e2e-sandbox.js";
 import {
@@ -23,18 +24,6 @@ import {
 const RUNS = 30;
 const USERS = 3; // 12 resources a run: 3 users, 6 grants, 3 tokens
 
-/** mulberry32: a small seeded PRNG, so every run of the suite kills at the same points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FAULTS: [string, SandboxFaultsInput][] = [
   ["dropped answers after commit", { fail_after_commit_rate: 0.3, fail_after_commit_mode: "drop" }],
   ["500s after commit", { fail_after_commit_rate: 0.3, fail_after_commit_mode: "500" }],
@@ -42,7 +31,8 @@ const FAULTS: [string, SandboxFaultsInput][] = [
   ["429 rate limit", { rate_limit_rps: 40 }],
 ];
 
-const random = prng(20261203);
+// The sandbox's own seeded PRNG, so every run of the suite kills at the same points.
+const random = mulberry32(20261203);
 const CASES = Array.from({ length: RUNS }, (_, i) => {
   const [fault, faults] = FAULTS[i % FAULTS.length] as [string, SandboxFaultsInput];
   return {
