@@ -21,7 +21,14 @@ import { ifMatch } from "./middleware/etag.js";
 import { faultsBefore } from "./middleware/faults.js";
 import { idempotency } from "./middleware/idempotency.js";
 import { validate } from "./middleware/validate.js";
-import { type Ctx, compose, type Middleware, type RequestMeta, thrownResponse } from "./pipeline.js";
+import {
+  type Ctx,
+  compose,
+  type Middleware,
+  newContext,
+  type RequestMeta,
+  thrownResponse,
+} from "./pipeline.js";
 import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_BYTES } from "./read-body.js";
 import { Router } from "./router.js";
 import { API_PREFIX, sandboxRoutes } from "./routes.js";
@@ -139,21 +146,11 @@ export class SandboxApp {
     const counted =
       url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`) || isDataPath(url.pathname);
     const { template, route: matched, params, allowed } = this.router.match(method, url.pathname);
-    const ctx: Ctx = {
-      req,
-      url,
-      method,
-      meta,
+    const ctx = newContext(req, url, method, meta, {
       ...(matched ? { route: matched } : {}),
       params,
       allowed,
-      body: undefined,
-      input: undefined,
-      query: {},
-      ifMatch: undefined,
-      caller: undefined,
-      committed: false,
-    };
+    });
     let res: Response;
     try {
       res = await this.pipeline(ctx);

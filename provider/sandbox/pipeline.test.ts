@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "./http-error.js";
-import { type Ctx, compose, type Middleware, type SyncMiddleware } from "./pipeline.js";
+import { type Ctx, compose, type Middleware, newContext, type SyncMiddleware } from "./pipeline.js";
 
-const ctx = (): Ctx => ({
-  req: new Request("http://x/"),
-  url: new URL("http://x/"),
-  method: "GET",
-  meta: {},
-  params: {},
-  allowed: [],
-  body: undefined,
-  input: undefined,
-  query: {},
-  ifMatch: undefined,
-  caller: undefined,
-  committed: false,
-});
+const ctx = (): Ctx => newContext(new Request("http://x/"), new URL("http://x/"), "GET");
 
 describe("compose", () => {
   it("runs outer middleware in order, then inner, then the operation", async () => {

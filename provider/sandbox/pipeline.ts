@@ -86,6 +86,31 @@ export interface Ctx {
   committed: boolean;
 }
 
+/** A request's context before any middleware ran: the one place its starting values are set. */
+export function newContext(
+  req: Request,
+  url: URL,
+  method: string,
+  meta: RequestMeta = {},
+  routing: { route?: RouteDef; params?: Record<string, string>; allowed?: string[] } = {},
+): Ctx {
+  return {
+    req,
+    url,
+    method,
+    meta,
+    ...(routing.route ? { route: routing.route } : {}),
+    params: routing.params ?? {},
+    allowed: routing.allowed ?? [],
+    body: undefined,
+    input: undefined,
+    query: {},
+    ifMatch: undefined,
+    caller: undefined,
+    committed: false,
+  };
+}
+
 export type Next = () => Promise<Response>;
 export type Middleware = (ctx: Ctx, next: Next) => Promise<Response>;
 export type SyncNext = () => Reply;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../http-error.js";
-import type { Ctx } from "../pipeline.js";
+import { type Ctx, newContext } from "../pipeline.js";
 import { auth, isDataPath, keyDigest } from "./auth.js";
 
 const ADMIN = "admin-key";
@@ -10,20 +10,8 @@ const step = auth(keyDigest(ADMIN).digest, (secret) => (secret === TOKEN ? calle
 
 function ctxFor(path: string, key?: string): Ctx {
   const url = new URL(`http://x${path}`);
-  return {
-    req: new Request(url, key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
-    url,
-    method: "GET",
-    meta: {},
-    params: {},
-    allowed: [],
-    body: undefined,
-    input: undefined,
-    query: {},
-    ifMatch: undefined,
-    caller: undefined,
-    committed: false,
-  };
+  const req = new Request(url, key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } });
+  return newContext(req, url, "GET");
 }
 
 async function run(path: string, key?: string): Promise<{ status: number; message?: string; ctx: Ctx }> {
