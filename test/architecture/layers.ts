@@ -6,7 +6,7 @@
  *
  * - schema/                                    layer 0
  * - provider/model/                            layer 1
- * - provider/client/, sandbox/, resources/     layer 2, with rules inside it: resources may import
+ * - provider/client/, sandbox/, resources/, backends/  layer 2, with rules inside it: resources may import
  *   client *types* (`import type`), nothing else across; client and sandbox import neither each
  *   other nor resources
  * - provider/engine/ (render included)         layer 3
@@ -29,6 +29,7 @@ export type Layer =
   | "client"
   | "sandbox"
   | "resources"
+  | "backends"
   | "engine"
   | "frontends"
   | "cli"
@@ -41,6 +42,7 @@ export const RANK: Readonly<Record<Layer, number>> = {
   client: 2,
   sandbox: 2,
   resources: 2,
+  backends: 2,
   engine: 3,
   frontends: 4,
   cli: 5,
@@ -61,6 +63,8 @@ export function layerOf(path: string): Layer | undefined {
       return "sandbox";
     case "resources":
       return "resources";
+    case "backends":
+      return "backends";
     case "engine":
       return "engine";
     case "frontends":
