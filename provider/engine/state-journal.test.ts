@@ -16,7 +16,9 @@ function sink() {
   const gates: (() => void)[] = [];
   return {
     log,
-    release: () => gates.splice(0).forEach((g) => g()),
+    release: () => {
+      for (const g of gates.splice(0)) g();
+    },
     backend: {
       async append(deltas: readonly StateDelta[], serial: number): Promise<number> {
         log.push(`append@${serial}:${deltas.length}`);

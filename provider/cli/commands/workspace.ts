@@ -18,6 +18,7 @@ export const command: Command = {
   name: "workspace",
   summary: "List, create, select or delete workspaces (one state each for one configuration).",
   usage: `${USAGE} [options]`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration formats' own syntax, quoted
   help: "The selected workspace is recorded in .popdock/environment; --workspace or POPDOCK_WORKSPACE override it for one command.\nIn the configuration, ${workspace} (YAML) and ${terraform.workspace} (Terraform JSON) are its name.",
   maxPositionals: 2,
   options: {
