@@ -15,7 +15,9 @@ import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
 import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
+import { renderPolicyText } from "../policy/render.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+import { checkPlan, type LoadedPolicy, loadPolicy } from "./policy.js";
 import {
   type ConfigLocation,
   type Connection,
@@ -265,6 +267,8 @@ export interface Planned {
   computed: ComputedPlan;
   store: StateStore;
   conn: Connection;
+  /** The policy rules in force (./policy.ts); their results are in `plan.policy_results`. */
+  policy: LoadedPolicy;
 }
 
 /**
@@ -280,6 +284,7 @@ export async function withPlan(
   body: (p: Planned) => Promise<number>,
 ): Promise<number> {
   const loaded = await loadConfigOrFail(args, io);
+  const policy = await loadPolicy(args, io, loaded.location);
   return withLock(args, io, loaded.location, command, async (store) => {
     const state = await store.load();
     const conn = await connectFor(args, io, loaded);
@@ -301,7 +306,8 @@ export async function withPlan(
       if (!computed.plan || hasErrors(computed.diagnostics)) {
         throw new ConfigError("the plan has errors; nothing was changed");
       }
-      return await body({ plan: computed.plan, computed, store, conn });
+      checkPlan(computed.plan, policy, computed.live);
+      return await body({ plan: computed.plan, computed, store, conn, policy });
     } finally {
       await conn.close();
     }
@@ -310,10 +316,11 @@ export async function withPlan(
 
 /** The plan as text, with the refresh line. */
 export function planText(args: ParsedArgs, io: CliIO, p: Planned): string {
-  return renderPlanText(p.plan, {
+  const text = renderPlanText(p.plan, {
     color: useColor(args, io),
     refresh: { users: p.computed.live.users.length, requests: p.computed.requests },
   });
+  return text + renderPolicyText(p.plan.policy_results ?? [], p.policy.rules.length);
 }
 
 /** A path as a person would type it from `cwd`: relative below it, absolute elsewhere. */

@@ -15,6 +15,7 @@ import {
   CONNECTION_OPTIONS,
   checkStateEndpoint,
   connectFor,
+  displayPath,
   flag,
   list,
   PLAN_SAFETY_OPTIONS,
@@ -26,6 +27,15 @@ import {
   withPlan,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
+import {
+  checkPlan,
+  enforcePolicy,
+  loadPolicy,
+  OVERRIDE_OPTIONS,
+  overridesOf,
+  POLICY_OPTIONS,
+  recordOverrides,
+} from "../policy.js";
 import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
 import { locateConfig } from "../wiring.js";
 
@@ -43,6 +53,8 @@ const APPLY_OPTIONS = {
   ...STATE_OPTIONS,
   ...COLOR_OPTIONS,
   ...PLAN_SAFETY_OPTIONS,
+  ...POLICY_OPTIONS,
+  ...OVERRIDE_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {
@@ -85,11 +97,13 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const parallelism = parallelismOf(args);
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
-  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
+  const overrides = overridesOf(args);
+  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism, overrides);
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, store, conn } = p;
     io.stdout.write(planText(args, io, p));
+    const used = enforcePolicy(io, plan.policy_results ?? [], overrides);
     if (!hasWork(plan) && computed.notes.length === 0) {
       // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
       // configuration agrees with, a newly set prevent_destroy).
@@ -114,12 +128,19 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
         return 1;
       }
     }
+    if (used.length > 0) await logOverrides(io, store.path, command, conn.identity, plan, used);
     computed.state.endpoint = conn.identity;
     return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
   });
 }
 
-async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
+async function applySaved(
+  args: ParsedArgs,
+  io: CliIO,
+  file: string,
+  parallelism: number,
+  overrides: ReturnType<typeof overridesOf>,
+): Promise<number> {
   const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: true });
   // A saved plan names where it came from: its configuration's place (for the local sandbox's
   // data) and its state file. -c and --state still win.
@@ -133,6 +154,7 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
     ...args,
     values: { ...args.values, ...(statePath !== undefined ? { state: statePath } : {}) },
   };
+  const policy = await loadPolicy(args, io, location);
   return withLock(stateArgs, io, location, "popdock apply", async (store) => {
     const loadedState = await store.load();
     const endpoint = savedPlanEndpoint(
@@ -156,6 +178,11 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
         );
       }
       for (const n of prepared.notes) io.stderr.write(`note: ${n}\n`);
+      // The policy is checked again, now, with today's rules and snapshot: not trusted from the file.
+      const checked: Plan = { ...plan };
+      const results = checkPlan(checked, policy, prepared.live);
+      const used = enforcePolicy(io, results, overrides);
+      if (used.length > 0) await logOverrides(io, store.path, "popdock apply", conn.identity, plan, used);
       prepared.state.endpoint = conn.identity;
       return await execute(args, io, plan, prepared.state, (s) => store.write(s), conn.api, parallelism);
     } finally {
@@ -197,6 +224,19 @@ function savedPlanEndpoint(
     );
   }
   return norm(here);
+}
+
+async function logOverrides(
+  io: CliIO,
+  statePath: string,
+  command: string,
+  endpoint: string,
+  plan: Plan,
+  overrides: ReturnType<typeof enforcePolicy>,
+): Promise<void> {
+  const path = await recordOverrides(statePath, { command, endpoint, plan, overrides, env: io.env });
+  const shown = displayPath(io.cwd, path);
+  io.stdout.write(`Recorded the policy override${overrides.length === 1 ? "" : "s"} in ${shown}.\n`);
 }
 
 /** What the run is called in its messages: a destroy speaks of destroy, as Terraform's does. */
