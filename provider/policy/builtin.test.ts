@@ -10,9 +10,7 @@ import { evaluatePolicies } from "./evaluate.js";
 
 const NOW = new Date("2026-12-03T12:00:00Z");
 
-export function change(
-  c: Partial<ResourceChange> & Pick<ResourceChange, "address" | "type">,
-): ResourceChange {
+function change(c: Partial<ResourceChange> & Pick<ResourceChange, "address" | "type">): ResourceChange {
   return {
     name: c.address.split(".")[1]?.split("[")[0] ?? "x",
     group: c.parent ?? c.address,
@@ -29,7 +27,7 @@ export function change(
   };
 }
 
-export function planOf(changes: ResourceChange[]): Plan {
+function planOf(changes: ResourceChange[]): Plan {
   return {
     format_version: 1,
     tool: "popdock-iac",

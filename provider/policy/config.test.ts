@@ -50,7 +50,7 @@ describe("policy configuration", () => {
         "POLICY_INVALID",
         9,
         25,
-        'the settings of rule "description-required" must be a mapping ({ level, ...parameters }), not true',
+        'the settings of rule "description-required" must be a mapping ({ level, ...parameters }), not "yes"',
         undefined,
       ],
     ]);
