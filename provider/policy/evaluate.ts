@@ -29,6 +29,15 @@ export interface ActiveRule {
 /** Attributes no rule is shown (a token's last four characters narrow a guess). */
 const HIDDEN = new Set(["token_id", "token_id_hint"]);
 
+/** A frozen copy of plain data (the values plans and snapshots hold: JSON-like). */
+function frozenCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return Object.freeze(v.map(frozenCopy));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = frozenCopy((v as Record<string, unknown>)[k]);
+  return Object.freeze(out);
+}
+
 function deepFreeze<T>(v: T): T {
   if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
     Object.freeze(v);
@@ -40,12 +49,12 @@ function deepFreeze<T>(v: T): T {
 function visible(
   attrs: Record<string, unknown> | null,
   sensitive: readonly string[],
-): Record<string, unknown> | null {
+): Readonly<Record<string, unknown>> | null {
   if (attrs === null) return null;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(attrs))
-    if (!HIDDEN.has(k) && !sensitive.includes(k)) out[k] = structuredClone(v);
-  return out;
+  for (const k of Object.keys(attrs))
+    if (!HIDDEN.has(k) && !sensitive.includes(k)) out[k] = frozenCopy(attrs[k]);
+  return Object.freeze(out);
 }
 
 function actionsOf(c: ResourceChange): PolicyAction[] {
@@ -59,21 +68,25 @@ function actionsOf(c: ResourceChange): PolicyAction[] {
   }
 }
 
-/** The plan's changes as rules see them, in address order. */
-export function policyChanges(plan: Plan): PolicyChange[] {
-  return [...plan.changes]
-    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
-    .map((c) => ({
+/** The plan's changes as rules see them (frozen), in the plan's order: by user, then type. */
+export function policyChanges(plan: Plan): readonly PolicyChange[] {
+  const out: PolicyChange[] = new Array(plan.changes.length);
+  for (let i = 0; i < plan.changes.length; i++) {
+    const c = plan.changes[i] as ResourceChange;
+    // One object shape for every change (optional fields present as undefined): fast to build.
+    out[i] = Object.freeze({
       address: c.address,
       type: c.type,
       name: c.name,
-      ...(c.index !== undefined ? { index: c.index } : {}),
+      index: c.index,
       actions: actionsOf(c),
       before: visible(c.before, c.sensitive),
       after: visible(c.after, c.sensitive),
-      ...(c.parent !== undefined ? { parent: c.parent } : {}),
-      depends_on: [...c.depends_on],
-    }));
+      parent: c.parent,
+      depends_on: Object.freeze(c.depends_on.slice()),
+    });
+  }
+  return Object.freeze(out);
 }
 
 /** The refresh snapshot without secrets: token metadata only. */
@@ -132,7 +145,13 @@ function errorText(err: unknown): string {
  * a broken guardrail fails closed.
  */
 export function evaluatePolicies(input: EvaluateInput): PolicyResult[] {
-  const changes = deepFreeze(policyChanges(input.plan));
+  const changes = policyChanges(input.plan);
+  const byType = new Map<string, PolicyChange[]>();
+  for (const c of changes) {
+    const list = byType.get(c.type);
+    if (list === undefined) byType.set(c.type, [c]);
+    else list.push(c);
+  }
   const live = input.live === undefined ? undefined : deepFreeze(policyLive(input.live));
   const tokenById = new Map<string, PolicyLiveToken>();
   for (const u of live?.users ?? []) for (const t of u.tokens) tokenById.set(t.id, t);
@@ -148,7 +167,8 @@ export function evaluatePolicies(input: EvaluateInput): PolicyResult[] {
     return c.type === "popdock_api_token" && id !== undefined ? tokenById.get(id) : undefined;
   };
   const out: PolicyResult[] = [];
-  for (const rule of input.rules) {
+  const rules = [...input.rules].sort((a, b) => (a.def.id < b.def.id ? -1 : a.def.id > b.def.id ? 1 : 0));
+  for (const rule of rules) {
     const ctx: PolicyContext = Object.freeze({
       changes,
       plan: planMeta,
@@ -178,14 +198,20 @@ export function evaluatePolicies(input: EvaluateInput): PolicyResult[] {
       continue;
     }
     const types = rule.def.types;
-    for (const c of changes) {
-      if (types !== undefined && !types.includes(c.type)) continue;
-      try {
-        for (const m of messages(rule.def.check(c, ctx))) add(c.address, m);
-      } catch (err) {
-        fail(c.address, err);
-        break; // one error per rule: the rest would most likely throw alike
+    const lists = types === undefined ? [changes] : types.map((t) => byType.get(t) ?? []);
+    let failed = false;
+    for (const list of lists) {
+      for (const c of list) {
+        try {
+          const r = rule.def.check(c, ctx);
+          if (r !== undefined) for (const m of messages(r)) add(c.address, m);
+        } catch (err) {
+          fail(c.address, err);
+          failed = true; // one error per rule: the rest would most likely throw alike
+          break;
+        }
       }
+      if (failed) break;
     }
   }
   return out.sort((a, b) =>

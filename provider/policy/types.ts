@@ -17,14 +17,15 @@ export interface PolicyChange {
   /** `popdock_api_user`, `popdock_api_user_grant`, `popdock_api_token`, `null_resource`, … */
   readonly type: string;
   readonly name: string;
-  readonly index?: string;
+  /** The address index (`powerbi`, `team:Finance`), undefined when the address has none. */
+  readonly index: string | undefined;
   readonly actions: readonly PolicyAction[];
   /** The object as it is (null for a create). */
   readonly before: Readonly<Record<string, unknown>> | null;
   /** The object as it will be (null for a delete). */
   readonly after: Readonly<Record<string, unknown>> | null;
-  /** The owning API user's address, for grants and tokens. */
-  readonly parent?: string;
+  /** The owning API user's address, for grants and tokens (undefined for users). */
+  readonly parent: string | undefined;
   /** Addresses this change depends on (a token's rotation keeper `null_resource`, …). */
   readonly depends_on: readonly string[];
 }
