@@ -5,14 +5,14 @@
  * evaluating them over a plan, overrides given to apply and their durable record.
  */
 import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { PolicyResult } from "../../schema/policy.js";
-import { hasErrors } from "../model/diagnostics.js";
+import { type Diagnostic, hasErrors } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import type { LiveSnapshot } from "../model/live.js";
 import { policyNow } from "../policy/clock.js";
-import { activeRules, type PolicySource, readPolicyConfig } from "../policy/config.js";
+import { activeRules, POLICY_FILE_NAME, type PolicySource, readPolicyConfig } from "../policy/config.js";
 import { PolicyConfigError, PolicyFailedError } from "../policy/errors.js";
 import { type ActiveRule, evaluatePolicies, type PolicyOverride, verdict } from "../policy/evaluate.js";
 import { loadPolicyModules, policyModulesIn } from "../policy/modules.js";
@@ -45,9 +45,6 @@ export const OVERRIDE_OPTIONS: Record<string, OptionSpec> = {
   reason: { type: "string", value: "TEXT", description: "Why the policy overrides are needed (recorded)" },
 };
 
-/** The file name looked for beside a Terraform JSON or CDKTF app. */
-export const POLICY_FILE_NAME = "popdock-policy.yaml";
-
 /** The rules in force for a configuration, ready to evaluate. */
 export interface LoadedPolicy {
   rules: ActiveRule[];
@@ -71,8 +68,8 @@ async function isFile(p: string): Promise<boolean> {
 
 /**
  * Where a configuration's policy settings are: the YAML files it is read from (their `policy:`
- * sections), or, for a Terraform JSON / CDKTF app, `popdock-policy.yaml` in its directory; then
- * each `--policy FILE` in order.
+ * sections), a `popdock-policy.yaml` in its directory (any format: it is how a Terraform JSON /
+ * CDKTF app has one), then each `--policy FILE` in order.
  */
 async function policySources(
   location: ConfigLocation,
@@ -85,26 +82,46 @@ async function policySources(
     if (await isDir(p)) {
       dirs.push(p);
       const names = (await readdir(p).catch(() => [] as string[])).filter((n) => YAML_NAME.test(n)).sort();
-      for (const n of names) if (await isFile(join(p, n))) yaml.push(join(p, n));
-    } else if (YAML_NAME.test(p)) yaml.push(p);
-    else dirs.push(dirname(p));
+      for (const n of names) if (n !== POLICY_FILE_NAME && (await isFile(join(p, n)))) yaml.push(join(p, n));
+    } else if (basename(p) === POLICY_FILE_NAME) dirs.push(dirname(p));
+    else if (YAML_NAME.test(p)) {
+      yaml.push(p);
+      dirs.push(dirname(p));
+    } else dirs.push(dirname(p));
   }
   const sources: PolicySource[] = yaml.map((path) => ({
     file: displayPath(cwd, path),
     path,
     kind: "config",
   }));
-  if (yaml.length === 0) {
-    for (const d of new Set(dirs.length > 0 ? dirs : [location.baseDir])) {
-      const path = join(d, POLICY_FILE_NAME);
-      if (await isFile(path)) sources.push({ file: displayPath(cwd, path), path, kind: "policy-file" });
-    }
+  for (const d of new Set(dirs.length > 0 ? dirs : [location.baseDir])) {
+    const path = join(d, POLICY_FILE_NAME);
+    if (await isFile(path)) sources.push({ file: displayPath(cwd, path), path, kind: "policy-file" });
   }
   for (const f of extra) {
     const path = resolve(cwd, f);
     sources.push({ file: displayPath(cwd, path), path, kind: "policy-file" });
   }
   return sources;
+}
+
+/** The policy of a configuration and the command line, with its diagnostics; prints nothing. */
+export async function readPolicy(
+  args: ParsedArgs,
+  io: CliIO,
+  location: ConfigLocation,
+): Promise<{ policy: LoadedPolicy; diagnostics: Diagnostic[] }> {
+  const display = (p: string) => displayPath(io.cwd, p);
+  const moduleFiles = [
+    ...(await policyModulesIn(join(location.baseDir, "policies"))),
+    ...list(args, "policy-module").map((f) => resolve(io.cwd, f)),
+  ];
+  const modules = await loadPolicyModules(moduleFiles, io.cwd, display);
+  const sources = await policySources(location, io.cwd, list(args, "policy"));
+  const config = await readPolicyConfig(sources, new Set(modules.rules.map((r) => r.def.id)));
+  const diagnostics = [...modules.diagnostics, ...config.diagnostics];
+  const rules = hasErrors(diagnostics) ? [] : activeRules(config.settings, modules.rules);
+  return { policy: { rules }, diagnostics };
 }
 
 /**
@@ -116,22 +133,14 @@ export async function loadPolicy(
   io: CliIO,
   location: ConfigLocation,
 ): Promise<LoadedPolicy> {
-  const display = (p: string) => displayPath(io.cwd, p);
-  const moduleFiles = [
-    ...(await policyModulesIn(join(location.baseDir, "policies"))),
-    ...list(args, "policy-module").map((f) => resolve(io.cwd, f)),
-  ];
-  const modules = await loadPolicyModules(moduleFiles, io.cwd, display);
-  const sources = await policySources(location, io.cwd, list(args, "policy"));
-  const config = await readPolicyConfig(sources, new Set(modules.rules.map((r) => r.def.id)));
-  const diagnostics = [...modules.diagnostics, ...config.diagnostics];
+  const { policy, diagnostics } = await readPolicy(args, io, location);
   printDiagnostics(io, diagnostics);
   if (hasErrors(diagnostics)) {
     throw new PolicyConfigError("the policy configuration has errors; nothing was planned or changed", {
       hint: "fix the rules named above (`popdock policy list` shows the rules there are)",
     });
   }
-  return { rules: activeRules(config.settings, modules.rules) };
+  return policy;
 }
 
 /**

@@ -22,6 +22,12 @@ import type { ActiveRule } from "./evaluate.js";
 import type { PolicyDefinition } from "./types.js";
 
 /**
+ * The policy file looked for beside any configuration (and the one YAML name in a configuration
+ * directory that is never read as configuration).
+ */
+export const POLICY_FILE_NAME = "popdock-policy.yaml";
+
+/**
  * The `policy:` section's schema as the YAML frontend and the JSON Schema know it: loose on
  * parameters (this module checks those, with positions), with each built-in rule described.
  */

@@ -212,6 +212,46 @@ describe("saved plans, JSON, Markdown and `popdock policy`", () => {
   });
 });
 
+describe("Terraform JSON, validate and show", () => {
+  it("a Terraform JSON app's popdock-policy.yaml; validate and show report the policy", async () => {
+    const dir = await project();
+    const name = `pol-tf-${uniq()}`;
+    await writeFile(
+      join(dir, "main.tf.json"),
+      JSON.stringify({
+        resource: {
+          popdock_api_user: { bot: { name, description: "tf" } },
+          popdock_api_user_grant: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform reference, not a JS template
+            admin: { api_user_id: "${popdock_api_user.bot.id}", role: "Administrator" },
+          },
+        },
+      }),
+    );
+    await writeFile(join(dir, "popdock-policy.yaml"), "rules:\n  no-admin-role: {}\n");
+    const v = await sb.run(dir, ["validate"]);
+    expect(v.stdout).toContain("1 policy rule.");
+    const plan = await sb.run(dir, ["plan", "--no-color", "--out", "plan.json"], 1);
+    expect(plan.stdout).toContain(
+      `FAIL [mandatory] no-admin-role: popdock_api_user_grant.bot["role:Administrator"]: API user "${name}" would hold the "Administrator" system role`,
+    );
+    const shown = await sb.run(dir, ["show", "plan.json", "--no-color"]);
+    expect(shown.stdout).toContain(
+      'FAIL [mandatory] no-admin-role: popdock_api_user_grant.bot["role:Administrator"]',
+    );
+    const shownJson = JSON.parse((await sb.run(dir, ["show", "plan.json", "--json"])).stdout) as Json;
+    expect(shownJson.policy_results.map((r: Json) => r.rule)).toEqual(["no-admin-role"]);
+
+    await writeFile(join(dir, "popdock-policy.yaml"), "rules:\n  no-admin-role: { level: maybe }\n");
+    const bad = await sb.run(dir, ["validate", "--json"], 1);
+    const doc = JSON.parse(bad.stdout) as Json;
+    expect(doc.valid).toBe(false);
+    expect(doc.diagnostics).toContainEqual(
+      expect.objectContaining({ code: "POLICY_BAD_LEVEL", file: "popdock-policy.yaml", line: 2, column: 27 }),
+    );
+  });
+});
+
 describe("custom rules", () => {
   it("a TypeScript rule from policies/ (definePolicy), a throwing rule, and no Token ID visible (canary)", async () => {
     const dir = await project();
@@ -272,7 +312,7 @@ export default [
     const t2 = await sb.popdock(["plan", "--no-color"], dir);
     expect(t2.code).toBe(1);
     expect(t2.stdout).toContain(
-      'FAIL [mandatory] explodes: popdock_api_token.bot["ci"]: policy error: rule "explodes" (policies/zz-throws.mjs) failed: cannot read config',
+      'FAIL [mandatory] explodes: popdock_api_user.bot: policy error: rule "explodes" (policies/zz-throws.mjs) failed: cannot read config',
     );
   });
 });
