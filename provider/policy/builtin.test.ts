@@ -174,6 +174,16 @@ describe("built-in policy rules", () => {
     ]);
   });
 
+  it("scoped-connector-grants offline (no snapshot): only the lists part", () => {
+    expect(run("scoped-connector-grants", [connectorGrant("bot", "GP Production", [], [])])).toEqual([
+      [
+        'popdock_api_user_grant.bot["connector:GP Production"]',
+        'the grant to connector "GP Production" names no lists: it reaches every list',
+        "mandatory",
+      ],
+    ]);
+  });
+
   it("token-max-age: existing tokens, by their creation time", () => {
     const young = token("bot", "ci", { existing: "2026-11-01T00:00:00Z" });
     const old = token("bot", "pbi", { existing: "2026-06-01T00:00:00Z" });

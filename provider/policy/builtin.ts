@@ -86,8 +86,13 @@ const scopedConnectorGrants: BuiltinPolicy = {
     const out: string[] = [];
     const companies = (a.companies as string[] | undefined) ?? [];
     const lists = (a.lists as string[] | undefined) ?? [];
-    // Without the snapshot (an offline `policy check`), a connector is assumed to have companies.
-    if (companies.length === 0 && (known === undefined || known.companies.length > 0))
+    // Whether the connector has companies is known from the snapshot only: an offline
+    // `policy check` leaves this part to plan and apply rather than guess.
+    if (
+      companies.length === 0 &&
+      ctx.live !== undefined &&
+      (known === undefined || known.companies.length > 0)
+    )
       out.push(`the grant to connector "${connector}" names no companies: it reaches every company`);
     if (lists.length === 0)
       out.push(`the grant to connector "${connector}" names no lists: it reaches every list`);
