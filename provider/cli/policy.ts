@@ -208,7 +208,7 @@ export function enforcePolicy(
       rule: o.rule,
       reason: o.reason,
       level: "mandatory" as const,
-      addresses: v.overridden.filter((r) => r.rule === o.rule).map((r) => r.address),
+      addresses: [...new Set(v.overridden.filter((r) => r.rule === o.rule).map((r) => r.address))],
     }))
     .filter((o) => o.addresses.length > 0);
   for (const o of used)

@@ -173,15 +173,30 @@ describe("saved plans, JSON, Markdown and `popdock policy`", () => {
     expect(r.stderr).toContain("the plan fails policy rule scoped-connector-grants; nothing was changed");
     expect(sent).toEqual({});
 
-    // The same plan passes once the rule is turned off: apply checks today's policy, not the file's.
-    await config(
-      dir,
-      { name, description: "x", grants: [{ connector: "GP Production", roles: ["Reader"] }] },
-      { rules: { "scoped-connector-grants": { level: "off" } } },
-    );
-    await sb.run(dir, ["policy", "check", "plan.json"]);
-    await sb.run(dir, ["apply", "plan.json"]);
+    // `policy check` uses today's policy, not the file's: the same plan passes with the rule off.
+    await writeFile(join(dir, "off.yaml"), "rules:\n  scoped-connector-grants: { level: off }\n");
+    await sb.run(dir, ["policy", "check", "plan.json", "--policy", "off.yaml"]);
+
+    // The saved plan goes through with an override, recorded with its reason.
+    const ovr = await sb.run(dir, [
+      "apply",
+      "plan.json",
+      "--override-policy",
+      "scoped-connector-grants",
+      "--reason",
+      "migration, ticket 7",
+    ]);
+    expect(ovr.stdout).toContain("Policy override: scoped-connector-grants (mandatory) overridden for");
     expect(await usersNamed(name)).toHaveLength(1);
+    const entry = JSON.parse(await readFile(join(dir, ".popdock", "apply-log.jsonl"), "utf8")) as Json;
+    expect(entry.policy_overrides).toEqual([
+      {
+        rule: "scoped-connector-grants",
+        reason: "migration, ticket 7",
+        level: "mandatory",
+        addresses: ['popdock_api_user_grant.bot["connector:GP Production"]'],
+      },
+    ]);
   });
 
   it("policy list shows active rules with levels; --policy adds an organisation file", async () => {
