@@ -4,6 +4,7 @@
  * are the non-secret ones only; sensitive attributes are listed by name.
  */
 import { z } from "zod";
+import { PolicyResult } from "./policy.js";
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -118,6 +119,8 @@ export const PlanFile = z.strictObject({
     destroy: z.number().int(),
     tokens_to_create: z.number().int(),
   }),
+  /** What the policy rules reported (provider/policy); absent when no policy was evaluated. */
+  policy_results: z.array(PolicyResult).optional(),
   /**
    * A saved plan's seal (engine/plan-seal.ts): sha256 over the canonical JSON of everything
    * else, and an HMAC-SHA256 with POPDOCK_PLAN_SIGNING_KEY when that was set.

@@ -72,6 +72,27 @@ export const DeposedObject = z.strictObject({
 });
 export type DeposedObject = z.infer<typeof DeposedObject>;
 
+/** A policy override an apply used (provider/cli/policy.ts): kept in the state, so in its history. */
+export const PolicyOverrideRecord = z.strictObject({
+  time: z.string(),
+  event: z.literal("policy_override"),
+  command: z.string(),
+  user: z.string().nullable(),
+  endpoint: z.string(),
+  state_lineage: z.string(),
+  state_serial: z.number().int(),
+  config_digest: z.string(),
+  policy_overrides: z.array(
+    z.strictObject({
+      rule: z.string(),
+      reason: z.string(),
+      level: z.string(),
+      addresses: z.array(z.string()),
+    }),
+  ),
+});
+export type PolicyOverrideRecord = z.infer<typeof PolicyOverrideRecord>;
+
 export const StateFile = z.strictObject({
   format_version: z.literal(STATE_FORMAT_VERSION),
   /** Tool that wrote it: guards against foreign files. */
@@ -84,5 +105,7 @@ export const StateFile = z.strictObject({
   pending: z.array(PendingStep).default([]),
   deposed: z.array(DeposedObject).default([]),
   outputs: z.record(z.string(), StateOutput).default({}),
+  /** The last policy overrides applies used (newest last), with their reasons. */
+  policy_overrides: z.array(PolicyOverrideRecord).optional(),
 });
 export type StateFile = z.infer<typeof StateFile>;

@@ -16,7 +16,9 @@ import { renderPlanText } from "../engine/render/text.js";
 import type { DesiredConfig } from "../model/desired.js";
 import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
+import { renderPolicyText } from "../policy/render.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+import { checkPlan, type LoadedPolicy, loadPolicy } from "./policy.js";
 import {
   type ConfigLocation,
   type Connection,
@@ -337,6 +339,8 @@ export interface Planned {
   /** The stored serial the plan was made from (-1: no state stored yet). */
   serial: number;
   conn: Connection;
+  /** The policy rules in force (./policy.ts); their results are in `plan.policy_results`. */
+  policy: LoadedPolicy;
 }
 
 /**
@@ -352,6 +356,7 @@ export async function withPlan(
   body: (p: Planned) => Promise<number>,
 ): Promise<number> {
   const loaded = await loadConfigOrFail(args, io);
+  const policy = await loadPolicy(args, io, loaded.location);
   return withLock(args, io, loaded.location, command, async (backend) => {
     const { state, serial } = await loadOrEmpty(backend);
     const conn = await connectFor(args, io, loaded);
@@ -374,7 +379,8 @@ export async function withPlan(
       if (!computed.plan || hasErrors(computed.diagnostics)) {
         throw new ConfigError("the plan has errors; nothing was changed");
       }
-      return await body({ plan: computed.plan, computed, backend, serial, conn });
+      checkPlan(computed.plan, policy, computed.live);
+      return await body({ plan: computed.plan, computed, backend, serial, conn, policy });
     } finally {
       await conn.close();
     }
@@ -383,10 +389,11 @@ export async function withPlan(
 
 /** The plan as text, with the refresh line. */
 export function planText(args: ParsedArgs, io: CliIO, p: Planned): string {
-  return renderPlanText(p.plan, {
+  const text = renderPlanText(p.plan, {
     color: useColor(args, io),
     refresh: { users: p.computed.live.users.length, requests: p.computed.requests },
   });
+  return text + renderPolicyText(p.plan.policy_results ?? [], p.policy.rules.length);
 }
 
 /** A path as a person would type it from `cwd`: relative below it, absolute elsewhere. */

@@ -24,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   "force-unlock": async () => (await import("./commands/force-unlock.js")).command,
   graph: async () => (await import("./commands/graph.js")).command,
   sandbox: async () => (await import("./commands/sandbox.js")).command,
+  policy: async () => (await import("./commands/policy.js")).command,
 };
 
 /** The general help: every command with its summary (loads the command modules; help only). */

@@ -119,6 +119,17 @@ export const ERROR_CODES = {
     file: "engine/pipeline.ts",
     means: "the state moved since the plan was made",
   },
+  // provider/policy
+  POPDOCK_POLICY_FAILED: {
+    error: "PolicyFailedError",
+    file: "policy/errors.ts",
+    means: "the plan fails a mandatory or hard policy rule; nothing was changed",
+  },
+  POPDOCK_POLICY_INVALID: {
+    error: "PolicyConfigError",
+    file: "policy/errors.ts",
+    means: "the policy configuration or a policy module has errors; they were printed",
+  },
   POPDOCK_UNKNOWN_RESOURCE_TYPE: {
     error: "UnknownResourceTypeError",
     file: "resources/registry.ts",

@@ -10,6 +10,8 @@
  *   client *types* (`import type`), nothing else across; client and sandbox import neither each
  *   other nor resources
  * - provider/engine/ (render included)         layer 3
+ * - provider/policy/ (policy rules over plans) layer 3.5: above the engine (it reads plans and
+ *   snapshots), below the frontends (the YAML `policy:` section's schema is its own)
  * - provider/frontends/, provider/cdktf/       layer 4
  * - provider/cli/                              layer 5 (the composition root)
  * - provider/index.ts, the library entry, may import anything but provider/cli; nothing imports it
@@ -31,6 +33,7 @@ export type Layer =
   | "resources"
   | "backends"
   | "engine"
+  | "policy"
   | "frontends"
   | "cli"
   | "entry";
@@ -44,6 +47,7 @@ export const RANK: Readonly<Record<Layer, number>> = {
   resources: 2,
   backends: 2,
   engine: 3,
+  policy: 3.5,
   frontends: 4,
   cli: 5,
   entry: 6,
@@ -67,6 +71,8 @@ export function layerOf(path: string): Layer | undefined {
       return "backends";
     case "engine":
       return "engine";
+    case "policy":
+      return "policy";
     case "frontends":
     case "cdktf":
       return "frontends";

@@ -33,6 +33,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/canary.test.ts",
   "test/e2e/outputs.test.ts",
   "test/e2e/state-sync.test.ts",
+  "test/e2e/policy.test.ts", // TypeScript policy modules loaded with tsx, ~8 s
   "test/e2e/validate.test.ts",
 ];
 

@@ -3,7 +3,8 @@
  * plan, applies exactly it or refuses a stale one; without, plans and asks for confirmation.
  */
 
-import { dirname, isAbsolute } from "node:path";
+import { access } from "node:fs/promises";
+import { dirname, isAbsolute, resolve, sep } from "node:path";
 import type { Plan } from "../../../schema/plan.js";
 import type { StateFile } from "../../../schema/state.js";
 import type { StateBackend } from "../../backends/types.js";
@@ -18,6 +19,7 @@ import {
   CONNECTION_OPTIONS,
   checkStateEndpoint,
   connectFor,
+  displayPath,
   flag,
   list,
   loadOrEmpty,
@@ -31,8 +33,19 @@ import {
   withPlan,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
+import {
+  checkPlan,
+  enforcePolicy,
+  loadPolicy,
+  MAX_RECORDED_OVERRIDES,
+  OVERRIDE_OPTIONS,
+  overrideRecord,
+  overridesOf,
+  POLICY_OPTIONS,
+  recordOverrides,
+} from "../policy.js";
 import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
-import { locateConfig, openBackendByIdentity } from "../wiring.js";
+import { type ConfigLocation, locateConfig, openBackendByIdentity } from "../wiring.js";
 
 class ApplyFailedError extends PopdockError {
   readonly code = "POPDOCK_APPLY_FAILED";
@@ -48,6 +61,8 @@ const APPLY_OPTIONS = {
   ...STATE_OPTIONS,
   ...COLOR_OPTIONS,
   ...PLAN_SAFETY_OPTIONS,
+  ...POLICY_OPTIONS,
+  ...OVERRIDE_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {
@@ -90,11 +105,13 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const parallelism = parallelismOf(args);
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
-  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
+  const overrides = overridesOf(args);
+  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism, overrides);
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, conn } = p;
     io.stdout.write(planText(args, io, p));
+    const used = enforcePolicy(io, plan.policy_results ?? [], overrides);
     if (!hasWork(plan) && computed.notes.length === 0) {
       // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
       // configuration agrees with, a newly set prevent_destroy).
@@ -119,12 +136,20 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
         return 1;
       }
     }
+    if (used.length > 0)
+      await logOverrides(io, p.backend, computed.state, command, conn.identity, plan, used);
     computed.state.endpoint = conn.identity;
     return await execute(args, io, plan, computed.state, p, conn.api, parallelism);
   });
 }
 
-async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
+async function applySaved(
+  args: ParsedArgs,
+  io: CliIO,
+  file: string,
+  parallelism: number,
+  overrides: ReturnType<typeof overridesOf>,
+): Promise<number> {
   const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: true });
   // A saved plan names where it came from: its state backend (kind, location, workspace) and its
   // configuration's place (for the local sandbox's data), so it applies from any directory.
@@ -137,7 +162,7 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
     str(args, "workspace") === undefined;
   const location =
     fromPlan && plan.backend?.kind === "local" && !plan.config_files.every((f) => isAbsolute(f))
-      ? { paths: [], baseDir: dirname(dirname(plan.backend.location)) }
+      ? await configBesideState(plan.backend.location, plan.config_files, io.cwd)
       : await locateConfig(
           given.length > 0 ? given : plan.config_files.length > 0 ? plan.config_files : [io.cwd],
           io.cwd,
@@ -155,6 +180,7 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
       { hint: "apply it where it was planned (-c, --state, --workspace), or make a new plan" },
     );
   }
+  const policy = await loadPolicy(args, io, location);
   return withBackendLocked(args, io, backend, "popdock apply", async () => {
     const { state: loadedState, serial } = await loadOrEmpty(backend);
     const endpoint = savedPlanEndpoint(
@@ -178,12 +204,46 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
         );
       }
       for (const n of prepared.notes) io.stderr.write(`note: ${n}\n`);
+      // The policy is checked again, now, with today's rules and snapshot: not trusted from the file.
+      const checked: Plan = { ...plan };
+      const results = checkPlan(checked, policy, prepared.live);
+      const used = enforcePolicy(io, results, overrides);
+      if (used.length > 0)
+        await logOverrides(io, backend, prepared.state, "popdock apply", conn.identity, plan, used);
       prepared.state.endpoint = conn.identity;
       return await execute(args, io, plan, prepared.state, { backend, serial }, conn.api, parallelism);
     } finally {
       await conn.close();
     }
   });
+}
+
+/**
+ * The configuration of a saved plan made with the local backend, found from its state file
+ * (`<project>/.popdock/state.json` or `<project>/.popdock/workspaces/<name>/state.json`): the
+ * plan's relative config files are relative to that project, wherever `apply` runs. Only the
+ * place is needed (the local sandbox's data, the policy); files that are gone leave just it.
+ */
+async function configBesideState(
+  stateLocation: string,
+  configFiles: readonly string[],
+  cwd: string,
+): Promise<ConfigLocation> {
+  const marker = `${sep}.popdock${sep}`;
+  const at = stateLocation.lastIndexOf(marker);
+  const project = at >= 0 ? stateLocation.slice(0, at) : dirname(stateLocation);
+  const files = configFiles.map((f) => resolve(project, f));
+  if (files.length > 0 && (await Promise.all(files.map((f) => exists(f)))).every(Boolean)) {
+    return locateConfig(files, cwd);
+  }
+  return { paths: [], baseDir: project };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -219,6 +279,32 @@ function savedPlanEndpoint(
     );
   }
   return norm(here);
+}
+
+/**
+ * Records the overrides used: in the state itself (so every backend keeps them, with its history
+ * of snapshots), and for the local backend also in `apply-log.jsonl` beside the state file.
+ */
+async function logOverrides(
+  io: CliIO,
+  backend: StateBackend,
+  state: StateFile,
+  command: string,
+  endpoint: string,
+  plan: Plan,
+  overrides: ReturnType<typeof enforcePolicy>,
+): Promise<void> {
+  const entry = { command, endpoint, plan, overrides, env: io.env };
+  state.policy_overrides = [...(state.policy_overrides ?? []), overrideRecord(entry)].slice(
+    -MAX_RECORDED_OVERRIDES,
+  );
+  const s = overrides.length === 1 ? "" : "s";
+  if (backend.kind === "local") {
+    const path = await recordOverrides(backend.identity().location, entry);
+    io.stdout.write(`Recorded the policy override${s} in ${displayPath(io.cwd, path)} and in the state.\n`);
+  } else {
+    io.stdout.write(`Recorded the policy override${s} in the state (${backend.describe()}).\n`);
+  }
 }
 
 /** What the run is called in its messages: a destroy speaks of destroy, as Terraform's does. */

@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
+import { verdict } from "../../policy/evaluate.js";
+import { renderPolicyMarkdown } from "../../policy/render.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
@@ -16,12 +18,13 @@ import {
   withPlan,
 } from "../common.js";
 import type { Command } from "../io.js";
+import { POLICY_OPTIONS } from "../policy.js";
 
 export const command: Command = {
   name: "plan",
   summary: "Show what apply would change in Popdock.",
   usage: "plan [options]",
-  help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (--detailed-exitcode only).
+  help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error or a plan that fails a mandatory/hard policy rule, 2 changes present (--detailed-exitcode only).
 The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly it, or refuses if it went stale.`,
   maxPositionals: 0,
   options: {
@@ -30,6 +33,7 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     ...STATE_OPTIONS,
     ...COLOR_OPTIONS,
     ...PLAN_SAFETY_OPTIONS,
+    ...POLICY_OPTIONS,
     out: { type: "string", value: "FILE", description: "Save the plan to FILE for `popdock apply FILE`" },
     json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
@@ -43,7 +47,10 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
       const { plan } = p;
       if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-      else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
+      else if (flag(args, "markdown"))
+        io.stdout.write(
+          renderPlanMarkdown(plan) + renderPolicyMarkdown(plan.policy_results ?? [], p.policy.rules.length),
+        );
       else io.stdout.write(planText(args, io, p));
       const out = str(args, "out");
       if (out !== undefined) {
@@ -51,6 +58,13 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
         await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
         const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
         (flag(args, "json") ? io.stderr : io.stdout).write(msg);
+      }
+      // A plan that fails policy is shown (and saved: `policy check` and apply re-check it) but fails.
+      const failing = verdict(plan.policy_results ?? []).failing;
+      if (failing.length > 0) {
+        const rules = [...new Set(failing.map((r) => r.rule))].join(", ");
+        io.stderr.write(`Error: the plan fails policy (${rules}); apply will refuse it.\n`);
+        return 1;
       }
       const changes =
         plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");

@@ -3,6 +3,7 @@ import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
 import { renderPlanText } from "../../engine/render/text.js";
 import { UsageError } from "../../model/errors.js";
+import { renderPolicyMarkdown, renderPolicyText } from "../../policy/render.js";
 import { COLOR_OPTIONS, flag, readPlanFile, useColor } from "../common.js";
 import type { Command } from "../io.js";
 
@@ -22,8 +23,12 @@ export const command: Command = {
       throw new UsageError("show needs a PLANFILE", { hint: "make one with `popdock plan --out FILE`" });
     const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: false });
     if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-    else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
-    else io.stdout.write(renderPlanText(plan, { color: useColor(args, io) }));
+    else if (flag(args, "markdown"))
+      io.stdout.write(renderPlanMarkdown(plan) + renderPolicyMarkdown(plan.policy_results ?? [], 0));
+    else
+      io.stdout.write(
+        renderPlanText(plan, { color: useColor(args, io) }) + renderPolicyText(plan.policy_results ?? [], 0),
+      );
     return 0;
   },
 };

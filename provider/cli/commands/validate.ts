@@ -14,6 +14,7 @@ import {
   printDiagnostics,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
+import { loadPolicy, POLICY_OPTIONS, readPolicy } from "../policy.js";
 
 export const command: Command = {
   name: "validate",
@@ -23,6 +24,7 @@ export const command: Command = {
   options: {
     ...CONFIG_OPTIONS,
     ...CONNECTION_OPTIONS,
+    ...POLICY_OPTIONS,
     remote: { type: "boolean", description: "Also resolve names against Popdock's reference data" },
     json: {
       type: "boolean",
@@ -33,6 +35,7 @@ export const command: Command = {
   async run(args, io) {
     if (flag(args, "json")) return validateJson(args, io);
     const loaded = await loadConfigOrFail(args, io);
+    const policy = await loadPolicy(args, io, loaded.location);
     if (flag(args, "remote")) {
       const conn = await connectFor(args, io, loaded);
       try {
@@ -47,8 +50,9 @@ export const command: Command = {
       }
     }
     const n = loaded.config.resources.length;
+    const rules = policy.rules.length;
     io.stdout.write(
-      `The configuration is valid: ${n} resource${n === 1 ? "" : "s"}, ${loaded.config.outputs.length} outputs.\n`,
+      `The configuration is valid: ${n} resource${n === 1 ? "" : "s"}, ${loaded.config.outputs.length} outputs${rules > 0 ? `, ${rules} policy rule${rules === 1 ? "" : "s"}` : ""}.\n`,
     );
     return 0;
   },
@@ -62,6 +66,7 @@ export const command: Command = {
 async function validateJson(args: ParsedArgs, io: CliIO): Promise<number> {
   const { location, result } = await loadConfigFromArgs(args, io);
   const diagnostics: Diagnostic[] = [...result.diagnostics];
+  diagnostics.push(...(await readPolicy(args, io, location)).diagnostics);
   if (result.config && !hasErrors(diagnostics) && flag(args, "remote")) {
     const conn = await connectFor(args, io, { location, config: result.config });
     try {

@@ -75,6 +75,8 @@ export interface JsonPlan {
   resource_drift: JsonResourceChange[];
   resource_changes: JsonResourceChange[];
   output_changes: Record<string, JsonOutputChange>;
+  /** What the policy rules reported (provider/policy), when a policy was evaluated. */
+  policy_results?: NonNullable<Plan["policy_results"]>;
   timestamp: string;
   applyable: boolean;
   complete: true;
@@ -238,6 +240,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
     resource_drift: [...plan.drift].sort(byAddress).map(driftChange),
     resource_changes: changes.map(resourceChange),
     output_changes: outputChanges,
+    ...(plan.policy_results !== undefined ? { policy_results: structuredClone(plan.policy_results) } : {}),
     timestamp: plan.created_at,
     applyable: plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop"),
     complete: true,

@@ -15,6 +15,7 @@ import {
   VARIABLE_NAME,
   Variable,
 } from "../../../schema/config.js";
+import { policySectionSchema } from "../../policy/config.js";
 import type { ResourceType } from "../../resources/index.js";
 import { type ConfiguredType, configuredTypes } from "../resource-config.js";
 
@@ -91,6 +92,7 @@ function buildLayout(types: readonly ConfiguredType[]): YamlLayout {
     file[s.name] = z.record(ResourceKey, s.entry).optional().describe(description);
   }
   file.outputs = z.record(ResourceKey, Output).optional().describe("Outputs, by name.");
+  file.policy = policySectionSchema().optional();
   if (resources.length > 0) {
     const byType: Record<string, z.ZodType> = {};
     for (const t of resources) {

@@ -9,6 +9,7 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, lstat, open, readdir, readlink, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, fileDiagnostic } from "../../model/diagnostics.js";
+import { POLICY_FILE_NAME } from "../../policy/config.js";
 import { decodeConfigFile } from "../input.js";
 import { tooLarge } from "./parse.js";
 
@@ -50,7 +51,10 @@ export async function readYamlFiles(
       }
       // Hidden files are skipped, as Terraform does: editor lock links (.#popdock.yaml), swap
       // and backup files are not configuration.
-      const yaml = names.filter((n) => YAML_NAME.test(n) && !n.startsWith(".")).sort();
+      // A directory's popdock-policy.yaml is its policy (provider/policy), not configuration.
+      const yaml = names
+        .filter((n) => YAML_NAME.test(n) && !n.startsWith(".") && n !== POLICY_FILE_NAME)
+        .sort();
       if (yaml.length === 0) {
         diagnostics.push({
           code: "CONFIG_EMPTY_DIR",
