@@ -224,6 +224,25 @@ export function budgetError(
   );
 }
 
+/**
+ * The error for an operation still rate limited (429) when its time budget ran out: the budget,
+ * not a count of attempts, is what gave up.
+ */
+export function rateLimitBudgetError(
+  where: string,
+  info: ApiErrorInfo,
+  budgetMs: number,
+  limited: number,
+): PopdockApiError {
+  return new PopdockRateLimitedError(
+    `${where}: still rate limited by Popdock (429) after ${plural(info.attempts ?? 0, "attempt")} (${plural(limited, "429")}) over ${seconds(info.elapsedMs ?? 0)}: the next wait would overrun the retry budget of ${seconds(budgetMs)}`,
+    info,
+    {
+      hint: "raise the retry budget (POPDOCK_RETRY_BUDGET, e.g. 15m) or ask for a higher rate limit; steps already applied are kept, so running again continues",
+    },
+  );
+}
+
 /** The error for an operation the caller aborted; `cause` is the signal's reason. */
 export function abortedError(where: string, info: ApiErrorInfo, reason: unknown): PopdockApiError {
   return new PopdockAbortedError(
