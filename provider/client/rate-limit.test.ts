@@ -12,37 +12,30 @@ import { AdaptiveRateLimiter, HEADROOM, parseRateLimitHeaders } from "./rate-lim
 
 describe("parseRateLimitHeaders", () => {
   it("reads the IETF draft's policy, limit with a window, remaining and reset", () => {
-    expect(parseRateLimitHeaders({ "ratelimit-policy": "50;w=1", "ratelimit-remaining": "3" }, 0)).toEqual({
-      announcedRate: 50,
-    });
-    expect(parseRateLimitHeaders({ "ratelimit-limit": "600, 600;w=60" }, 0)).toEqual({ announcedRate: 10 });
-    expect(
-      parseRateLimitHeaders(
-        { "ratelimit-limit": "100", "ratelimit-remaining": "0", "ratelimit-reset": "2" },
-        0,
-      ),
-    ).toEqual({ exhaustedForMs: 2000 });
+    const policy = { "ratelimit-policy": "50;w=1", "ratelimit-remaining": "3" };
+    expect(parseRateLimitHeaders(policy, 0)).toEqual({ announced: true, announcedRate: 50 });
+    const limit = { "ratelimit-limit": "600, 600;w=60" };
+    expect(parseRateLimitHeaders(limit, 0)).toEqual({ announced: true, announcedRate: 10 });
+    const out = { "ratelimit-limit": "100", "ratelimit-remaining": "0", "ratelimit-reset": "2" };
+    expect(parseRateLimitHeaders(out, 0)).toEqual({ announced: true, exhaustedForMs: 2000 });
   });
 
   it("reads X-RateLimit-* with a reset in delta seconds or epoch seconds", () => {
     const now = Date.UTC(2026, 0, 1);
-    expect(parseRateLimitHeaders({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3" }, now)).toEqual({
-      exhaustedForMs: 3000,
-    });
-    expect(
-      parseRateLimitHeaders(
-        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 7) },
-        now,
-      ),
-    ).toEqual({ exhaustedForMs: 7000 });
+    const x = { "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0" };
+    const delta = { ...x, "x-ratelimit-reset": "3" };
+    expect(parseRateLimitHeaders(delta, now)).toEqual({ announced: true, exhaustedForMs: 3000 });
+    const epoch = { ...x, "x-ratelimit-reset": String(now / 1000 + 7) };
+    expect(parseRateLimitHeaders(epoch, now)).toEqual({ announced: true, exhaustedForMs: 7000 });
   });
 
   it("says nothing for absent or unreadable headers", () => {
     expect(parseRateLimitHeaders({}, 0)).toEqual({});
-    expect(parseRateLimitHeaders({ "ratelimit-limit": "lots", "ratelimit-remaining": "some" }, 0)).toEqual(
-      {},
-    );
-    expect(parseRateLimitHeaders({ "ratelimit-policy": "0;w=1" }, 0)).toEqual({});
+    // remaining and reset without a limit or policy: not an announcement
+    expect(parseRateLimitHeaders({ "ratelimit-remaining": "0", "ratelimit-reset": "5" }, 0)).toEqual({});
+    const junk = { "ratelimit-limit": "lots", "ratelimit-remaining": "some" };
+    expect(parseRateLimitHeaders(junk, 0)).toEqual({ announced: true });
+    expect(parseRateLimitHeaders({ "ratelimit-policy": "0;w=1" }, 0)).toEqual({ announced: true });
   });
 });
 
@@ -88,9 +81,29 @@ describe("AdaptiveRateLimiter", () => {
     expect(cut).toBeGreaterThan(0);
   });
 
+  it("drops an announced pace when the server stops announcing a limit", () => {
+    const l = new AdaptiveRateLimiter();
+    l.observe({ "ratelimit-policy": "2;w=1" }, 0);
+    expect(l.rate).toBe(2 * HEADROOM);
+    l.observe({}, 10);
+    expect(l.rate).toBeUndefined();
+    expect(l.reserve(10)).toBe(0);
+    expect(l.reserve(10)).toBe(0);
+  });
+
+  it("drops an announced pace when the server stops announcing a limit", () => {
+    const l = new AdaptiveRateLimiter();
+    l.observe({ "ratelimit-policy": "2;w=1" }, 0);
+    expect(l.rate).toBe(2 * HEADROOM);
+    l.observe({}, 10);
+    expect(l.rate).toBeUndefined();
+    expect(l.reserve(10)).toBe(0);
+    expect(l.reserve(10)).toBe(0);
+  });
+
   it("holds every request while the quota is used up", () => {
     const l = new AdaptiveRateLimiter();
-    l.observe({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4" }, 1000);
+    l.observe({ "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4" }, 1000);
     expect(l.reserve(1000)).toBe(4000);
     expect(l.reserve(6000)).toBe(0);
   });

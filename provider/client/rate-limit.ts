@@ -29,6 +29,8 @@ const INCREASE_PER_SECOND = 0.05;
 type Headers = Record<string, string | string[] | undefined>;
 
 export interface RateLimitInfo {
+  /** Whether the response carried any rate-limit header at all. */
+  announced?: boolean;
   /** Requests a second the server announced (limit / window), if it did. */
   announcedRate?: number;
   /** When `remaining` was 0: ms from now until the quota resets. */
@@ -61,6 +63,8 @@ export function parseRateLimitHeaders(headers: Headers, nowMs: number): RateLimi
   const out: RateLimitInfo = {};
   const policy = first(headers, "ratelimit-policy");
   const limitHeader = first(headers, "ratelimit-limit") ?? first(headers, "x-ratelimit-limit");
+  if (policy === undefined && limitHeader === undefined) return out;
+  out.announced = true;
   const limit = leadingNumber(policy) ?? leadingNumber(limitHeader);
   const window = windowParam(policy) ?? windowParam(limitHeader);
   if (limit !== undefined && window !== undefined && limit > 0) out.announcedRate = limit / window;
@@ -124,9 +128,20 @@ export class AdaptiveRateLimiter {
     return at - nowMs;
   }
 
-  /** Learns from any response's headers. */
+  /**
+   * Learns from any response's headers. A server that announced a rate and now answers without
+   * any rate-limit header has lifted its limit: the pace is dropped (a 429 would teach it again).
+   */
   observe(headers: Headers, nowMs: number): void {
     const info = parseRateLimitHeaders(headers, nowMs);
+    if (info.announced !== true) {
+      if (this.#ceiling !== undefined) {
+        this.#ceiling = undefined;
+        this.#rate = undefined;
+        this.#nextSlot = 0;
+      }
+      return;
+    }
     if (info.announcedRate !== undefined) {
       const paced = info.announcedRate * HEADROOM;
       if (this.#ceiling !== paced) {

@@ -262,14 +262,14 @@ export class Transport {
             this.debug(
               `  not sending ${method} ${requestPath}: the rate limit's wait of ${slot}ms would overrun the ${seconds(this.#policy.budgetMs)} time budget`,
             );
-            throw last?.kind === "status" && last.status === 429
-              ? rateLimitBudgetError(
-                  where,
-                  info(attempt - 1, { status: 429 }),
-                  this.#policy.budgetMs,
-                  limited,
-                )
-              : stopped(attempt - 1);
+            if (callerSignal?.aborted) throw stopped(attempt - 1);
+            throw rateLimitBudgetError(
+              where,
+              info(attempt - 1, limited > 0 ? { status: 429 } : {}),
+              this.#policy.budgetMs,
+              limited,
+              slot,
+            );
           }
           if (attempt > 1 || slot >= 1000) this.debug(`  waiting ${slot}ms for the shared rate limit`);
           try {

@@ -17,6 +17,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/cdktf.test.ts", // ~5 CDKTF syntheses in one test
   "test/e2e/crash.test.ts",
   "test/e2e/faults.test.ts",
+  "test/e2e/rate-limit.test.ts", // a rate-limited apply of 240 steps at --parallelism 50
   "test/e2e/interrupt.test.ts",
   "provider/engine/lock.test.ts",
   "test/e2e/convergence.test.ts",
