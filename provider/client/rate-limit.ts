@@ -155,7 +155,9 @@ export class AdaptiveRateLimiter {
   /** A 2xx: the pace may grow back towards the announced rate. */
   onSuccess(): void {
     if (this.#rate === undefined) return;
-    const grown = this.#rate + (this.#rate * INCREASE_PER_SECOND) / Math.max(1, this.#rate);
+    // Spread over a second's successes: +5 % a second, at least +0.5 requests/s a second.
+    const perSecond = Math.max(0.5, this.#rate * INCREASE_PER_SECOND);
+    const grown = this.#rate + perSecond / Math.max(1, this.#rate);
     this.#rate = this.#ceiling === undefined ? grown : Math.min(this.#ceiling, grown);
   }
 
@@ -169,8 +171,10 @@ export class AdaptiveRateLimiter {
     this.#hold(nowMs + retryAfterMs);
     if (sentAtMs <= this.#cutAt) return;
     this.#cutAt = nowMs;
-    const sent = Math.max(1, this.#recent.filter((t) => t > nowMs - 1000).length);
-    const base = Math.min(this.#rate ?? sent, sent);
+    // The pace being kept, else (the first 429) what went out in the last second. Not the least
+    // of the two: a stalled event loop makes the last second look quiet, and cutting from there
+    // would collapse the pace for no reason.
+    const base = this.#rate ?? Math.max(1, this.#recent.filter((t) => t > nowMs - 1000).length);
     // With an announced rate the cut is gentler: the pace is already close to right.
     this.#rate = Math.max(MIN_RATE, base * (this.#ceiling === undefined ? DECREASE : 0.9));
     if (this.#ceiling !== undefined && this.#rate > this.#ceiling) this.#rate = this.#ceiling;
