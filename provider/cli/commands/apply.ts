@@ -15,6 +15,7 @@ import {
   CONNECTION_OPTIONS,
   checkStateEndpoint,
   connectFor,
+  FULL_OPTION,
   flag,
   list,
   PLAN_SAFETY_OPTIONS,
@@ -43,6 +44,7 @@ const APPLY_OPTIONS = {
   ...STATE_OPTIONS,
   ...COLOR_OPTIONS,
   ...PLAN_SAFETY_OPTIONS,
+  ...FULL_OPTION,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {

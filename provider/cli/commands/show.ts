@@ -3,7 +3,7 @@ import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
 import { renderPlanText } from "../../engine/render/text.js";
 import { UsageError } from "../../model/errors.js";
-import { COLOR_OPTIONS, flag, readPlanFile, useColor } from "../common.js";
+import { COLOR_OPTIONS, FULL_OPTION, flag, readPlanFile, useColor } from "../common.js";
 import type { Command } from "../io.js";
 
 export const command: Command = {
@@ -13,6 +13,7 @@ export const command: Command = {
   maxPositionals: 1,
   options: {
     ...COLOR_OPTIONS,
+    ...FULL_OPTION,
     json: { type: "boolean", description: "JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "PR-comment Markdown" },
   },
@@ -23,7 +24,10 @@ export const command: Command = {
     const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: false });
     if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
     else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
-    else io.stdout.write(renderPlanText(plan, { color: useColor(args, io) }));
+    else {
+      const full = flag(args, "full") ? { changesShown: Number.POSITIVE_INFINITY } : {};
+      io.stdout.write(renderPlanText(plan, { color: useColor(args, io), ...full }));
+    }
     return 0;
   },
 };
