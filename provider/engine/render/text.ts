@@ -45,6 +45,11 @@ export interface TextRenderOptions {
   changesShown?: number;
 }
 
+/** `9412` → `9,412` (toLocaleString loads ICU data: ~100 ms at first use). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
 /** How many changes of each resource type and action the text plan shows before it counts the rest. */
 export const DEFAULT_CHANGES_SHOWN = 50;
 
@@ -363,7 +368,7 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
         const [type = "", action = ""] = key.split("\u0000");
         const [one, many] = ACTION_NOUN[action] ?? [action, `${action}s`];
         const more = n - shown;
-        return `… and ${more.toLocaleString("en-US")} more ${clean(type)} ${more === 1 ? one : many} like these`;
+        return `… and ${thousands(more)} more ${clean(type)} ${more === 1 ? one : many} like these`;
       });
     if (hidden.length > 0) {
       parts.push(
