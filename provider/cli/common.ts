@@ -392,9 +392,19 @@ export function planText(args: ParsedArgs, io: CliIO, p: Planned): string {
   const text = renderPlanText(p.plan, {
     color: useColor(args, io),
     refresh: { users: p.computed.live.users.length, requests: p.computed.requests },
+    ...(flag(args, "full") ? { changesShown: Number.POSITIVE_INFINITY } : {}),
   });
   return text + renderPolicyText(p.plan.policy_results ?? [], p.policy.rules.length);
 }
+
+/** `--full` for the commands that print a text plan (plan, apply, show). */
+export const FULL_OPTION: Record<string, OptionSpec> = {
+  full: {
+    type: "boolean",
+    description:
+      "Show every change in the text plan (default: the first 50 of each type and action, then a count)",
+  },
+};
 
 /** A path as a person would type it from `cwd`: relative below it, absolute elsewhere. */
 export function displayPath(cwd: string, path: string): string {

@@ -22,6 +22,27 @@ describe("retryFromEnv", () => {
   });
 });
 
+describe("POPDOCK_RETRY_BUDGET", () => {
+  it("takes seconds or a duration and becomes budgetMs", () => {
+    expect(retryFromEnv({ POPDOCK_RETRY_BUDGET: "300" })).toEqual({ budgetMs: 300_000 });
+    expect(retryFromEnv({ POPDOCK_RETRY_BUDGET: "90s" })).toEqual({ budgetMs: 90_000 });
+    expect(retryFromEnv({ POPDOCK_RETRY_BUDGET: "1h30m" })).toEqual({ budgetMs: 5_400_000 });
+    expect(retryFromEnv({ POPDOCK_RETRY_BUDGET: "5m", POPDOCK_CONNECT_RETRY_SECONDS: "10" })).toEqual({
+      budgetMs: 300_000,
+      connectRetryMs: 10_000,
+    });
+  });
+
+  it.each(["0", "500ms", "25h", "5 minutes", "-5m", "m"])(
+    "%s is a usage error naming the variable",
+    (value) => {
+      expect(() => retryFromEnv({ POPDOCK_RETRY_BUDGET: value })).toThrow(
+        /POPDOCK_RETRY_BUDGET must be a duration/,
+      );
+    },
+  );
+});
+
 describe("debugFromEnv", () => {
   it("is on for POPDOCK_LOG=debug in any case only", () => {
     expect(debugFromEnv({ POPDOCK_LOG: "DEBUG" })).toBe(true);

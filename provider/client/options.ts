@@ -96,10 +96,42 @@ const MAX_CONNECT_RETRY_SECONDS = 3600;
 /**
  * Retry settings from the environment, for the CLI: `POPDOCK_CONNECT_RETRY_SECONDS` (how long
  * refused connections are retried while Popdock restarts; 0 turns that off) becomes
- * `connectRetryMs`. Unset or empty: `{}` (the defaults). Throws `UsageError` for a value that is
- * not a number of seconds from 0 to 3600.
+ * `connectRetryMs`, and `POPDOCK_RETRY_BUDGET` becomes `budgetMs` (`retryBudgetFromEnv`). Unset
+ * or empty: `{}` (the defaults). Throws `UsageError` for a value out of range.
  */
 export function retryFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<RetryPolicy> {
+  return { ...connectRetryFromEnv(env), ...retryBudgetFromEnv(env) };
+}
+
+/** Longest `POPDOCK_RETRY_BUDGET`: 24 hours. */
+const MAX_RETRY_BUDGET_MS = 24 * 3600_000;
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
+
+/**
+ * `POPDOCK_RETRY_BUDGET`: the time budget of one request, its retries and waits included (429s
+ * are retried until it is spent): seconds (`300`) or a duration (`90s`, `5m`, `1h30m`), from 1 s
+ * to 24 h. Unset or empty: `{}` (the default, 5 minutes).
+ */
+export function retryBudgetFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<RetryPolicy> {
+  const raw = env.POPDOCK_RETRY_BUDGET?.trim();
+  if (raw === undefined || raw === "") return {};
+  let ms = Number.NaN;
+  if (/^\d+(\.\d+)?$/.test(raw)) ms = Number(raw) * 1000;
+  else if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw)) {
+    ms = 0;
+    for (const m of raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+      ms += Number(m[1]) * (DURATION_UNIT_MS[m[2] ?? ""] ?? Number.NaN);
+  }
+  if (!(ms >= 1000 && ms <= MAX_RETRY_BUDGET_MS)) {
+    throw new UsageError(
+      `POPDOCK_RETRY_BUDGET must be a duration from 1s to 24h (e.g. 300, 90s, 5m, 1h30m), not "${raw.slice(0, 20)}"`,
+      { hint: "it bounds how long one request is retried (429s, 5xx) before the step fails" },
+    );
+  }
+  return { budgetMs: Math.round(ms) };
+}
+
+function connectRetryFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<RetryPolicy> {
   const raw = env.POPDOCK_CONNECT_RETRY_SECONDS?.trim();
   if (raw === undefined || raw === "") return {};
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;

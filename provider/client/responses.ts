@@ -224,6 +224,31 @@ export function budgetError(
   );
 }
 
+/**
+ * The error for an operation that the rate limit would hold past its time budget (after 429s, or
+ * before its first attempt when the announced pace leaves it no turn in time): the budget, not a
+ * count of attempts, is what gave up.
+ */
+export function rateLimitBudgetError(
+  where: string,
+  info: ApiErrorInfo,
+  budgetMs: number,
+  limited: number,
+  waitMs: number,
+): PopdockApiError {
+  const so_far =
+    limited > 0
+      ? `still rate limited by Popdock (429) after ${plural(info.attempts ?? 0, "attempt")} (${plural(limited, "429")}) over ${seconds(info.elapsedMs ?? 0)}`
+      : `held by Popdock's rate limit after ${plural(info.attempts ?? 0, "attempt")} over ${seconds(info.elapsedMs ?? 0)}`;
+  return new PopdockRateLimitedError(
+    `${where}: ${so_far}: waiting ${seconds(waitMs)} more for its turn would overrun the retry budget of ${seconds(budgetMs)}`,
+    info,
+    {
+      hint: "raise the retry budget (POPDOCK_RETRY_BUDGET, e.g. 15m) or ask for a higher rate limit; steps already applied are kept, so running again continues",
+    },
+  );
+}
+
 /** The error for an operation the caller aborted; `cause` is the signal's reason. */
 export function abortedError(where: string, info: ApiErrorInfo, reason: unknown): PopdockApiError {
   return new PopdockAbortedError(

@@ -19,8 +19,12 @@ describe("backoffDelayMs", () => {
     expect(backoffDelayMs(3, policy, () => 0.5)).toBe(200);
   });
 
-  it("defaults: 5 attempts, 30 s Retry-After cap, 60 s budget", () => {
-    expect(DEFAULT_RETRY_POLICY).toMatchObject({ maxAttempts: 5, maxRetryAfterMs: 30_000, budgetMs: 60_000 });
+  it("defaults: 5 attempts, 30 s Retry-After cap, 5 min budget", () => {
+    expect(DEFAULT_RETRY_POLICY).toMatchObject({
+      maxAttempts: 5,
+      maxRetryAfterMs: 30_000,
+      budgetMs: 300_000,
+    });
   });
 
   it("defaults: refused connections are retried for up to 30 s", () => {

@@ -14,7 +14,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Longest `Retry-After` honoured; a longer one is shortened to this. Default 30 s. */
   maxRetryAfterMs: number;
-  /** Overall time budget of the operation, attempts and waits included. Default 60 s. */
+  /**
+   * Overall time budget of the operation, attempts and waits (for a `Retry-After`, for the shared
+   * rate limit) included. 429s are retried until it is spent; other failures also stop after
+   * `maxAttempts`. Default 5 minutes; the CLI reads `POPDOCK_RETRY_BUDGET` (`retryFromEnv`).
+   */
   budgetMs: number;
   /**
    * How long refused connections (`ECONNREFUSED`: nothing listens, e.g. Popdock is restarting)
@@ -31,7 +35,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   baseDelayMs: 200,
   maxDelayMs: 5_000,
   maxRetryAfterMs: 30_000,
-  budgetMs: 60_000,
+  budgetMs: 300_000,
   connectRetryMs: 30_000,
 });
 

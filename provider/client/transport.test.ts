@@ -106,16 +106,26 @@ describe("Retry-After", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("reports POPDOCK_API_RATE_LIMITED when every attempt is rate limited", async () => {
-    server.use(http.get(api("/teams"), () => rateLimited("0")));
-    const { client } = makeClient(server.url, { retry: { maxAttempts: 3 } }, clients);
-    const err = (await client.listTeams().catch((e: unknown) => e)) as PopdockRateLimitedError;
-    expect(err.code).toBe("POPDOCK_API_RATE_LIMITED");
-    expect(err.attempts).toBe(3);
-    expect(err.message).toMatch(
-      /^GET \/api\/v1\/security\/teams: still rate limited by Popdock \(429\) after 3 attempts/,
+  it("retries 429s past maxAttempts until the time budget is spent, then names the budget", async () => {
+    server.use(http.get(api("/teams"), () => rateLimited("1")));
+    const { client, waits } = makeClient(
+      server.url,
+      { retry: { maxAttempts: 3, budgetMs: 10_000 } },
+      clients,
     );
-    expect(server.requests).toHaveLength(3);
+    const err = (await client.listTeams().catch((e: unknown) => e)) as PopdockRateLimitedError;
+    expect(err).toBeInstanceOf(PopdockRateLimitedError);
+    expect(err.code).toBe("POPDOCK_API_RATE_LIMITED");
+    // The waits alone fill the budget (the fake sleep returns at once): more than maxAttempts.
+    expect(err.attempts).toBeGreaterThan(3);
+    expect(server.requests).toHaveLength(err.attempts ?? 0);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_000);
+    expect(err.message).toMatch(
+      new RegExp(
+        `^GET /api/v1/security/teams: still rate limited by Popdock \\(429\\) after ${err.attempts} attempts \\(${err.attempts} 429s\\) over .*: waiting .* more for its turn would overrun the retry budget of 10\\.0s$`,
+      ),
+    );
+    expect(err.hint).toContain("POPDOCK_RETRY_BUDGET");
   });
 });
 

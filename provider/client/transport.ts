@@ -8,6 +8,10 @@
  * - retries with full-jitter exponential backoff and `Retry-After`, bounded in attempts and in
  *   time per logical operation, only where a repeat is safe (`retry.ts`); refused connections
  *   (Popdock restarting) are retried for `connectRetryMs` without using up `maxAttempts`;
+ * - one adaptive rate limiter shared by every request (`rate-limit.ts`): each attempt waits for
+ *   its slot; 429s and rate-limit headers set the pace, and a 429 holds every request until its
+ *   `Retry-After`. A 429 does not use up `maxAttempts`: it is retried until the time budget
+ *   (`budgetMs`, `POPDOCK_RETRY_BUDGET`) is spent;
  * - a DELETE whose earlier attempt was lost and now gets 404 is success; a replayed PATCH that
  *   gets 412 is checked against a re-read (`recoverLostPatch`); a cursor walk that loops is an
  *   error (`walkPages`);
@@ -28,6 +32,7 @@ import {
   PopdockPreconditionFailedError,
 } from "./errors.js";
 import { DEFAULT_TIMEOUTS, type PopdockClientOptions, type ResolvedTimeouts } from "./options.js";
+import { AdaptiveRateLimiter } from "./rate-limit.js";
 import { formatHeaders, redact } from "./redact.js";
 import {
   abortedError,
@@ -35,6 +40,7 @@ import {
   type Failure,
   networkError,
   parseErrorBody,
+  rateLimitBudgetError,
   seconds,
   statusError,
   validateBody,
@@ -92,6 +98,7 @@ export class Transport {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
   readonly #newIdempotencyKey: () => string;
+  readonly #limiter = new AdaptiveRateLimiter();
   #stats: RequestStats = { byRoute: {}, attempts: 0, retries: 0 };
   #closed = false;
 
@@ -226,6 +233,10 @@ export class Transport {
     let freeRefusals = 0;
     /** Sum of the waits between attempts (a floor for the elapsed time, whatever the clock says). */
     let waited = 0;
+    /** 429s answered to this operation (they do not use up `maxAttempts`). */
+    let limited = 0;
+    /** The slot taken for the next attempt right after a 429 (at the same instant as its hold). */
+    let reserved: number | undefined;
     const info = (attempts: number, extra: Partial<ApiErrorInfo> = {}): ApiErrorInfo => ({
       method,
       path: routePath,
@@ -242,6 +253,33 @@ export class Transport {
     try {
       for (let attempt = 1; ; attempt++) {
         if (op.signal.aborted) throw stopped(attempt - 1);
+        // The shared pace: wait for this attempt's slot, within the time budget.
+        const slot = reserved ?? this.#limiter.reserve(this.#now());
+        reserved = undefined;
+        if (slot > 0) {
+          const elapsed = Math.max(this.#now() - start, waited);
+          if (elapsed + slot > this.#policy.budgetMs) {
+            this.debug(
+              `  not sending ${method} ${requestPath}: the rate limit's wait of ${slot}ms would overrun the ${seconds(this.#policy.budgetMs)} time budget`,
+            );
+            if (callerSignal?.aborted) throw stopped(attempt - 1);
+            throw rateLimitBudgetError(
+              where,
+              info(attempt - 1, limited > 0 ? { status: 429 } : {}),
+              this.#policy.budgetMs,
+              limited,
+              slot,
+            );
+          }
+          if (attempt > 1 || slot >= 1000) this.debug(`  waiting ${slot}ms for the shared rate limit`);
+          try {
+            await this.#sleep(slot, op.signal);
+          } catch {
+            // Aborted while waiting: reported just below.
+          }
+          waited += slot;
+          if (op.signal.aborted) throw stopped(attempt - 1);
+        }
         this.#stats.attempts++;
         if (attempt > 1) this.#stats.retries++;
         const tag = `attempt ${attempt}/${this.#policy.maxAttempts + freeRefusals}`;
@@ -290,12 +328,14 @@ export class Transport {
           continue;
         }
 
+        this.#limiter.observe(resHeaders, this.#now());
         const requestId = header(resHeaders, "x-request-id") ?? header(resHeaders, "request-id");
         this.debug(
           `← ${method} ${requestPath} ${status} in ${this.#now() - t0}ms ${tag}${requestId ? ` request-id ${requestId}` : ""}${text === "" ? "" : ` | body ${this.#clip(text)}`}`,
         );
 
         if (status >= 200 && status < 300) {
+          this.#limiter.onSuccess();
           if (call.schema === undefined) return undefined as T;
           return validateBody(
             call.schema,
@@ -319,7 +359,26 @@ export class Transport {
         const canRetry = RETRYABLE_STATUSES.has(status) && (status === 429 || retrySafe);
         const fail = (retried: boolean): PopdockApiError =>
           statusError(where, status, error, info(attempt, { status, requestId }), retried, this.#secrets);
-        if (!canRetry || attempt - freeRefusals >= this.#policy.maxAttempts) throw fail(canRetry);
+        if (status === 429) {
+          // Every request waits (the limiter's hold), and this one is tried again until the time
+          // budget is spent (checked when it takes its next slot).
+          limited++;
+          last = { kind: "status", status, error, requestId };
+          const asked = parseRetryAfterMs(header(resHeaders, "retry-after"), this.#now());
+          const hold =
+            asked !== undefined
+              ? Math.min(asked, this.#policy.maxRetryAfterMs)
+              : backoffDelayMs(limited, this.#policy, this.#random);
+          const at = this.#now();
+          this.#limiter.onRateLimited(at, hold, t0);
+          reserved = this.#limiter.reserve(at);
+          const pace = this.#limiter.rate;
+          this.debug(
+            `  429: every request holds for ${hold}ms, then paced at ${pace === undefined ? "no limit" : `${pace.toFixed(1)} requests/s`}`,
+          );
+          continue;
+        }
+        if (!canRetry || attempt - freeRefusals - limited >= this.#policy.maxAttempts) throw fail(canRetry);
         last = { kind: "status", status, error, requestId };
         if (status >= 500) unknownOutcome = true;
         const retryAfter = parseRetryAfterMs(header(resHeaders, "retry-after"), this.#now());

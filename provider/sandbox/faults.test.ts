@@ -64,3 +64,22 @@ describe("FaultInjector", () => {
     expect(f.failAfterCommit()).toBe("drop");
   });
 });
+
+describe("rate-limit headers", () => {
+  it("announce the policy, what remains and when it resets, and nothing without a limit", () => {
+    const r = new RateLimiter(50, 0);
+    expect(r.take(0)).toBe(0);
+    expect(r.headers()).toEqual({
+      "ratelimit-policy": "50;w=1",
+      "ratelimit-limit": "50",
+      "ratelimit-remaining": "49",
+      "ratelimit-reset": "1",
+    });
+    for (let i = 0; i < 49; i++) r.take(0);
+    expect(r.take(0)).toBe(1);
+    expect(r.headers()).toMatchObject({ "ratelimit-remaining": "0", "ratelimit-reset": "1" });
+    const slow = new RateLimiter(0.25, 0);
+    expect(slow.headers()["ratelimit-policy"]).toBe("1;w=4");
+    expect(new RateLimiter(0, 0).headers()).toEqual({});
+  });
+});

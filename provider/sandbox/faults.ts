@@ -46,6 +46,29 @@ export class RateLimiter {
     }
     return Math.max(1, Math.ceil((1 - this.tokens) / this.rps));
   }
+
+  /**
+   * The IETF draft's rate-limit headers (draft-ietf-httpapi-ratelimit-headers) for the bucket as
+   * it is after the last `take`: the policy (`<limit>;w=<window seconds>`, the bucket's capacity
+   * over the time it takes to refill), the limit, what remains, and the seconds until the bucket
+   * is full again (until the next token when none remains). Empty when there is no limit.
+   */
+  headers(): Record<string, string> {
+    if (this.rps <= 0) return {};
+    const limit = Math.max(1, Math.floor(this.rps));
+    const window = Math.round((limit / this.rps) * 1000) / 1000;
+    const remaining = Math.floor(this.tokens);
+    const reset =
+      remaining === 0
+        ? Math.max(1, Math.ceil((1 - this.tokens) / this.rps))
+        : Math.ceil((this.capacity - this.tokens) / this.rps);
+    return {
+      "ratelimit-policy": `${limit};w=${window}`,
+      "ratelimit-limit": String(limit),
+      "ratelimit-remaining": String(remaining),
+      "ratelimit-reset": String(reset),
+    };
+  }
 }
 
 /** The faults in effect and the state behind them (PRNG, bucket). */
@@ -78,6 +101,11 @@ export class FaultInjector {
   /** 0 when the request may go on, else the Retry-After seconds of a 429. */
   rateLimit(): number {
     return this.limiter.take(this.nowMs());
+  }
+
+  /** The rate-limit headers after the last `rateLimit()` (none when the limit is off). */
+  rateLimitHeaders(): Record<string, string> {
+    return this.limiter.headers();
   }
 
   get latencyMs(): number {

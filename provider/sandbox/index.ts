@@ -49,6 +49,11 @@ export interface SandboxOptions {
   clock?: Date | string;
   /** How long a request body may take to arrive before the answer is 408; default 10 000 ms. */
   bodyTimeoutMs?: number;
+  /**
+   * Adds this many API users at start, without HTTP (`SandboxStore.seedUsers`: `seed-<i>`, three
+   * grants and two tokens each), for benchmarks and tests at scale (`popdock sandbox --seed-users`).
+   */
+  seedUsers?: number;
 }
 
 export interface Sandbox {
@@ -87,6 +92,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   if (start !== undefined) {
     clock.setTo(start);
     // Written now so a restart without changes keeps it; a failed write is retried by the next change.
+    persister?.save().catch(() => {});
+  }
+  if (options.seedUsers !== undefined && options.seedUsers > 0) {
+    store.seedUsers(options.seedUsers, "seed", store.userCount);
     persister?.save().catch(() => {});
   }
   const faults = new FaultInjector(options.faults ?? {}, () => now().getTime());

@@ -186,3 +186,98 @@ describe("token use and the clock", () => {
     expect(restored.clock.now().toISOString()).toBe("2025-02-03T04:05:16.000Z");
   });
 });
+
+describe("indexes (issue 9: a sandbox that scales)", () => {
+  it("finds name clashes by the folded name after renames and deletes", () => {
+    const s = store();
+    const a = s.createUser({ name: "Alpha" });
+    const b = s.createUser({ name: "Beta" });
+    expect(thrown(() => s.createUser({ name: "alpha" })).status).toBe(409);
+    s.updateUser(a.id, { name: "Gamma" });
+    expect(s.createUser({ name: "ALPHA" }).name).toBe("ALPHA");
+    expect(thrown(() => s.createUser({ name: "gamma" })).status).toBe(409);
+    expect(thrown(() => s.updateUser(b.id, { name: "GAMMA" })).status).toBe(409);
+    expect(s.updateUser(a.id, { name: "gAmmA" }).name).toBe("gAmmA"); // its own name, another case
+    s.deleteUser(b.id);
+    expect(s.createUser({ name: "beta" }).name).toBe("beta");
+  });
+
+  it("pages from the cursor's position, skipping deleted users, in creation order", () => {
+    const s = store();
+    const ids = Array.from({ length: 25 }, (_, i) => s.createUser({ name: `u${i}` }).id);
+    for (const i of [0, 3, 4, 10, 24]) s.deleteUser(ids[i] as string);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 10; n++) {
+      const page = s.listUsers({ limit: 4, ...(cursor === undefined ? {} : { cursor }) });
+      seen.push(...page.data.map((u) => u.name));
+      if (page.next_cursor === null) break;
+      cursor = page.next_cursor;
+      // a user deleted right after its page was served does not disturb the next page
+      if (n === 1) s.deleteUser(ids[7] as string);
+    }
+    const expected = ids
+      .map((_, i) => i)
+      .filter((i) => ![0, 3, 4, 10, 24].includes(i))
+      .map((i) => `u${i}`);
+    expect(seen).toEqual(expected);
+    expect(s.listUsers({ limit: 100 }).data).toHaveLength(19);
+  });
+
+  it("drops expired idempotency records on the next put, and only those", () => {
+    let now = Date.parse("2025-02-03T00:00:00Z");
+    const s = new SandboxStore({ seed: DEFAULT_SEED, now: () => new Date(now) });
+    const rec = (key: string) => ({
+      scope: "s",
+      key,
+      fingerprint: "f",
+      status: 201,
+      headers: {},
+      body: null,
+    });
+    s.putIdempotent(rec("old"));
+    now += 12 * 3600_000;
+    s.putIdempotent(rec("mid"));
+    now += 12 * 3600_000; // "old" is exactly 24 h old now
+    s.putIdempotent(rec("new"));
+    const keys = s.snapshot().idempotency.map((r) => r.key);
+    expect(keys).toEqual(["mid", "new"]);
+    // a key put again moves to the end (its new creation time)
+    s.putIdempotent(rec("mid"));
+    expect(s.snapshot().idempotency.map((r) => r.key)).toEqual(["new", "mid"]);
+  });
+
+  it("keeps the indexes through a snapshot round trip", () => {
+    const s = store();
+    s.seedUsers(3, "x");
+    const restored = new SandboxStore({ seed: DEFAULT_SEED, state: StoreState.parse(s.snapshot()) });
+    expect(thrown(() => restored.createUser({ name: "X-1" })).status).toBe(409);
+    expect(restored.listUsers({ limit: 2 }).next_cursor).not.toBeNull();
+  });
+});
+
+describe("seedUsers (bulk seed without HTTP)", () => {
+  it("adds users with three grants and two tokens each, readable through the API operations", () => {
+    const s = store();
+    const ids = s.seedUsers(4, "bench");
+    expect(ids).toHaveLength(4);
+    const page = s.listUsers({ limit: 10, expand: ["grants", "tokens"] });
+    expect(page.data.map((u) => u.name)).toEqual(["bench-0", "bench-1", "bench-2", "bench-3"]);
+    for (const u of page.data) {
+      expect(u.grants?.map((g) => g.type)).toEqual(["team", "role", "connector"]);
+      expect(u.tokens?.map((t) => t.name)).toEqual(["a", "b"]);
+    }
+    // the API sees the same clashes as for users it created
+    expect(thrown(() => s.createUser({ name: "BENCH-2" })).status).toBe(409);
+    expect(thrown(() => s.createToken(ids[0] as string, { name: "A" })).status).toBe(409);
+  });
+
+  it("refuses a name already taken before adding anything", () => {
+    const s = store();
+    s.createUser({ name: "seed-1" });
+    expect(thrown(() => s.seedUsers(3)).status).toBe(409);
+    expect(s.userCount).toBe(1);
+    expect(s.seedUsers(2, "seed", 2)).toHaveLength(2);
+    expect(s.userCount).toBe(3);
+  });
+});

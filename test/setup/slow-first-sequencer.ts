@@ -18,6 +18,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/kill-journal.test.ts", // 1,200 creates, killed three times
   "test/e2e/crash.test.ts",
   "test/e2e/faults.test.ts",
+  "test/e2e/rate-limit.test.ts", // a rate-limited apply of 240 steps at --parallelism 50
   "test/e2e/interrupt.test.ts",
   "provider/backends/file/lock.test.ts",
   "test/e2e/convergence.test.ts",

@@ -20,6 +20,7 @@ import {
   checkStateEndpoint,
   connectFor,
   displayPath,
+  FULL_OPTION,
   flag,
   list,
   loadOrEmpty,
@@ -63,6 +64,7 @@ const APPLY_OPTIONS = {
   ...PLAN_SAFETY_OPTIONS,
   ...POLICY_OPTIONS,
   ...OVERRIDE_OPTIONS,
+  ...FULL_OPTION,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {

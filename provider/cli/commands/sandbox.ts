@@ -89,6 +89,11 @@ its store holds token credentials in clear text.`,
       value: "TIME",
       description: "Sandbox time at start, ISO 8601 with a zone (e.g. 2026-12-03T11:00:00Z)",
     },
+    "seed-users": {
+      type: "string",
+      value: "N",
+      description: "Start with N API users seed-<i> (3 grants, 2 tokens each), added without HTTP",
+    },
     "allow-remote": { type: "boolean", description: "Allow a non-loopback --host" },
   },
 
@@ -114,6 +119,12 @@ its store holds token credentials in clear text.`,
       fail_after_commit_mode: mode as "500" | "drop" | undefined,
       seed: num(args, "fault-seed", Number.isInteger, "an integer"),
     };
+    const seedUsers = num(
+      args,
+      "seed-users",
+      (n) => Number.isInteger(n) && n >= 0 && n <= 1_000_000,
+      "a whole number from 0 to 1000000",
+    );
     const bodyTimeoutMs = num(args, "body-timeout", (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
     const definedFaults = Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined));
 
@@ -140,6 +151,7 @@ its store holds token credentials in clear text.`,
         faults: definedFaults,
         ...(bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs }),
         ...(clock === undefined ? {} : { clock }),
+        ...(seedUsers === undefined ? {} : { seedUsers }),
         ...(seedPath === undefined ? {} : { seed: loadSeedFile(seedPath) }),
         ...(str(args, "data") === undefined ? {} : { dataDir: str(args, "data") as string }),
       });

@@ -4,7 +4,7 @@ import { renderPlanMarkdown } from "../../engine/render/markdown.js";
 import { renderPlanText } from "../../engine/render/text.js";
 import { UsageError } from "../../model/errors.js";
 import { renderPolicyMarkdown, renderPolicyText } from "../../policy/render.js";
-import { COLOR_OPTIONS, flag, readPlanFile, useColor } from "../common.js";
+import { COLOR_OPTIONS, FULL_OPTION, flag, readPlanFile, useColor } from "../common.js";
 import type { Command } from "../io.js";
 
 export const command: Command = {
@@ -14,6 +14,7 @@ export const command: Command = {
   maxPositionals: 1,
   options: {
     ...COLOR_OPTIONS,
+    ...FULL_OPTION,
     json: { type: "boolean", description: "JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "PR-comment Markdown" },
   },
@@ -25,10 +26,13 @@ export const command: Command = {
     if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
     else if (flag(args, "markdown"))
       io.stdout.write(renderPlanMarkdown(plan) + renderPolicyMarkdown(plan.policy_results ?? [], 0));
-    else
+    else {
+      const full = flag(args, "full") ? { changesShown: Number.POSITIVE_INFINITY } : {};
       io.stdout.write(
-        renderPlanText(plan, { color: useColor(args, io) }) + renderPolicyText(plan.policy_results ?? [], 0),
+        renderPlanText(plan, { color: useColor(args, io), ...full }) +
+          renderPolicyText(plan.policy_results ?? [], 0),
       );
+    }
     return 0;
   },
 };

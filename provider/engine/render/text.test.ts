@@ -11,6 +11,20 @@ describe("renderPlanText", () => {
     await expect(renderPlanText(p, { color: false })).toMatchFileSnapshot(`./__snapshots__/${name}.txt`);
   });
 
+  it("shows the first N changes of each type and action, then counts the rest (unless changesShown is Infinity)", () => {
+    const short = renderPlanText(createAll, { color: false, changesShown: 1 });
+    expect(short.match(/^ {2}\+ resource "popdock_api_user_grant"/gm)).toHaveLength(1);
+    expect(short.match(/^ {2}\+ resource "popdock_api_user"/gm)).toHaveLength(1);
+    expect(short).toContain(
+      "… and 1 more popdock_api_user_grant create like these\n(the full list: --full, or --json, or save the plan with --out and run popdock show --full)",
+    );
+    expect(short).not.toContain("more popdock_api_user create"); // only one of those
+    expect(short).toContain("Plan: 5 to add, 0 to change, 0 to destroy."); // the summary counts all
+    const full = renderPlanText(createAll, { color: false });
+    expect(renderPlanText(createAll, { color: false, changesShown: Number.POSITIVE_INFINITY })).toBe(full);
+    expect(full).not.toContain("… and");
+  });
+
   it("starts with the refresh line only when refresh info is given", () => {
     expect(renderPlanText(createAll, { color: false })).not.toContain("refreshed");
     const text = renderPlanText(createAll, { color: false, refresh: { users: 2, requests: 4 } });

@@ -37,7 +37,28 @@ export interface TextRenderOptions {
   /** ANSI colours and bold; only for a terminal that wants them. */
   color: boolean;
   refresh?: RefreshInfo;
+  /**
+   * Changes shown in full per resource type and action; the rest are counted in one line each
+   * ("… and 9,412 more popdock_api_token creates like these"). Default
+   * {@link DEFAULT_CHANGES_SHOWN}; `Infinity` (`--full`) shows every change.
+   */
+  changesShown?: number;
 }
+
+/** `9412` → `9,412` (toLocaleString loads ICU data: ~100 ms at first use). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** How many changes of each resource type and action the text plan shows before it counts the rest. */
+export const DEFAULT_CHANGES_SHOWN = 50;
+
+const ACTION_NOUN: Record<string, [string, string]> = {
+  create: ["create", "creates"],
+  update: ["update", "updates"],
+  delete: ["destroy", "destroys"],
+  replace: ["replacement", "replacements"],
+};
 
 interface Style {
   bold(text: string): string;
@@ -328,9 +349,31 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
 
   if (changes.length > 0) {
     parts.push(legend(changes, st), "popdock-iac will perform the following actions:");
+    // A huge change set stays readable: the first N of each type and action in full, then a count.
+    const shown = options.changesShown ?? DEFAULT_CHANGES_SHOWN;
+    const seen = new Map<string, number>();
     for (const g of groupChanges(changes)) {
-      const [first, ...rest] = g.changes.map((c) => changeBlock(c, st));
-      parts.push(`${st.bold(groupTitle(g.group))}\n${first ?? ""}`, ...rest);
+      const visible = g.changes.filter((c) => {
+        const key = `${c.type}\u0000${c.action}`;
+        const n = (seen.get(key) ?? 0) + 1;
+        seen.set(key, n);
+        return n <= shown;
+      });
+      const [first, ...rest] = visible.map((c) => changeBlock(c, st));
+      if (first !== undefined) parts.push(`${st.bold(groupTitle(g.group))}\n${first}`, ...rest);
+    }
+    const hidden = [...seen]
+      .filter(([, n]) => n > shown)
+      .map(([key, n]) => {
+        const [type = "", action = ""] = key.split("\u0000");
+        const [one, many] = ACTION_NOUN[action] ?? [action, `${action}s`];
+        const more = n - shown;
+        return `… and ${thousands(more)} more ${clean(type)} ${more === 1 ? one : many} like these`;
+      });
+    if (hidden.length > 0) {
+      parts.push(
+        `${hidden.join("\n")}\n(the full list: --full, or --json, or save the plan with --out and run popdock show --full)`,
+      );
     }
     parts.push(`${st.bold("Plan:")} ${formatSummaryLine(plan.summary)}`);
   }
