@@ -20,6 +20,7 @@ import { resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
 import { depose, stateEntryOf } from "./recover.js";
+import { forgetPrevious, rotationPending, withPrevious } from "./rotation.js";
 import { planSteps, type Step } from "./steps.js";
 
 export { planSteps, type Step, type StepKind } from "./steps.js";
@@ -174,7 +175,7 @@ async function runCreate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Pr
     };
     if (parentId !== undefined) p.parent_id = parentId;
     if (replacesFirst) p.replaces_id = prior.id;
-    await setPending(run, p);
+    await setPending(run, rotationPending(ch, p));
   }
   let w: Written;
   try {
@@ -192,7 +193,12 @@ async function runCreate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Pr
   }
   if (w.secret !== undefined) run.secrets.set(ch.address, w.secret);
   if (replacesFirst) depose(state, ch.address, prior); // until its delete step removes it
-  state.resources[ch.address] = stateEntry(ch, w, state);
+  const entry = stateEntry(ch, w, state);
+  // A token's next generation: the current one stays, as its previous generation.
+  state.resources[ch.address] =
+    ch.rotation !== undefined && prior?.id === ch.rotation.previous_id
+      ? withPrevious(entry, prior, ch.rotation.overlap_seconds, run.now())
+      : entry;
   clearPending(run, ch.address, "create");
   await run.persist();
   return w.id;
@@ -255,6 +261,10 @@ async function runDelete(run: ApplyRun, h: ResourceType, step: Step): Promise<un
 function forget(state: StateFile, h: ResourceType, step: Step): void {
   const ch = step.change;
   const oldId = ch.remote?.id;
+  if (ch.previous_of !== undefined) {
+    forgetPrevious(state, ch.previous_of, oldId);
+    return;
+  }
   if (ch.deposed_of !== undefined) {
     state.deposed = (state.deposed ?? []).filter((d) => d.id !== oldId);
     return;

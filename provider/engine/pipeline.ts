@@ -97,6 +97,9 @@ export async function computePlan(opts: {
   /** `--allow-destroy-all`, and how messages name the state (see `makePlan`). */
   allowDestroyAll?: boolean;
   stateName?: string;
+  /** `-replace` and `--force-retire` addresses (see `makePlan`). */
+  replace?: readonly string[];
+  forceRetire?: readonly string[];
 }): Promise<ComputedPlan> {
   const replayed = opts.replay
     ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
@@ -113,6 +116,8 @@ export async function computePlan(opts: {
     mode: opts.mode ?? "normal",
     ...(opts.allowDestroyAll !== undefined ? { allowDestroyAll: opts.allowDestroyAll } : {}),
     ...(opts.stateName !== undefined ? { stateName: opts.stateName } : {}),
+    ...(opts.replace !== undefined ? { replace: opts.replace } : {}),
+    ...(opts.forceRetire !== undefined ? { forceRetire: opts.forceRetire } : {}),
   });
   return { ...prepared, ...r };
 }

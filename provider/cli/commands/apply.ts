@@ -19,6 +19,7 @@ import {
   list,
   PLAN_SAFETY_OPTIONS,
   planText,
+  REPLACE_OPTIONS,
   readPlanFile,
   STATE_OPTIONS,
   str,
@@ -43,6 +44,7 @@ const APPLY_OPTIONS = {
   ...STATE_OPTIONS,
   ...COLOR_OPTIONS,
   ...PLAN_SAFETY_OPTIONS,
+  ...REPLACE_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {
