@@ -478,3 +478,26 @@ export function previousLabel(retiresAt: string): string {
 export function tokenChanges(plan: Pick<Plan, "changes">): ResourceChange[] {
   return plan.changes.filter((c) => c.token !== undefined);
 }
+
+/**
+ * `--secrets-out` during an overlap: for each automatic token output (`<user>.<token>`) whose
+ * token was rotated in this run, the previous generation's Token ID as `<name>.previous`, read
+ * with the administrator's GET, so that consumers can be switched deliberately.
+ */
+export async function previousSecrets(
+  state: StateFile,
+  created: ReadonlyMap<string, string>,
+  readToken: (userId: string, tokenId: string) => Promise<string>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [name, o] of Object.entries(state.outputs)) {
+    if (!o.sensitive || o.parts.length !== 1) continue;
+    const part = o.parts[0];
+    if (typeof part === "string" || part === undefined || part.attr !== "token_id") continue;
+    const entry = state.resources[part.address];
+    if (!created.has(part.address) || entry?.previous === undefined || entry.parent_id === undefined)
+      continue;
+    out.set(`${name}.previous`, await readToken(entry.parent_id, entry.previous.id));
+  }
+  return out;
+}

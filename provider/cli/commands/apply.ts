@@ -7,6 +7,7 @@ import type { StateFile } from "../../../schema/state.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
+import { previousSecrets } from "../../engine/rotation.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
 import { LOCAL_ENDPOINT } from "../../model/provider.js";
 import {
@@ -297,6 +298,12 @@ async function execute(
         io.stderr.write(`note: ${name} is not in ${secretsOut}: ${(err as Error).message}\n`);
       }
     }
+    // During an overlap, the previous generation too, under `<name>.previous`.
+    const previous = await previousSecrets(state, result.secrets, async (userId, tokenId) => {
+      const t = await api.getToken(userId, tokenId, { signal: io.signal });
+      return t.token_id;
+    });
+    for (const [name, value] of previous) values.set(name, value);
     try {
       await writeSecretsFile(io, secretsOut, values);
     } catch (err) {

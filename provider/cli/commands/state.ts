@@ -1,4 +1,6 @@
 /** `popdock state list | show ADDRESS | rm ADDRESS`: look at or edit the state (rm never touches Popdock). */
+
+import { previousLabel } from "../../engine/rotation.js";
 import { StateStore } from "../../engine/state-store.js";
 import { UsageError } from "../../model/errors.js";
 import { LOCATE_OPTIONS, list, STATE_OPTIONS, str, withLock } from "../common.js";
@@ -20,12 +22,24 @@ export const command: Command = {
     const statePath = statePathFor(location, str(args, "state"), io.cwd);
     if (sub === "list") {
       const state = await new StateStore(statePath).load();
-      for (const a of Object.keys(state.resources).sort()) io.stdout.write(`${a}\n`);
+      for (const a of Object.keys(state.resources).sort()) {
+        io.stdout.write(`${a}\n`);
+        const prev = state.resources[a]?.previous;
+        if (prev) io.stdout.write(`${a} ${previousLabel(prev.retires_at)}\n`);
+      }
       return 0;
     }
     if (sub === "show") {
       if (!address) throw new UsageError("state show needs an ADDRESS");
       const state = await new StateStore(statePath).load();
+      // `ADDR (previous…)`: the previous generation of a rotating token.
+      const of = /^(.*) \(previous(, retires [^)]*)?\)$/.exec(address)?.[1];
+      const prev = of === undefined ? undefined : state.resources[of]?.previous;
+      if (of !== undefined && prev) {
+        const label = `${of} ${previousLabel(prev.retires_at)}`;
+        io.stdout.write(`${JSON.stringify({ address: label, generation: "previous", ...prev }, null, 2)}\n`);
+        return 0;
+      }
       const r = state.resources[address];
       if (!r) throw new UsageError(`${address} is not in state`, { hint: "popdock state list" });
       io.stdout.write(`${JSON.stringify({ address, ...r }, null, 2)}\n`);
