@@ -22,6 +22,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   state: async () => (await import("./commands/state.js")).command,
   "force-unlock": async () => (await import("./commands/force-unlock.js")).command,
   graph: async () => (await import("./commands/graph.js")).command,
+  tokens: async () => (await import("./commands/tokens.js")).command,
   sandbox: async () => (await import("./commands/sandbox.js")).command,
 };
 
