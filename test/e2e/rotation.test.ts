@@ -5,7 +5,7 @@
  * only once the overlap has passed and nobody uses it. Consumers use tokens as real ones do:
  * `GET /api/v2/user` with `Authorization: Bearer <Token ID>`.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type { StateFile } from "../../schema/state.js";
@@ -301,5 +301,26 @@ describe("a rotating token's whole life", () => {
     const bad = expectExit(await sb.popdock(["tokens", "--max-age", "90 days"], dir), 1);
     expect(bad.stderr).toContain("is not a duration");
     expect(JSON.stringify(json)).not.toContain(made.body.token_id);
+  });
+
+  it("a saved plan stays exact: made before the rotation was due, applied after, it rotates nothing", async () => {
+    const user = `saved-${uniq()}`;
+    const dir = await project({ "popdock.yaml": config(user) });
+    expectExit(await sb.popdock(["apply", "--auto-approve"], dir), 0);
+    await writeFile(
+      join(dir, "popdock.yaml"),
+      config(user).replace("name: nightly-loader", "name: nightly-loader\n        # edited"),
+    );
+    expectExit(await sb.popdock(["plan", "--out", "early.plan"], dir), 0);
+    await advance(91 * DAY);
+    const applied = expectExit(await sb.popdock(["apply", "early.plan"], dir), 0);
+    expect(applied.stdout).not.toContain("rotated");
+    expect(await liveTokens(user)).toHaveLength(1);
+    // The next plan sees the rotation due; saved now and applied a day later, it makes exactly one.
+    expectExit(await sb.popdock(["plan", "--out", "due.plan"], dir), 0);
+    await advance(DAY);
+    expectExit(await sb.popdock(["apply", "due.plan"], dir), 0);
+    expect(await liveTokens(user)).toHaveLength(2);
+    expect(actions(await planJson(dir))).toEqual({});
   });
 });
