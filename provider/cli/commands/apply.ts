@@ -88,7 +88,19 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const parallelism = parallelismOf(args);
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
-  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
+  if (planFile !== undefined) {
+    for (const opt of ["replace", "force-retire"]) {
+      if (list(args, opt).length > 0) {
+        throw new UsageError(
+          `--${opt} cannot be used with a saved plan: the plan already records its decisions`,
+          {
+            hint: `pass it to \`popdock plan --out ${planFile}\` instead`,
+          },
+        );
+      }
+    }
+    return applySaved(args, io, planFile, parallelism);
+  }
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, store, conn } = p;

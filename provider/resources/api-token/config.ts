@@ -46,7 +46,7 @@ function checkRotation(
   overlapRequired: boolean,
 ): void {
   if (r.overlap === undefined) {
-    for (const k of ["every", "retire_when_unused"] as const) {
+    for (const k of overlapRequired ? [] : (["every", "retire_when_unused"] as const)) {
       if (r[k] !== undefined) {
         ctx.addIssue({
           code: "custom",
