@@ -273,6 +273,24 @@ describe("planning generations by Popdock's clock", () => {
     expect(r.plan?.changes.find((c) => c.address === ADDR)?.token?.age_seconds).toBe(900 * 86_400);
   });
 
+  it("a policy removed: the previous generation still retires at its recorded time, not before", () => {
+    const state = withPrev(T0 + 97 * DAY);
+    const before = plan({
+      tokens: [current, next],
+      state,
+      now: T0 + 95 * DAY,
+      config: desired(null, next.name),
+    });
+    expect(active(before)).toEqual({});
+    const after = plan({
+      tokens: [current, next],
+      state,
+      now: T0 + 98 * DAY,
+      config: desired(null, next.name),
+    });
+    expect(active(after)).toEqual({ [`${ADDR} (previous)`]: "delete" });
+  });
+
   it("removing the token deletes both generations", () => {
     const cfg = desired();
     cfg.resources = cfg.resources.filter((x) => x.address !== ADDR);

@@ -335,7 +335,8 @@ function planPrevious(
   const tokenCh = ctx.changes.get(address);
   const parentCh = entry.parent ? ctx.changes.get(entry.parent) : undefined;
   const parentGoes = parentCh?.action === "delete" || parentCh?.action === "replace";
-  const tokenGoes = tokenCh === undefined || tokenCh.action === "delete" || policy === undefined;
+  // Without a policy any more, the previous generation still retires at its recorded time.
+  const tokenGoes = tokenCh === undefined || tokenCh.action === "delete";
   const base = {
     address: addr,
     type: entry.type,
@@ -384,11 +385,7 @@ function planPrevious(
   });
   let reason: string | undefined;
   if (parentGoes) reason = `${entry.parent} is ${parentCh?.action === "delete" ? "deleted" : "replaced"}`;
-  else if (tokenGoes)
-    reason =
-      policy === undefined && tokenCh?.action !== "delete" && tokenCh !== undefined
-        ? "the token no longer has a rotation policy"
-        : "its token is deleted";
+  else if (tokenGoes) reason = "its token is deleted";
   else if (forced) reason = "retired now with --force-retire";
   else if (over && !stillUsed) {
     reason =
