@@ -14,6 +14,43 @@ export type Action = z.infer<typeof Action>;
 export const Attrs = z.record(z.string(), z.unknown());
 export type Attrs = z.infer<typeof Attrs>;
 
+/**
+ * What a plan knows of a token's time (from Popdock's clock): its age, its last use and, for a
+ * rotating token, when its rotation is due and what the plan decided. On every token change
+ * (noops too) and on the changes of previous generations. Policies read these fields.
+ */
+export const TokenTiming = z.strictObject({
+  /** `current`: the token at the address; `previous`: its predecessor, in its overlap. */
+  generation: z.enum(["current", "previous"]),
+  /** The token's Popdock name. */
+  name: z.string(),
+  /** Popdock's clock when the plan read Popdock. */
+  server_time: z.string(),
+  created_at: z.string(),
+  age_seconds: z.number().int(),
+  last_used_at: z.string().nullable(),
+  last_used_seconds_ago: z.number().int().nullable(),
+  rotation: z
+    .strictObject({
+      every_seconds: z.number().int().optional(),
+      overlap_seconds: z.number().int(),
+      retire_when_unused_seconds: z.number().int().optional(),
+      /** The current generation: when it is due (created_at + every), and in how long (negative: overdue). */
+      due_at: z.string().optional(),
+      due_in_seconds: z.number().int().optional(),
+      /** A previous generation: when its overlap ends. */
+      retires_at: z.string().optional(),
+      /**
+       * `rotate`: a new generation is created; `retire`: this previous generation is deleted;
+       * `keep`: its overlap has passed but it was used within `retire_when_unused`; `wait`: nothing
+       * is due; `blocked`: due, but the previous generation has not retired yet.
+       */
+      decision: z.enum(["rotate", "retire", "keep", "wait", "blocked"]),
+    })
+    .optional(),
+});
+export type TokenTiming = z.infer<typeof TokenTiming>;
+
 export const ResourceChange = z.strictObject({
   address: z.string(),
   type: z.string(),
@@ -51,6 +88,15 @@ export const ResourceChange = z.strictObject({
   prevent_destroy: z.boolean().optional(),
   /** For the delete of an object deposed by an interrupted create-before-destroy: its address. */
   deposed_of: z.string().optional(),
+  /** For a change of a rotating token's previous generation: the token's address. */
+  previous_of: z.string().optional(),
+  /**
+   * For the create of a token's next generation: the current generation (`remote`) becomes the
+   * previous one, valid `overlap_seconds` after the new one's creation.
+   */
+  rotation: z.strictObject({ previous_id: z.string(), overlap_seconds: z.number().int() }).optional(),
+  /** A token's ages and rotation schedule, from Popdock's clock. */
+  token: TokenTiming.optional(),
   /** Addresses this change waits for (creates/updates) or that wait for it (deletes reverse this). */
   depends_on: z.array(z.string()).default([]),
   /**
@@ -110,6 +156,8 @@ export const PlanFile = z.strictObject({
   state_serial: z.number().int(),
   /** Destroy plans delete everything in state. */
   mode: z.enum(["normal", "destroy"]).default("normal"),
+  /** Popdock's clock when the plan read Popdock (the `Date` header), if known. */
+  server_time: z.string().optional(),
   changes: z.array(ResourceChange),
   drift: z.array(DriftChange).default([]),
   outputs: z.array(OutputChange).default([]),

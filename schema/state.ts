@@ -31,6 +31,20 @@ export const StateResource = z.strictObject({
    * configuration is refused too (Terraform loses the protection with the block).
    */
   prevent_destroy: z.boolean().optional(),
+  /**
+   * A rotating token's previous generation (the entry itself is the current one): still valid in
+   * Popdock until `retires_at`, then deleted by a plan once nobody uses it. Absent in older states.
+   */
+  previous: z
+    .strictObject({
+      id: z.string(),
+      version: z.number().int().nonnegative(),
+      /** Non-secret attributes as last seen (name, token_id_hint, created_at). */
+      attributes: z.record(z.string(), z.unknown()),
+      /** When its overlap ends (Popdock's clock): its successor's creation + `overlap`. */
+      retires_at: z.string(),
+    })
+    .optional(),
 });
 export type StateResource = z.infer<typeof StateResource>;
 
@@ -48,6 +62,12 @@ export const PendingStep = z.strictObject({
   request: z.record(z.string(), z.unknown()).optional(),
   /** For a create-before-destroy replacement: the object being replaced. */
   replaces_id: z.string().optional(),
+  /**
+   * For a token rotation: the overlap, in seconds. The object `replaces_id` names becomes the
+   * entry's `previous` generation (retiring `overlap_seconds` after the new one's creation)
+   * instead of being deposed.
+   */
+  overlap_seconds: z.number().int().positive().optional(),
   started_at: z.string(),
 });
 export type PendingStep = z.infer<typeof PendingStep>;

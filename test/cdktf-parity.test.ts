@@ -52,6 +52,21 @@ describe("CDKTF and YAML parity", () => {
     expect(a?.provider).toEqual(b?.provider);
   });
 
+  it("carry the same token rotation policy (durations in seconds)", () => {
+    const excel = 'popdock_api_token.reporting_bot["excel"]';
+    const policy = {
+      every_seconds: 90 * 86_400,
+      overlap_seconds: 7 * 86_400,
+      retire_when_unused_seconds: 86_400,
+    };
+    for (const c of [cdktf.config, yaml.config]) {
+      expect(c?.resources.find((r) => r.address === excel)?.attrs).toEqual({
+        name: "excel-workbook",
+        rotation: policy,
+      });
+    }
+  });
+
   it("have the same config digest", () => {
     expect(cdktf.config?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(cdktf.config?.digest).toBe(yaml.config?.digest);

@@ -60,6 +60,8 @@ export class PopdockStack extends TerraformStack {
       apiUserId: reporting.id,
       key: "excel",
       name: "excel-workbook",
+      // Generations: a new token every 90 days, the old one valid 7 more days and until unused for a day.
+      rotation: { every: "90d", overlap: "7d", retireWhenUnused: "24h" },
     });
 
     const integration = new PopdockApiUser(this, "integration_bot", {

@@ -5,7 +5,8 @@
  *
  * Its popdock address is `popdock_api_token.<user key>["<key>"]`, `key` defaulting to the
  * resource's logical id; every token also gets the automatic sensitive output `<user key>.<key>`.
- * Tokens are replaced create-before-destroy. To rotate one on a schedule, give it
+ * With `rotation: { every, overlap, retireWhenUnused, triggers }` the token rotates by generations,
+ * without downtime (see the README). Without it, tokens are replaced create-before-destroy. To rotate one on a trigger, give it
  * `lifecycle: { replaceTriggeredBy: [keeper] }` with a `NullResource` keeper whose `triggers`
  * you change (`{ quarter: "2026-Q4" }`).
  */
@@ -37,10 +38,35 @@ import {
 } from "./common.js";
 import { dropUndefined } from "./provider.js";
 
+/**
+ * Generations without downtime (as YAML's `rotation`): rotate once the current token is `every`
+ * old, keep the previous one valid for `overlap`, and, with `retireWhenUnused`, until it has not
+ * been used for that long. Durations: a whole number and a unit, s m h d or w (`"90d"`).
+ */
+export interface PopdockTokenRotation {
+  readonly every?: string;
+  readonly overlap: string;
+  readonly retireWhenUnused?: string;
+  /** A change of any value rotates the token now (through the overlap). */
+  readonly triggers?: Readonly<Record<string, string | number | boolean>>;
+}
+
 export type PopdockApiTokenConfig = PopdockMetaArguments & {
   /** The owning API user: `user.id` of a `PopdockApiUser` in the same stack. */
   readonly apiUserId: string;
-} & Readonly<Omit<z.input<typeof ApiTokenArgs>, "api_user_id">>;
+  readonly rotation?: PopdockTokenRotation;
+} & Readonly<Omit<z.input<typeof ApiTokenArgs>, "api_user_id" | "rotation">>;
+
+/** `rotation` as Terraform JSON spells it. */
+function rotationArgs(r: PopdockTokenRotation | undefined): Record<string, unknown> | undefined {
+  if (r === undefined) return undefined;
+  return {
+    ...(r.every !== undefined ? { every: r.every } : {}),
+    overlap: r.overlap,
+    ...(r.retireWhenUnused !== undefined ? { retire_when_unused: r.retireWhenUnused } : {}),
+    ...(r.triggers !== undefined ? { triggers: { ...r.triggers } } : {}),
+  };
+}
 
 /** An API token of an API user. */
 export class PopdockApiToken extends TerraformResource {
@@ -75,7 +101,11 @@ export class PopdockApiToken extends TerraformResource {
         `PopdockApiToken ${this.node.path}: key must be a literal string`,
       );
     }
-    const args = orThrow("PopdockApiToken", this, checkArgs(TOKEN_TYPE, snakeArgs(config)));
+    const { rotation, ...rest } = config;
+    const snake = snakeArgs(rest);
+    const rot = rotationArgs(rotation);
+    if (rot !== undefined) snake.rotation = rot;
+    const args = orThrow("PopdockApiToken", this, checkArgs(TOKEN_TYPE, snake));
     this._args = args as z.infer<typeof ApiTokenArgs>;
     checkLiterals("PopdockApiToken", this, TOKEN_TYPE, this._args);
     requireUserReference("PopdockApiToken", this, config.apiUserId);
@@ -112,11 +142,16 @@ export class PopdockApiToken extends TerraformResource {
     return this._args.key;
   }
 
+  get rotationInput(): Readonly<Record<string, unknown>> | undefined {
+    return this._args.rotation;
+  }
+
   protected override synthesizeAttributes(): Record<string, unknown> {
     return {
       api_user_id: stringToTerraform(this._args.api_user_id),
       name: stringToTerraform(this._args.name),
       key: stringToTerraform(this._args.key),
+      ...(this._args.rotation !== undefined ? { rotation: structuredClone(this._args.rotation) } : {}),
     };
   }
 
@@ -127,10 +162,16 @@ export class PopdockApiToken extends TerraformResource {
       type: "simple",
       storageClassType: "string",
     });
-    return dropUndefined({
+    const attrs = dropUndefined({
       api_user_id: simple(this._args.api_user_id),
       name: simple(this._args.name),
       key: simple(this._args.key),
     });
+    if (this._args.rotation === undefined) return attrs;
+    const rotation = structuredClone(this._args.rotation);
+    return {
+      ...attrs,
+      rotation: { value: rotation, isBlock: false, type: "map", storageClassType: "anyMap" },
+    };
   }
 }

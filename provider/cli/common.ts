@@ -102,6 +102,24 @@ export const PLAN_SAFETY_OPTIONS: Record<string, OptionSpec> = {
   },
 };
 
+/** `-replace ADDR` and `--force-retire ADDR` (plan and apply). */
+export const REPLACE_OPTIONS: Record<string, OptionSpec> = {
+  replace: {
+    type: "string",
+    multiple: true,
+    value: "ADDR",
+    description:
+      "Replace ADDR even if unchanged (repeatable); a token with a rotation policy rotates now through its overlap",
+  },
+  "force-retire": {
+    type: "string",
+    multiple: true,
+    value: "ADDR",
+    description:
+      "Delete the previous generation of token ADDR now, even if its overlap has not passed or it is still used",
+  },
+};
+
 export const COLOR_OPTIONS: Record<string, OptionSpec> = {
   "no-color": { type: "boolean", description: "No colour (also NO_COLOR)" },
 };
@@ -373,6 +391,8 @@ export async function withPlan(
         allowDestroyAll: flag(args, "allow-destroy-all"),
         stateName: backend.describe(),
         workspace: backend.workspace,
+        replace: list(args, "replace"),
+        forceRetire: list(args, "force-retire"),
       });
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);

@@ -23,6 +23,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   workspace: async () => (await import("./commands/workspace.js")).command,
   "force-unlock": async () => (await import("./commands/force-unlock.js")).command,
   graph: async () => (await import("./commands/graph.js")).command,
+  tokens: async () => (await import("./commands/tokens.js")).command,
   sandbox: async () => (await import("./commands/sandbox.js")).command,
   policy: async () => (await import("./commands/policy.js")).command,
 };

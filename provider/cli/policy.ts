@@ -154,7 +154,8 @@ export function checkPlan(plan: Plan, policy: LoadedPolicy, live: LiveSnapshot |
     plan,
     ...(live !== undefined ? { live } : {}),
     rules: policy.rules,
-    now: policyNow(live),
+    // Popdock's clock: the live snapshot's, else (offline) the one the plan was made at.
+    now: policyNow(live, () => (plan.server_time !== undefined ? new Date(plan.server_time) : new Date())),
   });
   plan.policy_results = results;
   return results;

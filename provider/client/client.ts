@@ -310,6 +310,11 @@ export class PopdockClient implements PopdockApi {
     return this.#http.stats();
   }
 
+  /** Popdock's clock, from the `Date` header of the latest response. */
+  serverTime(): Date | undefined {
+    return this.#http.serverTime();
+  }
+
   /** Zeroes the counters (e.g. between the refresh and the apply of one run). */
   resetStats(): void {
     this.#http.resetStats();

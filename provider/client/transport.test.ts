@@ -595,3 +595,22 @@ async function closeServer(popdock: Server | undefined): Promise<void> {
   popdock.closeAllConnections();
   await new Promise<void>((r) => popdock.close(() => r()));
 }
+
+describe("Popdock's clock", () => {
+  it("serverTime() is the Date header of the latest response, undefined before any", async () => {
+    const { client } = makeClient(server.url, {}, clients);
+    expect(client.serverTime()).toBeUndefined();
+    server.use(
+      http.get(api("/teams"), () =>
+        HttpResponse.json(teams, { headers: { date: "Mon, 01 Mar 2027 10:00:00 GMT" } }),
+      ),
+    );
+    await client.listTeams();
+    expect(client.serverTime()?.toISOString()).toBe("2027-03-01T10:00:00.000Z");
+    server.use(http.get(api("/teams"), () => HttpResponse.json(teams, { headers: { date: "not a date" } })));
+    await client.listTeams();
+    expect(client.serverTime()?.toISOString(), "an unreadable Date keeps the last good one").toBe(
+      "2027-03-01T10:00:00.000Z",
+    );
+  });
+});

@@ -101,6 +101,8 @@ export class Transport {
   readonly #limiter = new AdaptiveRateLimiter();
   #stats: RequestStats = { byRoute: {}, attempts: 0, retries: 0 };
   #closed = false;
+  /** The `Date` header of the latest response (ms since the epoch). */
+  #serverDate: number | undefined;
 
   /** `origin` and `prefix` come from `parseEndpoint`; the API key has been checked as non-empty. */
   constructor(origin: string, prefix: string, options: PopdockClientOptions) {
@@ -146,6 +148,14 @@ export class Transport {
   /** `<prefix>/api/v1/security<route>`: the path a route is served at, without ids filled in. */
   pathOf(route: string): string {
     return `${this.#prefix}${API_BASE_PATH}${route}`;
+  }
+
+  /**
+   * Popdock's clock: the latest response's `Date` header (second precision). Undefined before
+   * any response with a valid `Date`.
+   */
+  serverTime(): Date | undefined {
+    return this.#serverDate === undefined ? undefined : new Date(this.#serverDate);
   }
 
   /** A copy of the counters. */
@@ -305,6 +315,9 @@ export class Transport {
           });
           status = res.statusCode;
           resHeaders = res.headers;
+          const date = header(res.headers, "date");
+          const at = date === undefined ? Number.NaN : Date.parse(date);
+          if (Number.isFinite(at)) this.#serverDate = at;
           text = await res.body.text();
         } catch (err) {
           if (op.signal.aborted) throw stopped(attempt);

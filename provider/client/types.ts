@@ -78,5 +78,10 @@ export interface PopdockApi {
 
   /** Requests made so far through this client. */
   stats(): RequestStats;
+  /**
+   * Popdock's clock: the `Date` header of the latest response, or undefined before any (or from a
+   * client that cannot tell). Token ages are measured by it, never by this machine's clock.
+   */
+  serverTime?(): Date | undefined;
   close(): Promise<void>;
 }

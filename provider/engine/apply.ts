@@ -23,6 +23,7 @@ import { resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
 import { deposedRecord, stateEntryOf } from "./recover.js";
+import { rotationPending, withoutPrevious, withPrevious } from "./rotation.js";
 import { type JournalOptions, StateJournal } from "./state-journal.js";
 import { planSteps, type Step } from "./steps.js";
 
@@ -177,7 +178,7 @@ async function runCreate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Pr
     };
     if (parentId !== undefined) p.parent_id = parentId;
     if (replacesFirst) p.replaces_id = prior.id;
-    await setPending(run, p);
+    await setPending(run, rotationPending(ch, p));
   }
   let w: Written;
   try {
@@ -191,10 +192,16 @@ async function runCreate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Pr
     throw err;
   }
   if (w.secret !== undefined) run.secrets.set(ch.address, w.secret);
+  const entry = stateEntry(ch, w, state);
+  // A token's next generation: the current one stays, as its previous generation.
+  const resource =
+    ch.rotation !== undefined && prior?.id === ch.rotation.previous_id
+      ? withPrevious(entry, prior, ch.rotation.overlap_seconds, run.now())
+      : entry;
   await run.record([
     // The replaced object stays deposed until its delete step removes it.
     ...(replacesFirst ? [{ op: "depose", object: deposedRecord(ch.address, prior) } as const] : []),
-    { op: "put", address: ch.address, resource: stateEntry(ch, w, state) },
+    { op: "put", address: ch.address, resource },
     clearPending(ch.address, "create"),
   ]);
   return w.id;
@@ -257,6 +264,10 @@ async function runDelete(run: ApplyRun, h: ResourceType, step: Step): Promise<un
 function forget(state: StateFile, h: ResourceType, step: Step): StateDelta[] {
   const ch = step.change;
   const oldId = ch.remote?.id;
+  if (ch.previous_of !== undefined) {
+    const entry = withoutPrevious(state, ch.previous_of, oldId);
+    return entry === undefined ? [] : [{ op: "put", address: ch.previous_of, resource: entry }];
+  }
   if (ch.deposed_of !== undefined) return oldId === undefined ? [] : [{ op: "undepose", id: oldId }];
   if (step.deposed) {
     const out: StateDelta[] = oldId === undefined ? [] : [{ op: "undepose", id: oldId }];

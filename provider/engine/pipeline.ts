@@ -98,6 +98,9 @@ export async function computePlan(opts: {
   allowDestroyAll?: boolean;
   stateName?: string;
   workspace?: string;
+  /** `-replace` and `--force-retire` addresses (see `makePlan`). */
+  replace?: readonly string[];
+  forceRetire?: readonly string[];
 }): Promise<ComputedPlan> {
   const replayed = opts.replay
     ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
@@ -115,6 +118,8 @@ export async function computePlan(opts: {
     ...(opts.allowDestroyAll !== undefined ? { allowDestroyAll: opts.allowDestroyAll } : {}),
     ...(opts.stateName !== undefined ? { stateName: opts.stateName } : {}),
     ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
+    ...(opts.replace !== undefined ? { replace: opts.replace } : {}),
+    ...(opts.forceRetire !== undefined ? { forceRetire: opts.forceRetire } : {}),
   });
   return { ...prepared, ...r };
 }

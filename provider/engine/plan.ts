@@ -24,6 +24,8 @@ import { compareTypes, parentAddressOf, resourceTypeFor } from "../resources/ind
 import type { LiveObject, ResourceType } from "../resources/types.js";
 import { destroyAllProblem } from "./guards.js";
 import { planOutputs } from "./plan-outputs.js";
+import { planReplaceRequests } from "./replace.js";
+import { planRotations } from "./rotation.js";
 import { findStepCycle } from "./steps.js";
 import { summarizeChanges } from "./summary.js";
 
@@ -44,6 +46,10 @@ export interface PlanInput {
   stateName?: string;
   /** The workspace the state belongs to, for the destroy-all message. */
   workspace?: string;
+  /** `-replace ADDR`: replace these (rotate a token with a rotation policy). */
+  replace?: readonly string[];
+  /** `--force-retire ADDR`: delete these tokens' previous generations now. */
+  forceRetire?: readonly string[];
 }
 
 export interface PlanResult {
@@ -109,10 +115,12 @@ export function makePlan(input: PlanInput): PlanResult {
   const drift = driftChanges(ctx);
   resolveDesired(ctx);
   planChanges(ctx);
+  planReplaceRequests(ctx);
   propagateReplacements(ctx);
   chooseReplaceOrder(ctx);
   planDeletes(ctx);
   planDeposed(ctx);
+  planRotations(ctx, drift); // tokens with a rotation policy: generations instead of replacements
   checkNames(ctx);
   checkPreventDestroy(ctx);
   groupKeepers(ctx);
@@ -132,6 +140,7 @@ export function makePlan(input: PlanInput): PlanResult {
     state_lineage: state.lineage,
     state_serial: state.serial,
     mode: input.mode ?? "normal",
+    ...(input.live.serverTime !== undefined ? { server_time: input.live.serverTime } : {}),
     changes: ordered,
     drift,
     outputs,

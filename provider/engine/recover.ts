@@ -8,6 +8,7 @@
 import type { DeposedObject, PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import type { LiveSnapshot } from "../model/live.js";
 import { findResourceType, resourceTypeFor } from "../resources/index.js";
+import { forgetPrevious, withPrevious } from "./rotation.js";
 
 export interface Recovery {
   state: StateFile;
@@ -20,6 +21,7 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
   const notes: string[] = [];
   const managed = new Set(Object.values(state.resources).map((r) => r.id));
   for (const d of state.deposed ?? []) managed.add(d.id);
+  for (const r of Object.values(state.resources)) if (r.previous) managed.add(r.previous.id);
 
   for (const p of input.pending) {
     const h = resourceTypeFor(p.type, `pending ${p.action} of ${p.address}`);
@@ -48,6 +50,7 @@ export function recoverPending(input: StateFile, live: LiveSnapshot): Recovery {
       const stillThere = id !== undefined && liveHas(live, p.type, id);
       if (!stillThere) {
         if (entry && entry.id === id) delete state.resources[p.address];
+        for (const addr of Object.keys(state.resources)) forgetPrevious(state, addr, id ?? "");
         state.deposed = (state.deposed ?? []).filter((d) => d.id !== id);
         notes.push(`${p.address}: the interrupted delete had completed; removed from state`);
       } else {
@@ -93,17 +96,21 @@ export function adopt(
   obj: { id: string; parentId?: string; version: number; attrs: Record<string, unknown> },
 ): void {
   const prior = state.resources[p.address];
-  if (prior && p.replaces_id === prior.id) depose(state, p.address, prior);
+  const rotated = prior !== undefined && p.replaces_id === prior.id && p.overlap_seconds !== undefined;
+  if (prior && p.replaces_id === prior.id && !rotated) depose(state, p.address, prior);
   const parentType = findResourceType(p.type)?.parent?.type;
   const parent =
     p.parent_id === undefined
       ? undefined
       : Object.entries(state.resources).find(([, r]) => r.id === p.parent_id && r.type === parentType)?.[0];
-  state.resources[p.address] = stateEntryOf(p.type, obj, {
+  const entry = stateEntryOf(p.type, obj, {
     dependencies: parent ? [parent] : [],
     ...(parent !== undefined ? { parent } : {}),
     ...(prior?.prevent_destroy ? { preventDestroy: true } : {}),
   });
+  // A token rotation: the generation it follows stays, as the previous one.
+  state.resources[p.address] =
+    rotated && prior ? withPrevious(entry, prior, p.overlap_seconds ?? 0, new Date(p.started_at)) : entry;
 }
 
 /**

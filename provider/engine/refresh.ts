@@ -36,5 +36,12 @@ export async function refresh(
     api.listConnectors(signal),
     api.listAllApiUsers({ expand: ["grants", "tokens"], limit: opts.pageSize ?? 500, ...signal }),
   ]);
-  return buildSnapshot({ teams, roles, connectors, users });
+  const serverTime = api.serverTime?.();
+  return buildSnapshot({
+    teams,
+    roles,
+    connectors,
+    users,
+    ...(serverTime !== undefined ? { serverTime: serverTime.toISOString() } : {}),
+  });
 }

@@ -80,7 +80,16 @@ export interface DesiredToken extends ResourceBase {
   type: "popdock_api_token";
   /** Address of the owning `popdock_api_user`. */
   user: string;
-  attrs: { name: string };
+  /** `rotation` with `overlap`: generations (provider/engine/rotation.ts); the name is their base. */
+  attrs: { name: string; rotation?: RotationPolicy };
+}
+
+/** A token's rotation policy as planned: durations in seconds, triggers as strings. */
+export interface RotationPolicy {
+  every_seconds?: number;
+  overlap_seconds: number;
+  retire_when_unused_seconds?: number;
+  triggers?: Record<string, string>;
 }
 
 /** Terraform's `null_resource`: no API calls, kept in state, replaced when its triggers change. */

@@ -16,6 +16,11 @@ export interface LiveSnapshot {
   /** Grants and tokens by id, with their user's id. */
   grantById: ReadonlyMap<string, Grant>;
   tokenById: ReadonlyMap<string, TokenMeta>;
+  /**
+   * Popdock's clock when the snapshot was read (ISO 8601, from the responses' `Date` header), if
+   * known. Token ages and rotation decisions are measured from it, never from this machine's clock.
+   */
+  serverTime?: string;
 }
 
 export function buildSnapshot(parts: {
@@ -23,6 +28,7 @@ export function buildSnapshot(parts: {
   roles: Role[];
   connectors: Connector[];
   users: ApiUser[];
+  serverTime?: string;
 }): LiveSnapshot {
   const userById = new Map<string, ApiUser>();
   const userByName = new Map<string, ApiUser>();

@@ -244,11 +244,18 @@ describe("built-in policy rules", () => {
     ]);
   });
 
-  it("token-requires-rotation: a keeper dependency or a rotation attribute", () => {
+  it("token-requires-rotation: a keeper dependency or a rotation policy (generations)", () => {
     expect(
       run("token-requires-rotation", [token("bot", "ci", { depends: ["null_resource.bot__ci_rotation"] })]),
     ).toEqual([]);
-    const withBlock = change({ ...token("bot", "ci"), after: { name: "ci", rotation: { days: 90 } } });
+    const withBlock = change({
+      ...token("bot", "ci"),
+      token: {
+        generation: "current",
+        name: "ci-20270301",
+        rotation: { every_seconds: 90 * 86_400, overlap_seconds: 7 * 86_400 },
+      },
+    } as ResourceChange);
     expect(run("token-requires-rotation", [withBlock])).toEqual([]);
     expect(run("token-requires-rotation", [token("bot", "ci")])).toEqual([
       ['popdock_api_token.bot["ci"]', 'token "ci" declares no rotation', "advisory"],

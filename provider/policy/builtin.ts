@@ -139,11 +139,9 @@ const tokenUnused: BuiltinPolicy = {
 };
 
 /**
- * A token "declares rotation" when it is replaced by a keeper (YAML `tokens.<key>.rotation`,
- * CDKTF `rotation`, Terraform `replace_triggered_by` a `null_resource`), or when its planned
- * attributes carry a `rotation` block.
- * MERGE NOTE (branch `tokens`): that branch adds a `rotation` attribute to the token config;
- * the `after.rotation` test below is what recognises it.
+ * A token "declares rotation" when it has a rotation policy (`rotation` with `every`/`overlap`:
+ * generations), or is replaced by a keeper (YAML/CDKTF `rotation` with triggers only, Terraform
+ * `replace_triggered_by` a `null_resource`).
  */
 const tokenRequiresRotation: BuiltinPolicy = {
   id: "token-requires-rotation",
@@ -153,7 +151,7 @@ const tokenRequiresRotation: BuiltinPolicy = {
   types: [TOKEN],
   check(c) {
     if (!kept(c)) return undefined;
-    const hasBlock = c.after?.rotation !== undefined && c.after?.rotation !== null;
+    const hasBlock = c.rotation !== undefined;
     const hasKeeper = c.depends_on.some((d) => d.startsWith("null_resource."));
     if (hasBlock || hasKeeper) return undefined;
     return `token "${String(c.after?.name)}" declares no rotation`;

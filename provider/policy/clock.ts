@@ -1,14 +1,11 @@
 /**
- * The clock token ages are measured against.
- *
- * MERGE SEAM (branch `tokens`): that branch records Popdock's server time in the refresh
- * snapshot. Until then `serverTime` is undefined and the local clock is used; at merge, the one
- * line below reads the snapshot's field (e.g. `live.server_time`).
+ * The clock token ages are measured against: Popdock's (the refresh snapshot's server time, from
+ * the `Date` header of its responses), so a runner with a skewed clock judges the same; the
+ * local clock only when the snapshot has none (offline checks of a saved plan).
  */
 import type { LiveSnapshot } from "../model/live.js";
 
 export function policyNow(live: LiveSnapshot | undefined, localNow: () => Date = () => new Date()): Date {
-  const serverTime: string | undefined = (live as { server_time?: string } | undefined)?.server_time; // ← the seam
-  const t = serverTime === undefined ? Number.NaN : Date.parse(serverTime);
+  const t = live?.serverTime === undefined ? Number.NaN : Date.parse(live.serverTime);
   return Number.isNaN(t) ? localNow() : new Date(t);
 }

@@ -85,6 +85,7 @@ export function policyChanges(plan: Plan): readonly PolicyChange[] {
           after: visible(c.after, c.sensitive),
           parent: c.parent,
           depends_on: Object.freeze(c.depends_on.slice()),
+          rotation: c.token?.rotation === undefined ? undefined : Object.freeze({ ...c.token.rotation }),
         }),
     ),
   );

@@ -28,6 +28,13 @@ export interface PolicyChange {
   readonly parent: string | undefined;
   /** Addresses this change depends on (a token's rotation keeper `null_resource`, …). */
   readonly depends_on: readonly string[];
+  /**
+   * A token's rotation policy (the `rotation` block with `overlap`), in seconds, and its schedule
+   * by Popdock's clock; undefined for other types and for tokens without one.
+   */
+  readonly rotation:
+    | Readonly<{ every_seconds?: number | undefined; overlap_seconds: number; due_at?: string | undefined }>
+    | undefined;
 }
 
 /** A live token as policies see it: metadata only (no Token ID, not even its last characters). */

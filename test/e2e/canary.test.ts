@@ -161,4 +161,54 @@ describe("secrets canary", () => {
     expect(seen.some((s) => s.where.startsWith("file .popdock/state.json"))).toBe(true);
     expect(seen.some((s) => s.where.startsWith("file rotate.plan"))).toBe(true);
   });
+
+  it("a rotating token's generations: no token ID anywhere but --secrets-out, `popdock tokens --json` included", async () => {
+    const dir = await project({
+      "popdock.yaml": `api_users:
+  gamma:
+    name: canary-gamma
+    tokens:
+      nightly:
+        rotation: { every: 30d, overlap: 7d, retire_when_unused: 24h }
+`,
+    });
+    const debug = sandbox.env({ POPDOCK_LOG: "debug" });
+    const seen: { where: string; text: string }[] = [];
+    const run = async (args: string[], code = 0): Promise<CliResult> => {
+      const r = expectExit(await runCli(args, { cwd: dir, env: debug }), code, args.join(" "));
+      seen.push({ where: `popdock ${args.join(" ")}`, text: `${r.stdout}\n${r.stderr}` });
+      return r;
+    };
+    const advanceDays = async (days: number) => {
+      const r = await sandbox.request("PUT", "/__sandbox/clock", { advance_seconds: days * 86_400 });
+      expect(r.status).toBe(200);
+    };
+    await run(["apply", "--auto-approve"]);
+    await advanceDays(31);
+    await run(["plan", "--out", "rotate.plan"]);
+    await run(["show", "--json", "rotate.plan"]);
+    await run(["plan", "--markdown"]);
+    await run(["apply", "rotate.plan", "--secrets-out", "gen.json"]);
+    const secrets = await sandbox.tokenIds();
+    const gen = JSON.parse(await readFile(join(dir, "gen.json"), "utf8"));
+    expect(Object.keys(gen).sort()).toEqual(["gamma.nightly", "gamma.nightly.previous"]);
+    for (const v of Object.values(gen)) expect(secrets).toContain(v);
+    await run(["plan", "--json"]);
+    await run(["state", "list"]);
+    await run(["state", "show", 'popdock_api_token.gamma["nightly"] (previous)']);
+    await run(["tokens"]);
+    await run(["tokens", "--json", "--all", "--max-age", "1d", "--unused", "1d"], 1);
+    await advanceDays(8);
+    await run(["apply", "--auto-approve"]);
+    for (const [path, text] of await walk(dir)) {
+      if (path !== "gen.json") seen.push({ where: `file ${path}`, text });
+    }
+    const leaks: string[] = [];
+    for (const { where, text } of seen) {
+      for (const c of [...secrets, sandbox.apiKey])
+        if (text.includes(c)) leaks.push(`…${c.slice(-4)} in ${where}`);
+    }
+    expect(leaks).toEqual([]);
+    expect(secrets).toHaveLength(2);
+  });
 });

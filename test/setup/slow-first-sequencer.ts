@@ -26,6 +26,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/locking.test.ts",
   "test/sandbox/behaviour.test.ts",
   "test/sandbox/cli.test.ts",
+  "test/e2e/rotation.test.ts", // a kill -9 under latency, and a token's whole life
   "test/sandbox/crash.test.ts",
   "test/e2e/review.test.ts",
   "test/e2e/lifecycle.test.ts",

@@ -11,6 +11,7 @@ import type { StateBackend } from "../../backends/types.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
+import { previousSecrets } from "../../engine/rotation.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
 import { LOCAL_ENDPOINT } from "../../model/provider.js";
 import {
@@ -27,6 +28,7 @@ import {
   openStateBackend,
   PLAN_SAFETY_OPTIONS,
   planText,
+  REPLACE_OPTIONS,
   readPlanFile,
   STATE_OPTIONS,
   str,
@@ -65,6 +67,7 @@ const APPLY_OPTIONS = {
   ...POLICY_OPTIONS,
   ...OVERRIDE_OPTIONS,
   ...FULL_OPTION,
+  ...REPLACE_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
   "secrets-out": {
@@ -108,7 +111,19 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
   const overrides = overridesOf(args);
-  if (planFile !== undefined) return applySaved(args, io, planFile, parallelism, overrides);
+  if (planFile !== undefined) {
+    for (const opt of ["replace", "force-retire"]) {
+      if (list(args, opt).length > 0) {
+        throw new UsageError(
+          `--${opt} cannot be used with a saved plan: the plan already records its decisions`,
+          {
+            hint: `pass it to \`popdock plan --out ${planFile}\` instead`,
+          },
+        );
+      }
+    }
+    return applySaved(args, io, planFile, parallelism, overrides);
+  }
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, conn } = p;
@@ -406,6 +421,12 @@ async function execute(
         io.stderr.write(`note: ${name} is not in ${secretsOut}: ${(err as Error).message}\n`);
       }
     }
+    // During an overlap, the previous generation too, under `<name>.previous`.
+    const previous = await previousSecrets(state, result.secrets, async (userId, tokenId) => {
+      const t = await api.getToken(userId, tokenId, { signal: io.signal });
+      return t.token_id;
+    });
+    for (const [name, value] of previous) values.set(name, value);
     try {
       await writeSecretsFile(io, secretsOut, values);
     } catch (err) {

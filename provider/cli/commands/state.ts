@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { migrateState } from "../../backends/migrate.js";
 import { parseState, stringifyState } from "../../backends/state-codec.js";
 import type { StateBackend } from "../../backends/types.js";
+import { previousLabel } from "../../engine/rotation.js";
 import { UsageError } from "../../model/errors.js";
 import { resourceTypes } from "../../resources/index.js";
 import {
@@ -65,12 +66,26 @@ export const command: Command = {
     switch (sub) {
       case "list": {
         const { state } = await opened(loadOrEmpty);
-        for (const a of Object.keys(state.resources).sort()) io.stdout.write(`${a}\n`);
+        for (const a of Object.keys(state.resources).sort()) {
+          io.stdout.write(`${a}\n`);
+          const prev = state.resources[a]?.previous;
+          if (prev) io.stdout.write(`${a} ${previousLabel(prev.retires_at)}\n`);
+        }
         return 0;
       }
       case "show": {
         if (!address) throw new UsageError("state show needs an ADDRESS");
         const { state } = await opened(loadOrEmpty);
+        // `ADDR (previous…)`: the previous generation of a rotating token.
+        const of = /^(.*) \(previous(, retires [^)]*)?\)$/.exec(address)?.[1];
+        const prev = of === undefined ? undefined : state.resources[of]?.previous;
+        if (of !== undefined && prev) {
+          const label = `${of} ${previousLabel(prev.retires_at)}`;
+          io.stdout.write(
+            `${JSON.stringify({ address: label, generation: "previous", ...prev }, null, 2)}\n`,
+          );
+          return 0;
+        }
         const r = state.resources[address];
         if (!r) throw new UsageError(`${address} is not in state`, { hint: "popdock state list" });
         io.stdout.write(`${JSON.stringify({ address, ...r }, null, 2)}\n`);

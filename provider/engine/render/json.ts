@@ -6,7 +6,7 @@
  * this output leaves every sensitive value out (`null`, or the key absent) and keeps the marks
  * (`before_sensitive` / `after_sensitive` / `sensitive_values`).
  */
-import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
+import type { DriftChange, OutputChange, Plan, ResourceChange, TokenTiming } from "../../../schema/plan.js";
 import { parseAddress } from "../../model/desired.js";
 import { compareStrings } from "../../model/values.js";
 import { sensitiveNames } from "./diff.js";
@@ -40,6 +40,10 @@ export interface JsonResourceChange {
   provider_name: string;
   change: JsonChange;
   action_reason?: "replace_because_cannot_update" | "replace_by_triggers";
+  /** popdock-iac's own: a token's ages and rotation schedule, by Popdock's clock (see schema/plan.ts). */
+  token?: TokenTiming;
+  /** popdock-iac's own: for the change of a rotating token's previous generation, the token's address. */
+  previous_of?: string;
 }
 
 export interface JsonPlannedResource {
@@ -90,6 +94,8 @@ export interface JsonPlan {
     config_digest: string;
     config_files: string[];
     summary: Plan["summary"];
+    /** Popdock's clock when the plan read Popdock (token ages are measured by it). */
+    server_time?: string;
   };
 }
 
@@ -165,6 +171,8 @@ function resourceChange(c: ResourceChange): JsonResourceChange {
       after_sensitive: c.after === null ? false : trueMap(sensitive),
     },
   };
+  if (c.token !== undefined) out.token = structuredClone(c.token);
+  if (c.previous_of !== undefined) out.previous_of = c.previous_of;
   if (c.action === "replace") {
     const triggered = c.changed.length === 0 && c.reasons.some((r) => r.includes("replace_triggered_by"));
     out.action_reason = triggered ? "replace_by_triggers" : "replace_because_cannot_update";
@@ -253,6 +261,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
       config_digest: plan.config_digest,
       config_files: [...plan.config_files],
       summary: { ...plan.summary },
+      ...(plan.server_time !== undefined ? { server_time: plan.server_time } : {}),
     },
   };
 }

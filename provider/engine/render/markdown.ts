@@ -6,8 +6,10 @@
  * Untrusted text (names, addresses, values) goes into code spans, and `|` is escaped in table
  * cells, so no value can break the table or inject markup.
  */
+
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { compareStrings, isRecord } from "../../model/values.js";
+import { formatAge } from "../../resources/api-token/duration.js";
 import {
   type AttrEntry,
   clean,
@@ -20,7 +22,7 @@ import {
   groupChanges,
   groupTitleOf,
 } from "./diff.js";
-import { renderPlanText } from "./text.js";
+import { displayAddress, renderPlanText } from "./text.js";
 
 /** Inline code for any text: a fence longer than any backtick run inside, padded when needed. */
 export function code(text: string): string {
@@ -188,6 +190,32 @@ export function renderPlanMarkdown(plan: Plan): string {
     blocks.push(
       `#### ${groupTitle(g.group)}`,
       ["| Action | Resource | Details |", "| --- | --- | --- |", ...rows].join("\n"),
+    );
+  }
+
+  const tokens = plan.changes.filter((c) => c.token !== undefined);
+  if (tokens.length > 0) {
+    const rows = tokens.map((c) => {
+      const t = c.token as NonNullable<typeof c.token>;
+      const used = t.last_used_seconds_ago === null ? "never" : `${formatAge(t.last_used_seconds_ago)} ago`;
+      const r = t.rotation;
+      const due =
+        r?.due_in_seconds !== undefined
+          ? r.due_in_seconds > 0
+            ? `in ${formatAge(r.due_in_seconds)}`
+            : `overdue by ${formatAge(-r.due_in_seconds)}`
+          : r?.retires_at !== undefined
+            ? `retires ${r.retires_at.slice(0, 10)}`
+            : "-";
+      return `| ${cell(code(displayAddress(c)))} | ${cell(t.name)} | ${formatAge(t.age_seconds)} | ${used} | ${due} | ${r?.decision ?? "-"} |`;
+    });
+    blocks.push(
+      "#### Tokens (Popdock's clock)",
+      [
+        "| Token | Name | Age | Last used | Rotation | Decision |",
+        "| --- | --- | --- | --- | --- | --- |",
+        ...rows,
+      ].join("\n"),
     );
   }
 

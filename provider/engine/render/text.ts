@@ -5,10 +5,12 @@
  * A plan holds no secret; still, values of sensitive attributes and outputs are never printed
  * (`(sensitive value)`), and untrusted text is escaped so it cannot drive the terminal.
  */
+
 import { styleText } from "node:util";
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { parseAddress } from "../../model/desired.js";
 import { compareStrings, isRecord } from "../../model/values.js";
+import { describeTiming, previousLabel } from "../rotation.js";
 import {
   type AttrEntry,
   type AttrOp,
@@ -218,10 +220,14 @@ function changeMark(c: ResourceChange, st: Style): string {
 
 function changeBlock(c: ResourceChange & { action: Exclude<ResourceChange["action"], "noop"> }, st: Style) {
   const comments = c.deleted_with === undefined ? [] : [`deleted together with ${c.deleted_with}`];
+  const headline =
+    c.rotation !== undefined
+      ? `${clean(c.address)} will be rotated: its next generation will be created`
+      : `${clean(displayAddress(c))} ${HEADLINE[c.action]}`;
   return resourceBlock(
     {
-      headline: `${clean(c.address)} ${HEADLINE[c.action]}`,
-      comments: [...comments, ...c.reasons],
+      headline,
+      comments: [...comments, ...c.reasons, ...(c.token ? [describeTiming(c.token)] : [])],
       mark: changeMark(c, st),
       type: c.type,
       name: c.name,
@@ -329,7 +335,9 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     .filter((o) => o.action !== "noop")
     .sort((a, b) => compareStrings(a.name, b.name));
 
+  const ages = tokenAges(plan);
   if (changes.length === 0 && outputs.length === 0) {
+    if (ages) parts.push(ages);
     if (plan.mode === "destroy") {
       parts.push(
         st.bold("No changes. No objects need to be destroyed."),
@@ -375,8 +383,9 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
         `${hidden.join("\n")}\n(the full list: --full, or --json, or save the plan with --out and run popdock show --full)`,
       );
     }
+    if (ages) parts.push(ages);
     parts.push(`${st.bold("Plan:")} ${formatSummaryLine(plan.summary)}`);
-  }
+  } else if (ages) parts.push(ages);
   if (outputs.length > 0) {
     parts.push(outputsSection(outputs, st));
     if (changes.length === 0) {
@@ -387,4 +396,24 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     }
   }
   return `${parts.join("\n\n")}\n`;
+}
+
+/** `popdock_api_token.ledger["nightly"] (previous, retires 2027-03-08)` for a previous generation. */
+export function displayAddress(c: Pick<ResourceChange, "address" | "previous_of" | "before">): string {
+  if (c.previous_of === undefined) return c.address;
+  const retires = c.before?.retires_at;
+  return typeof retires === "string" ? `${c.previous_of} ${previousLabel(retires)}` : c.address;
+}
+
+/** The ages of the plan's tokens, by Popdock's clock: one line each. */
+function tokenAges(plan: Plan): string | undefined {
+  const rows = plan.changes.filter((c) => c.token !== undefined);
+  if (rows.length === 0) return undefined;
+  const when = plan.server_time === undefined ? "" : ` (Popdock's clock: ${plan.server_time})`;
+  return [
+    `Tokens${when}:`,
+    ...rows.map(
+      (c) => `  ${clean(displayAddress(c))}: ${describeTiming(c.token as NonNullable<typeof c.token>)}`,
+    ),
+  ].join("\n");
 }

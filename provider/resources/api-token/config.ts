@@ -6,22 +6,107 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${type.name.attr}" is Terraform's own reference syntax, quoted on purpose.
 import { z } from "zod";
 import { NAME_MAX, nameProblem } from "../../../schema/limits.js";
+import type { RotationPolicy } from "../../model/desired.js";
 import type { ArgIssue } from "../args.js";
 import { defineResourceConfig } from "../config.js";
+import { Duration, durationSeconds, parseDuration } from "./duration.js";
 
 /** Keys of tokens: they become resource addresses, so they are identifiers. */
 const RESOURCE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+const Triggers = z
+  .record(z.string().min(1), Scalar)
+  .describe(
+    "Arbitrary values; changing any of them rotates the token now (through the overlap when `overlap` is set, else by a create-before-destroy replacement). E.g. `{ quarter: 2026-Q4 }`.",
+  );
+
+const RotationFields = {
+  every: Duration.describe(
+    "Rotate once the current generation is this old (by Popdock's clock): a whole number and a unit, s m h d or w, e.g. `90d`. Needs `overlap`.",
+  ).optional(),
+  overlap: Duration.describe(
+    "How long the previous generation stays valid after its successor exists, e.g. `7d`. With it, a rotation creates a new generation (a new Popdock name, `<name>-YYYYMMDD`) and deletes the previous one only once this has passed.",
+  ).optional(),
+  retire_when_unused: Duration.describe(
+    "Also keep the previous generation until it has not been used for this long, e.g. `24h`. Needs `overlap`.",
+  ).optional(),
+  triggers: Triggers.optional(),
+};
+
+/** `every` > `overlap`, and `every` / `retire_when_unused` only with `overlap`; the last two as issues at their keys. */
+function checkRotation(
+  r: {
+    every?: string | undefined;
+    overlap?: string | undefined;
+    retire_when_unused?: string | undefined;
+    triggers?: unknown;
+  },
+  ctx: z.RefinementCtx,
+  overlapRequired: boolean,
+): void {
+  if (r.overlap === undefined) {
+    for (const k of overlapRequired ? [] : (["every", "retire_when_unused"] as const)) {
+      if (r[k] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: `rotation.${k} needs rotation.overlap (how long the previous generation stays valid)`,
+        });
+      }
+    }
+    if (overlapRequired) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["overlap"],
+        message: "rotation needs overlap (how long the previous generation stays valid), e.g. 7d",
+      });
+    } else if (r.triggers === undefined && r.every === undefined && r.retire_when_unused === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "rotation needs triggers, or overlap (and every) for generations",
+      });
+    }
+    return;
+  }
+  const every = r.every === undefined ? undefined : parseDuration(r.every);
+  const overlap = parseDuration(r.overlap);
+  if (every && "seconds" in every && "seconds" in overlap && every.seconds <= overlap.seconds) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["every"],
+      message: `rotation.every (${r.every}) must be longer than rotation.overlap (${r.overlap}): a generation must outlive its overlap`,
+    });
+  }
+}
+
 export const Rotation = z
-  .strictObject({
-    triggers: z
-      .record(z.string().min(1), Scalar)
-      .describe(
-        "Arbitrary values; changing any of them replaces the token (the new token is created before the old one is deleted). E.g. `{ quarter: 2026-Q4 }`.",
-      ),
-  })
-  .describe("Planned rotation of the token.");
+  .strictObject(RotationFields)
+  .superRefine((r, ctx) => checkRotation(r, ctx, false))
+  .describe(
+    "Rotation of the token. With `overlap` (and usually `every`), generations without downtime: a new token is created before the old one is retired. With `triggers` only, a change of a trigger replaces the token create-before-destroy.",
+  );
+
+/** The same block in Terraform JSON and CDKTF: generations only, so `overlap` is required. */
+export const RotationArgs = z
+  .strictObject(RotationFields)
+  .superRefine((r, ctx) => checkRotation(r, ctx, true));
+
+/** The policy of a checked rotation block with `overlap`, triggers as given (already strings for YAML). */
+export function rotationPolicy(
+  r: { every?: string | undefined; overlap: string; retire_when_unused?: string | undefined },
+  triggers: Record<string, string> | undefined,
+): RotationPolicy {
+  return {
+    ...(r.every !== undefined ? { every_seconds: durationSeconds(r.every) } : {}),
+    overlap_seconds: durationSeconds(r.overlap),
+    ...(r.retire_when_unused !== undefined
+      ? { retire_when_unused_seconds: durationSeconds(r.retire_when_unused) }
+      : {}),
+    ...(triggers !== undefined ? { triggers } : {}),
+  };
+}
 
 /** A YAML `tokens` entry. */
 export const Token = z
@@ -56,6 +141,9 @@ export const ApiTokenArgs = z.strictObject({
     .describe(
       'The token\'s stable key in its address `popdock_api_token.<user>["<key>"]` and in the automatic output `<user>.<key>`. Defaults to the resource name. Never sent to Popdock.',
     ),
+  rotation: RotationArgs.optional().describe(
+    "Generations without downtime: `{ every, overlap, retire_when_unused, triggers }` (durations such as `90d`, `7d`, `24h`).",
+  ),
 });
 export type ApiTokenArgs = z.infer<typeof ApiTokenArgs>;
 
@@ -105,7 +193,19 @@ export const apiTokenConfig = defineResourceConfig<ApiTokenArgs, Token>("popdock
     },
     index: (v, name) => v.key ?? name,
     createBeforeDestroy: true,
-    attrs: (v, name) => ({ name: tokenName(v, name) }),
+    attrs: (v, name) => ({
+      name: tokenName(v, name),
+      ...(v.rotation?.overlap !== undefined
+        ? {
+            rotation: rotationPolicy(
+              { ...v.rotation, overlap: v.rotation.overlap },
+              v.rotation.triggers === undefined
+                ? undefined
+                : Object.fromEntries(Object.entries(v.rotation.triggers).map(([k, x]) => [k, String(x)])),
+            ),
+          }
+        : {}),
+    }),
   },
   yaml: {
     placement: {
@@ -134,21 +234,30 @@ export const apiTokenConfig = defineResourceConfig<ApiTokenArgs, Token>("popdock
             attrs: { triggers: Record<string, string> };
           }
         | undefined;
+      let policy: RotationPolicy | undefined;
       if (t.rotation !== undefined) {
         const rotationPath = [...path, "rotation"];
         const triggers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(t.rotation.triggers)) {
+        for (const [k, v] of Object.entries(t.rotation.triggers ?? {})) {
           // Triggers never reach Popdock, but are kept in state and shown in plans.
           triggers[k] =
             typeof v === "string"
               ? values.text([...rotationPath, "triggers", k], v, { required: false, stateOnly: true }).value
               : String(v);
         }
-        const name = `${userKey ?? ""}__${tokenKey}_rotation`;
-        keeper = { type: "null_resource", name, path: rotationPath, attrs: { triggers } };
+        if (t.rotation.overlap !== undefined) {
+          // Generations: the policy travels with the token; no keeper.
+          policy = rotationPolicy(
+            { ...t.rotation, overlap: t.rotation.overlap },
+            t.rotation.triggers === undefined ? undefined : triggers,
+          );
+        } else {
+          const name = `${userKey ?? ""}__${tokenKey}_rotation`;
+          keeper = { type: "null_resource", name, path: rotationPath, attrs: { triggers } };
+        }
       }
       return {
-        attrs: { name: name.value },
+        attrs: { name: name.value, ...(policy !== undefined ? { rotation: policy } : {}) },
         nameReported: !name.ok,
         namePath,
         nameAtKey: t.name === undefined,

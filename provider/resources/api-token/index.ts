@@ -17,6 +17,8 @@ const TokenAttrs = z.object({
   /** Known once the token exists (read from Popdock); never part of what is sent. */
   token_id_hint: z.string().optional(),
   created_at: z.string().optional(),
+  /** A rotating token's triggers as last applied (never sent to Popdock): a change rotates it. */
+  rotation_triggers: z.record(z.string(), z.string()).optional(),
 });
 export type TokenAttrs = z.infer<typeof TokenAttrs>;
 
@@ -88,7 +90,10 @@ export const apiToken = defineResourceType<DesiredToken, TokenAttrs>({
       { signal: ctx.signal, ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}) },
     );
     const { token_id, ...meta } = t;
-    return { ...toLive(meta), secret: token_id };
+    const live = toLive(meta);
+    // Kept in state with the token, so that a later change of a trigger is seen.
+    if (after.rotation_triggers !== undefined) live.attrs.rotation_triggers = after.rotation_triggers;
+    return { ...live, secret: token_id };
   },
 
   update() {
