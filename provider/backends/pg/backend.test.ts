@@ -343,6 +343,42 @@ setInterval(() => {}, 1000);
   });
 });
 
+describe("the server stops and comes back", () => {
+  it("calls fail with a clear error, the committed state is intact, and work resumes without a restart of the client", async () => {
+    if (!pgs.server.embedded) return; // cannot stop a server POPDOCK_TEST_PG_URL points at
+    const db = await pgs.server.freshDatabase();
+    const b = open(db);
+    const committed = state({ "popdock_api_user.a": user("usr_a") });
+    await b.write(committed, -1);
+    const held = await b.lock({ command: "popdock apply", timeoutMs: 0 });
+    await b.append([{ op: "put", address: "popdock_api_user.b", resource: user("usr_b") }]);
+    await pgs.server.halt();
+    try {
+      const err = (await b
+        .append([{ op: "remove", address: "popdock_api_user.a" }])
+        .catch((e: unknown) => e)) as Error & {
+        code: string;
+      };
+      expect(err.code).toBe("POPDOCK_PG_UNREACHABLE");
+      expect(err.message).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+/);
+      await expect(open(db).load()).rejects.toMatchObject({ code: "POPDOCK_PG_UNREACHABLE" });
+    } finally {
+      await pgs.server.resume();
+    }
+    await held.release();
+    // the lock died with the server's sessions: the next run takes it at once and sees every committed record
+    const next = open(db);
+    const lock = await next.lock({ command: "popdock apply", timeoutMs: 0 });
+    expect(await next.load()).toEqual({
+      ...committed,
+      serial: 1,
+      resources: { "popdock_api_user.a": user("usr_a"), "popdock_api_user.b": user("usr_b") },
+    });
+    expect((await b.load())?.serial).toBe(1); // the first backend's pool reconnects too
+    await lock.release();
+  });
+});
+
 describe("migrations", () => {
   it("run once when many runners start on a fresh database at the same time", async () => {
     const db = await pgs.server.freshDatabase();
