@@ -7,11 +7,14 @@
  * - `write(state, expectedSerial)`: a full snapshot, compare-and-swap on the serial (a lost race
  *   is `StateConflictError`, never a silent overwrite). It also compacts: the journal is empty
  *   after it.
- * - `append(deltas)`: the journal. Small records, durable before the promise resolves (fsync /
- *   COMMIT), in O(size of the change), never O(size of the state). An apply records each step's
- *   intent before its API call and its result after it this way, and compacts with `write` every
- *   N steps / T seconds and at the end. `load()` returns the snapshot with the journal replayed,
- *   so a run killed at any instant loses no completed step.
+ * - `append(deltas, expectedSerial)`: the journal. Small records, durable before the promise
+ *   resolves (fsync / COMMIT), in O(size of the change), never O(size of the state). Each call is
+ *   one record and bumps the serial by one, so a saved plan made before an interrupted apply is
+ *   stale after it. An apply records each step's intent before its API call and its result after
+ *   it this way, and compacts with `write` every N steps / T seconds and at the end. `load()`
+ *   returns the snapshot with the journal replayed (`applyDeltas` in ./deltas.ts), its serial
+ *   that of the last record, so a run killed at any instant loses no completed step and applies
+ *   no record twice.
  *
  * Secrets: a backend refuses (and writes nothing of) a snapshot or delta holding a `token_id` key;
  * it scans exactly what it writes, once.
@@ -92,14 +95,18 @@ export interface StateBackend {
    * serial `expectedSerial + 1` (or above), and empties the journal. Returns the new serial.
    */
   write(state: StateFile, expectedSerial: number): Promise<number>;
-  /** Appends journal records durably. Requires the lock. */
-  append(deltas: readonly StateDelta[]): Promise<void>;
+  /**
+   * Appends one journal record durably, if the serial is still `expectedSerial` (else
+   * `StateConflictError`, nothing written); returns the new serial, `expectedSerial + 1`. Requires
+   * the lock and a stored snapshot (`write` first). Refuses a delta holding a `token_id` key.
+   */
+  append(deltas: readonly StateDelta[], expectedSerial: number): Promise<number>;
   lock(req: LockRequest): Promise<HeldLock>;
   /** Removes the lock with exactly this id (as printed by the locked error). */
   forceUnlock(id: string): Promise<void>;
   /** Workspaces that have state (always includes `default`). */
   listWorkspaces(): Promise<string[]>;
-  /** Deletes a workspace's state; refuses `default` and non-empty states unless `force`. */
+  /** Deletes a workspace's state; refuses `default` (always) and non-empty states unless `force`. */
   deleteWorkspace(name: string, opts: { force: boolean }): Promise<void>;
   /** The same backend for another workspace. */
   forWorkspace(name: string): StateBackend;

@@ -119,13 +119,16 @@ describe("snapshots and compare-and-swap", () => {
     expect(await b.load()).toBeUndefined();
     const lock = await b.lock({ command: "test", timeoutMs: 0 });
     await expect(
-      b.append([
-        {
-          op: "put",
-          address: "popdock_api_token.t",
-          resource: bad.resources["popdock_api_token.t"] as StateResource,
-        },
-      ]),
+      b.append(
+        [
+          {
+            op: "put",
+            address: "popdock_api_token.t",
+            resource: bad.resources["popdock_api_token.t"] as StateResource,
+          },
+        ],
+        -1,
+      ),
     ).rejects.toMatchObject({ code: "POPDOCK_INTERNAL" });
     expect(await sql(db, "SELECT * FROM popdock_iac.journal")).toEqual([]);
     await lock.release();
@@ -149,25 +152,36 @@ describe("journal", () => {
       idempotency_key: "k1",
       started_at: "2026-01-01T00:00:00Z",
     };
-    await b.append([{ op: "pending", step }]);
-    expect((await b.load())?.pending).toEqual([step]);
-    await b.append([
-      { op: "put", address: "popdock_api_user.new", resource: user("usr_new") },
-      { op: "clear_pending", address: "popdock_api_user.new", action: "create" },
-    ]);
-    await b.append([{ op: "remove", address: "popdock_api_user.old" }]);
-    await b.append([
-      {
-        op: "depose",
-        object: { address: "popdock_api_user.keep", type: "popdock_api_user", id: "usr_k0", version: 3 },
-      },
-    ]);
-    await b.append([{ op: "outputs", outputs: { n: { sensitive: false, value: "1", parts: ["1"] } } }]);
+    expect(await b.append([{ op: "pending", step }], 1)).toBe(2);
+    expect(await b.load()).toMatchObject({ pending: [step], serial: 2 });
+    await b.append(
+      [
+        { op: "put", address: "popdock_api_user.new", resource: user("usr_new") },
+        { op: "clear_pending", address: "popdock_api_user.new", action: "create" },
+      ],
+      2,
+    );
+    // a record against a serial that moved on is refused, and nothing of it is written
+    await expect(b.append([{ op: "remove", address: "popdock_api_user.keep" }], 2)).rejects.toMatchObject({
+      code: "POPDOCK_PG_STATE_CONFLICT",
+      actualSerial: 3,
+    });
+    await b.append([{ op: "remove", address: "popdock_api_user.old" }], 3);
+    await b.append(
+      [
+        {
+          op: "depose",
+          object: { address: "popdock_api_user.keep", type: "popdock_api_user", id: "usr_k0", version: 3 },
+        },
+      ],
+      4,
+    );
+    await b.append([{ op: "outputs", outputs: { n: { sensitive: false, value: "1", parts: ["1"] } } }], 5);
 
     const replayed = await b.load();
     expect(replayed).toEqual({
       ...base,
-      serial: 1,
+      serial: 6,
       resources: { "popdock_api_user.keep": user("usr_keep"), "popdock_api_user.new": user("usr_new") },
       pending: [],
       deposed: [{ address: "popdock_api_user.keep", type: "popdock_api_user", id: "usr_k0", version: 3 }],
@@ -177,25 +191,25 @@ describe("journal", () => {
     expect(await open(db).load()).toEqual(replayed);
     expect(await sql(db, "SELECT count(*)::int AS n FROM popdock_iac.journal")).toEqual([{ n: 6 }]);
 
-    expect(await b.write(replayed as StateFile, 1)).toBe(2);
+    expect(await b.write(replayed as StateFile, 6)).toBe(7);
     expect(await sql(db, "SELECT count(*)::int AS n FROM popdock_iac.journal")).toEqual([{ n: 0 }]);
-    expect(await b.load()).toEqual({ ...replayed, serial: 2 });
+    expect(await b.load()).toEqual({ ...replayed, serial: 7 });
+    expect((await b.history(10)).map((h) => h.serial)).toEqual([7, 1]);
     await lock.release();
   });
 
-  it("append needs the lock; a journal without a snapshot replays on an empty state with a stable lineage", async () => {
+  it("append needs the lock and a stored snapshot", async () => {
     const db = await pgs.server.freshDatabase();
     const b = open(db, { workspace: "fresh" });
-    await expect(b.append([{ op: "remove", address: "x" }])).rejects.toMatchObject({
+    await expect(b.append([{ op: "remove", address: "x" }], 0)).rejects.toMatchObject({
       code: "POPDOCK_INTERNAL",
     });
     const lock = await b.lock({ command: "popdock apply", timeoutMs: 0 });
-    await b.append([{ op: "put", address: "popdock_api_user.a", resource: user("usr_a") }]);
-    const first = await b.load();
-    expect(first?.resources).toEqual({ "popdock_api_user.a": user("usr_a") });
-    expect(first?.serial).toBe(0);
-    expect((await b.load())?.lineage).toBe(first?.lineage);
-    expect(await b.write(first as StateFile, -1)).toBe(1);
+    await expect(b.append([{ op: "remove", address: "x" }], 0)).rejects.toMatchObject({
+      code: "POPDOCK_PG_STATE_CONFLICT",
+      actualSerial: undefined,
+    });
+    expect(await sql(db, "SELECT * FROM popdock_iac.journal")).toEqual([]);
     await lock.release();
   });
 });
@@ -274,7 +288,7 @@ describe("locking", () => {
     await sql(db, "SELECT pg_terminate_backend($1)", [row?.backend_pid]);
     const next = await open(db).lock({ command: "popdock apply", timeoutMs: 30_000 });
     expect(next.id).not.toBe(held.id);
-    await expect(a.append([{ op: "remove", address: "x" }])).rejects.toMatchObject({
+    await expect(a.append([{ op: "remove", address: "x" }], 1)).rejects.toMatchObject({
       code: "POPDOCK_PG_UNREACHABLE",
     });
     await held.release();
@@ -351,11 +365,11 @@ describe("the server stops and comes back", () => {
     const committed = state({ "popdock_api_user.a": user("usr_a") });
     await b.write(committed, -1);
     const held = await b.lock({ command: "popdock apply", timeoutMs: 0 });
-    await b.append([{ op: "put", address: "popdock_api_user.b", resource: user("usr_b") }]);
+    await b.append([{ op: "put", address: "popdock_api_user.b", resource: user("usr_b") }], 1);
     await pgs.server.halt();
     try {
       const err = (await b
-        .append([{ op: "remove", address: "popdock_api_user.a" }])
+        .append([{ op: "remove", address: "popdock_api_user.a" }], 2)
         .catch((e: unknown) => e)) as Error & {
         code: string;
       };
@@ -371,10 +385,10 @@ describe("the server stops and comes back", () => {
     const lock = await next.lock({ command: "popdock apply", timeoutMs: 0 });
     expect(await next.load()).toEqual({
       ...committed,
-      serial: 1,
+      serial: 2,
       resources: { "popdock_api_user.a": user("usr_a"), "popdock_api_user.b": user("usr_b") },
     });
-    expect((await b.load())?.serial).toBe(1); // the first backend's pool reconnects too
+    expect((await b.load())?.serial).toBe(2); // the first backend's pool reconnects too
     await lock.release();
   });
 });

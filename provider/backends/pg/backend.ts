@@ -22,7 +22,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import pg from "pg";
-import { STATE_FORMAT_VERSION, StateFile } from "../../../schema/state.js";
+import { StateFile } from "../../../schema/state.js";
 import { InternalError, UsageError } from "../../model/errors.js";
 import type { BackendIdentity, HeldLock, LockInfo, LockRequest, StateBackend, StateDelta } from "../types.js";
 import { type PgConn, parseConnString, wrapPgError } from "./conn.js";
@@ -199,41 +199,19 @@ class PgBackend implements StateBackend {
   async load(): Promise<StateFile | undefined> {
     return await this.#run(`reading the state of workspace ${this.workspace}`, async () => {
       if (!(await this.shared.tablesExist())) return undefined;
-      const { rows } = await this.#db().query<{
-        doc: unknown;
-        serial: string | null;
-        lineage: string | null;
-        deltas: unknown[];
-      }>(
-        `SELECT s.doc, s.serial, w.lineage,
+      const { rows } = await this.#db().query<{ doc: unknown; serial: string; deltas: unknown[] }>(
+        `SELECT s.doc, s.serial,
                 (SELECT coalesce(jsonb_agg(j.delta ORDER BY j.seq), '[]'::jsonb)
                    FROM ${this.#s}.journal j WHERE j.workspace = $1) AS deltas
-           FROM (SELECT 1) one
-           LEFT JOIN ${this.#s}.states s ON s.workspace = $1
-           LEFT JOIN ${this.#s}.workspaces w ON w.workspace = $1`,
+           FROM ${this.#s}.states s WHERE s.workspace = $1`,
         [this.workspace],
       );
       const row = rows[0];
       if (row === undefined) return undefined;
       const deltas = row.deltas as StateDelta[];
-      let base: StateFile;
-      if (row.doc != null) {
-        base = this.#parse(row.doc, `the state of workspace ${this.workspace}`);
-        base.serial = Number(row.serial);
-      } else if (deltas.length > 0 && row.lineage != null) {
-        base = {
-          format_version: STATE_FORMAT_VERSION,
-          tool: "popdock-iac",
-          lineage: row.lineage,
-          serial: 0,
-          resources: {},
-          pending: [],
-          deposed: [],
-          outputs: {},
-        };
-      } else {
-        return undefined;
-      }
+      const base = this.#parse(row.doc, `the state of workspace ${this.workspace}`);
+      // the row's serial counts the journal's records too (each append bumps it)
+      base.serial = Number(row.serial);
       if (deltas.length === 0) return base;
       return this.#parse(
         applyDeltas(base, deltas),
@@ -318,23 +296,35 @@ class PgBackend implements StateBackend {
     });
   }
 
-  async append(deltas: readonly StateDelta[]): Promise<void> {
-    if (deltas.length === 0) return;
+  async append(deltas: readonly StateDelta[], expectedSerial: number): Promise<number> {
     const held = this.#lock;
     if (held === undefined || held.released) {
       throw new InternalError(`append() on ${this.describe()} without holding its lock`);
     }
     refuseTokenIds(deltas, `a state journal record to ${this.describe()}`);
     const rows = deltas.map((d) => JSON.stringify(d));
-    await this.#run(`recording a step in the journal of workspace ${this.workspace}`, async () => {
-      // one statement: one round trip, one COMMIT, whatever the size of the state
-      await this.#db().query(
-        `WITH ws AS (
-           INSERT INTO ${this.#s}.workspaces (workspace, lineage) VALUES ($1, $3) ON CONFLICT (workspace) DO NOTHING)
-         INSERT INTO ${this.#s}.journal (workspace, delta)
-         SELECT $1, d FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(d, i) ORDER BY i`,
-        [this.workspace, rows, randomUUID()],
+    return await this.#run(`recording a step in the journal of workspace ${this.workspace}`, async () => {
+      // One statement: one round trip and one COMMIT, whatever the size of the state. The
+      // compare-and-swap bumps the serial in the states row (the snapshot document, stored out
+      // of line by PostgreSQL's TOAST, is not rewritten) and inserts the records only if it won.
+      const db = this.#db();
+      const { rows: out } = await db.query<{ serial: string }>(
+        `WITH bump AS (
+           UPDATE ${this.#s}.states SET serial = serial + 1 WHERE workspace = $1 AND serial = $2 RETURNING serial),
+         ins AS (
+           INSERT INTO ${this.#s}.journal (workspace, serial, delta)
+           SELECT $1, bump.serial, t.d FROM bump, unnest($3::jsonb[]) WITH ORDINALITY AS t(d, i) ORDER BY t.i)
+         SELECT serial FROM bump`,
+        [this.workspace, expectedSerial, rows],
       );
+      const won = out[0];
+      if (won !== undefined) return Number(won.serial);
+      const now = await db.query<{ serial: string }>(
+        `SELECT serial FROM ${this.#s}.states WHERE workspace = $1`,
+        [this.workspace],
+      );
+      const actual = now.rows[0] === undefined ? undefined : Number(now.rows[0].serial);
+      throw new PgStateConflictError(this.describe(), expectedSerial, actual);
     });
   }
 
@@ -484,7 +474,7 @@ class PgBackend implements StateBackend {
       const names = new Set(["default"]);
       if (await this.shared.tablesExist()) {
         const { rows } = await this.shared.pool.query<{ workspace: string }>(
-          `SELECT workspace FROM ${this.#s}.states UNION SELECT workspace FROM ${this.#s}.workspaces`,
+          `SELECT workspace FROM ${this.#s}.states`,
         );
         for (const r of rows) names.add(r.workspace);
       }
@@ -513,7 +503,7 @@ class PgBackend implements StateBackend {
           const client = await this.shared.pool.connect();
           try {
             await client.query("BEGIN");
-            for (const table of ["journal", "state_history", "states", "workspaces"]) {
+            for (const table of ["journal", "state_history", "states"]) {
               await client.query(`DELETE FROM ${this.#s}.${table} WHERE workspace = $1`, [name]);
             }
             await client.query("COMMIT");

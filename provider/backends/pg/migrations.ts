@@ -31,14 +31,10 @@ export const MIGRATIONS: readonly Migration[] = [
          doc jsonb NOT NULL,
          written_at timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (workspace, serial))`,
-      // a workspace's lineage before its first snapshot (a run that journals before it writes)
-      `CREATE TABLE ${s}.workspaces (
-         workspace text PRIMARY KEY,
-         lineage uuid NOT NULL,
-         created_at timestamptz NOT NULL DEFAULT now())`,
       `CREATE TABLE ${s}.journal (
          workspace text NOT NULL,
          seq bigserial NOT NULL,
+         serial bigint NOT NULL,
          delta jsonb NOT NULL,
          written_at timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (workspace, seq))`,
