@@ -6,18 +6,21 @@
 
 export type { Plan, ResourceChange } from "../schema/plan.js";
 export type { StateFile } from "../schema/state.js";
+export { LocalBackend } from "./backends/file/index.js";
+export { acquireLock, forceUnlock } from "./backends/file/lock.js";
+export { StateStore } from "./backends/file/state-store.js";
+export { emptyState } from "./backends/state-codec.js";
+export type { BackendIdentity, StateBackend, StateDelta } from "./backends/types.js";
 export { PopdockClient, type PopdockClientOptions } from "./client/client.js";
 export { PopdockApiError } from "./client/errors.js";
 export type { PopdockApi, RequestStats } from "./client/types.js";
 export { type ApplyOptions, type ApplyResult, applyPlan } from "./engine/apply.js";
-export { acquireLock, forceUnlock } from "./engine/lock.js";
 export { makePlan, type PlanInput, type PlanResult } from "./engine/plan.js";
 export { recoverPending } from "./engine/recover.js";
 export { refresh } from "./engine/refresh.js";
 export { renderPlanJson } from "./engine/render/json.js";
 export { renderPlanMarkdown } from "./engine/render/markdown.js";
 export { renderPlanText } from "./engine/render/text.js";
-export { emptyState, StateStore } from "./engine/state-store.js";
 export { loadYamlConfig } from "./frontends/yaml/index.js";
 export type { DesiredConfig, DesiredOutput, DesiredResource } from "./model/desired.js";
 export { type Diagnostic, formatDiagnostic, hasErrors } from "./model/diagnostics.js";

@@ -96,10 +96,14 @@ export const PlanFile = z.strictObject({
   config_digest: z.string(),
   config_files: z.array(z.string()),
   /**
-   * The state file the plan was made from, relative to the working directory of `plan` (or
-   * absolute when --state was): where `apply FILE` looks, unless -c or --state say otherwise.
+   * The state backend the plan was made from, without secrets: `kind` (`local`, `pg`), a stable
+   * location (the local state file's absolute path; `postgres://user@host:port/db?schema=…`, no
+   * password) and the workspace. `apply FILE` uses it from any directory, unless -c, --state or
+   * --workspace say otherwise.
    */
-  state_path: z.string().optional(),
+  backend: z
+    .strictObject({ kind: z.enum(["local", "pg"]), location: z.string(), workspace: z.string() })
+    .optional(),
   /** The state the plan was made from; a saved plan applies only to exactly that state. */
   state_lineage: z.string(),
   state_serial: z.number().int(),

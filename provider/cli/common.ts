@@ -7,11 +7,12 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
-import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
+import { parseDuration } from "../backends/file/lock.js";
+import { emptyState } from "../backends/state-codec.js";
+import type { HeldLock, StateBackend } from "../backends/types.js";
 import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
 import { PLAN_SIGNING_KEY_ENV, verifyPlanSeal } from "../engine/plan-seal.js";
 import { renderPlanText } from "../engine/render/text.js";
-import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
 import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
@@ -22,8 +23,17 @@ import {
   connect,
   loadConfig,
   locateConfig,
+  openBackend,
+  resolveWorkspace,
   statePathFor,
 } from "./wiring.js";
+
+/** `--workspace`, on every command that touches state. */
+export const WORKSPACE_OPTION: OptionSpec = {
+  type: "string",
+  value: "NAME",
+  description: "Workspace (else POPDOCK_WORKSPACE, else the selected one, else default)",
+};
 
 export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
   config: {
@@ -51,6 +61,7 @@ export const LOCATE_OPTIONS: Record<string, OptionSpec> = {
     value: "PATH",
     description: "State file (default .popdock/state.json beside the config)",
   },
+  workspace: WORKSPACE_OPTION,
 };
 
 export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
@@ -77,6 +88,7 @@ export const STATE_OPTIONS: Record<string, OptionSpec> = {
     value: "DURATION",
     description: "Wait this long for a held lock (e.g. 30s)",
   },
+  workspace: WORKSPACE_OPTION,
 };
 
 /** Planning safety switches, for every command that plans (plan, apply). */
@@ -182,33 +194,88 @@ export function connectFor(
   });
 }
 
-/** Runs `body` holding the state lock; always releases it. */
+/**
+ * The state backend the arguments name (`--state`, `--workspace`; the configuration's backend
+ * settings), for the selected workspace. Creates nothing; close it after use.
+ */
+export async function openStateBackend(
+  args: ParsedArgs,
+  io: CliIO,
+  location: ConfigLocation,
+): Promise<StateBackend> {
+  const workspace = await resolveWorkspace(str(args, "workspace"), io.env, location.baseDir);
+  const statePath = str(args, "state");
+  if (statePath !== undefined && workspace !== "default") {
+    throw new UsageError(
+      `--state names the default workspace's file; it cannot be used with workspace ${workspace}`,
+      {
+        hint: "drop --state (workspaces live under .popdock/workspaces/), or select the default workspace",
+      },
+    );
+  }
+  return openBackend({
+    config: {
+      kind: "local",
+      ...(statePath === undefined ? {} : { path: statePathFor(location, statePath, io.cwd) }),
+    },
+    baseDir: location.baseDir,
+    workspace,
+    cwd: io.cwd,
+  });
+}
+
+/** Takes `backend`'s lock as the arguments say (`--lock-timeout`), telling the user about waits and takeovers. */
+export function lockBackend(
+  args: ParsedArgs,
+  io: CliIO,
+  backend: StateBackend,
+  command: string,
+): Promise<HeldLock> {
+  const timeout = str(args, "lock-timeout");
+  return backend.lock({
+    command,
+    timeoutMs: timeout !== undefined ? parseDuration(timeout) : 0,
+    signal: io.signal,
+    onWait: (message) => io.stderr.write(`${message}\n`),
+    onTakeover: (message) => io.stderr.write(`${message}\n`),
+  });
+}
+
+/** Runs `body` holding the state lock; always releases it (and closes the backend). */
 export async function withLock<T>(
   args: ParsedArgs,
   io: CliIO,
   location: ConfigLocation,
   command: string,
-  body: (store: StateStore, lock: Lock) => Promise<T>,
+  body: (backend: StateBackend, lock: HeldLock) => Promise<T>,
 ): Promise<T> {
-  const statePath = statePathFor(location, str(args, "state"), io.cwd);
-  const timeout = str(args, "lock-timeout");
-  const lock = await acquireLock({
-    statePath,
-    command,
-    timeoutMs: timeout !== undefined ? parseDuration(timeout) : 0,
-    signal: io.signal,
-    onWait: (message) => io.stderr.write(`${message}\n`),
-    onTakeover: (h) =>
-      io.stderr.write(
-        `Took over the state lock ${h.id} left by pid ${h.pid ?? "?"} (${h.command ?? "popdock"}, since ${h.created_at ?? "?"}), which is no longer running on this host.\n`,
-      ),
-  });
+  return withBackendLocked(args, io, await openStateBackend(args, io, location), command, body);
+}
+
+/** `withLock` over a backend already opened (a saved plan's). Closes it. */
+export async function withBackendLocked<T>(
+  args: ParsedArgs,
+  io: CliIO,
+  backend: StateBackend,
+  command: string,
+  body: (backend: StateBackend, lock: HeldLock) => Promise<T>,
+): Promise<T> {
   try {
-    await removeTempFiles(statePath);
-    return await body(new StateStore(statePath), lock);
+    const lock = await lockBackend(args, io, backend, command);
+    try {
+      return await body(backend, lock);
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    await backend.close();
   }
+}
+
+/** The stored state, or a fresh empty one (serial -1: nothing stored yet). */
+export async function loadOrEmpty(backend: StateBackend): Promise<{ state: StateFile; serial: number }> {
+  const state = await backend.load();
+  return state === undefined ? { state: emptyState(), serial: -1 } : { state, serial: state.serial };
 }
 
 /** State belongs to one endpoint: refuse to use it against another. */
@@ -263,7 +330,9 @@ export class PlanFileInvalidError extends PopdockError {
 export interface Planned {
   plan: Plan;
   computed: ComputedPlan;
-  store: StateStore;
+  backend: StateBackend;
+  /** The stored serial the plan was made from (-1: no state stored yet). */
+  serial: number;
   conn: Connection;
 }
 
@@ -280,11 +349,11 @@ export async function withPlan(
   body: (p: Planned) => Promise<number>,
 ): Promise<number> {
   const loaded = await loadConfigOrFail(args, io);
-  return withLock(args, io, loaded.location, command, async (store) => {
-    const state = await store.load();
+  return withLock(args, io, loaded.location, command, async (backend) => {
+    const { state, serial } = await loadOrEmpty(backend);
     const conn = await connectFor(args, io, loaded);
     try {
-      checkStateEndpoint(state, conn.identity, store.path);
+      checkStateEndpoint(state, conn.identity, backend.describe());
       const computed = await computePlan({
         api: conn.api,
         config: loaded.config,
@@ -294,14 +363,15 @@ export async function withPlan(
         signal: io.signal,
         replay: command !== "popdock plan",
         allowDestroyAll: flag(args, "allow-destroy-all"),
-        stateName: displayPath(io.cwd, store.path),
+        stateName: backend.describe(),
+        workspace: backend.workspace,
       });
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);
       if (!computed.plan || hasErrors(computed.diagnostics)) {
         throw new ConfigError("the plan has errors; nothing was changed");
       }
-      return await body({ plan: computed.plan, computed, store, conn });
+      return await body({ plan: computed.plan, computed, backend, serial, conn });
     } finally {
       await conn.close();
     }

@@ -8,6 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import type { BackendIdentity, BackendKind, StateBackend } from "../backends/types.js";
+import { checkWorkspaceName, DEFAULT_WORKSPACE } from "../backends/workspaces.js";
 import type { PopdockApi } from "../client/types.js";
 import { loadConfiguration } from "../frontends/index.js";
 import type { DesiredConfig } from "../model/desired.js";
@@ -171,6 +173,106 @@ async function readApiKey(opts: EndpointOptions): Promise<string> {
     });
   }
   return key;
+}
+
+/**
+ * Which state backend to open. The `local` one (files beside the configuration, or `path`) is
+ * the default; `pg` is configured by the `backend:` block (YAML), `terraform.backend.pg`
+ * (Terraform JSON) or `--backend-config` (see the PostgreSQL backend).
+ */
+export type BackendConfig =
+  | {
+      kind: "local" /** The default workspace's state file (`--state`); else `.popdock/state.json`. */;
+      path?: string;
+    }
+  | { kind: "pg"; connStr: string; schemaName: string };
+
+export interface OpenBackendOptions {
+  config: BackendConfig;
+  /** Directory that holds `.popdock/`. */
+  baseDir: string;
+  workspace: string;
+  /** For messages (paths relative to it). */
+  cwd: string;
+}
+
+type BackendFactory = (opts: OpenBackendOptions) => Promise<StateBackend>;
+
+/**
+ * The backends this build has, by kind. Each is loaded on first use, so a command that uses the
+ * local files never loads a database driver.
+ */
+const BACKENDS: Record<BackendKind, BackendFactory | undefined> = {
+  local: async (o) => {
+    const { LocalBackend } = await import("../backends/file/index.js");
+    const { resourceTypes } = await import("../resources/index.js");
+    const path = o.config.kind === "local" ? o.config.path : undefined;
+    return new LocalBackend({
+      path: path ?? join(o.baseDir, ".popdock", "state.json"),
+      workspace: o.workspace,
+      knownTypes: resourceTypes().map((t) => t.type),
+      cwd: o.cwd,
+    });
+  },
+  // The PostgreSQL backend: `async (o) => (await import("../backends/pg/index.js")).open…(o)`.
+  pg: undefined,
+};
+
+/** Opens the backend `opts.config` names, for one workspace. Creates nothing. */
+export async function openBackend(opts: OpenBackendOptions): Promise<StateBackend> {
+  const factory = BACKENDS[opts.config.kind];
+  if (factory === undefined) {
+    throw new UsageError(
+      `the ${opts.config.kind} state backend is not available in this build of popdock-iac`,
+      {
+        hint: "use the local backend (the default), or upgrade popdock-iac",
+      },
+    );
+  }
+  return factory(opts);
+}
+
+/**
+ * A backend as a saved plan or message names it (kind, non-secret location, workspace), opened
+ * again: for `apply PLANFILE` from any directory. `local`'s location is its state file.
+ */
+export async function openBackendByIdentity(id: BackendIdentity, cwd: string): Promise<StateBackend> {
+  if (id.kind === "local") {
+    return openBackend({
+      config: { kind: "local", path: id.location },
+      baseDir: dirname(dirname(id.location)),
+      workspace: id.workspace,
+      cwd,
+    });
+  }
+  throw new UsageError(
+    `the saved plan's state is in a ${id.kind} backend (${id.location}, workspace ${id.workspace}), which needs its connection settings`,
+    { hint: "pass the configuration (-c) whose backend settings connect to it" },
+  );
+}
+
+/** The workspace file, like Terraform's `.terraform/environment`: the selected workspace's name. */
+export function environmentFile(baseDir: string): string {
+  return join(baseDir, ".popdock", "environment");
+}
+
+/**
+ * The workspace a command uses: `--workspace`, else `POPDOCK_WORKSPACE`, else the one
+ * `popdock workspace select` recorded in `.popdock/environment`, else `default`.
+ */
+export async function resolveWorkspace(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  baseDir: string,
+): Promise<string> {
+  if (flag !== undefined) return checkWorkspaceName(flag, "--workspace");
+  const fromEnv = env.POPDOCK_WORKSPACE;
+  if (fromEnv !== undefined && fromEnv !== "") return checkWorkspaceName(fromEnv, "POPDOCK_WORKSPACE");
+  const recorded = await readFile(environmentFile(baseDir), "utf8").then(
+    (t) => t.trim(),
+    () => "",
+  );
+  return recorded === "" ? DEFAULT_WORKSPACE : checkWorkspaceName(recorded, environmentFile(baseDir));
 }
 
 /** `.popdock/state.json` beside the configuration unless `--state` says otherwise. */

@@ -4,13 +4,13 @@
  * the event loop free for those in-flight calls to complete.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emptyState } from "../backends/state-codec.js";
 import { PopdockClient } from "../client/client.js";
 import { parseYamlSources } from "../frontends/yaml/index.js";
 import { createSandbox, type RunningServer } from "../sandbox/index.js";
 import { type ApplyEvent, applyPlan } from "./apply.js";
 import { makePlan } from "./plan.js";
 import { refresh } from "./refresh.js";
-import { emptyState } from "./state-store.js";
 
 const sandbox = createSandbox({ apiKey: "k", faults: { latency_ms: 40 } });
 let server: RunningServer;
@@ -74,7 +74,8 @@ describe("applyPlan interrupted", () => {
       plan,
       api,
       state,
-      persist: async () => {},
+      backend: { append: async (_d, n) => n + 1, write: async (_s, n) => n + 1 },
+      serial: -1,
       parallelism: 2,
       signal,
       onEvent: (ev) => {

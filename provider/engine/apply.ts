@@ -1,10 +1,12 @@
 /**
  * Apply: the one place with side effects. Turns a Plan into steps, runs them in dependency order
- * with bounded parallelism, and writes state after every step:
+ * with bounded parallelism, and records state after every step:
  *
- *   record the step as pending (with its Idempotency-Key) → persist → call → record the result → persist
+ *   record the step as pending (with its Idempotency-Key) → durable → call → record the result → durable
  *
- * so a run that dies at any point leaves a state the next run can continue from
+ * Each record is a small journal append (./state-journal.ts), O(change) not O(state); a full
+ * snapshot is written at the start, every few hundred records and at the end. So a run that dies
+ * at any point leaves a state the next run can continue from
  * (provider/engine/recover.ts resolves pending steps). A failed step stops its dependents and lets
  * independent steps finish. Aborting the signal (first SIGINT) starts no new step; in-flight
  * ones finish and are recorded.
@@ -12,6 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { Plan, ResourceChange } from "../../schema/plan.js";
 import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
+import type { StateBackend, StateDelta } from "../backends/types.js";
 import { isIndeterminate, isNotFound } from "../client/errors.js";
 import type { PopdockApi } from "../client/types.js";
 import { InternalError } from "../model/errors.js";
@@ -19,7 +22,8 @@ import { sameValue } from "../model/values.js";
 import { resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType, Written } from "../resources/types.js";
 import { evaluateOutputs } from "./outputs.js";
-import { depose, stateEntryOf } from "./recover.js";
+import { deposedRecord, stateEntryOf } from "./recover.js";
+import { type JournalOptions, StateJournal } from "./state-journal.js";
 import { planSteps, type Step } from "./steps.js";
 
 export { planSteps, type Step, type StepKind } from "./steps.js";
@@ -37,8 +41,11 @@ export interface ApplyOptions {
   api: PopdockApi;
   /** Current state (already reconciled); mutated as steps complete. */
   state: StateFile;
-  /** Persists the state; called after every step. Serialized by the store. */
-  persist: (state: StateFile) => Promise<unknown>;
+  /** Where state is stored (under its lock), and the stored serial `state` was loaded at (-1: none). */
+  backend: Pick<StateBackend, "append" | "write">;
+  serial: number;
+  /** When to take snapshots (see state-journal.ts). */
+  journal?: JournalOptions;
   parallelism?: number;
   /** Aborted: start no new step. */
   signal?: AbortSignal;
@@ -110,29 +117,26 @@ export function syncUnchanged(plan: Plan, state: StateFile): boolean {
   return changed;
 }
 
-/** What the step runners share during one apply: the state, how to persist it, and what was made. */
+/** What the step runners share during one apply: the state, how to record changes, and what was made. */
 interface ApplyRun {
   api: PopdockApi;
   state: StateFile;
+  /** Applies changes to `state` and makes them durable. */
+  record: (deltas: StateDelta[]) => Promise<void>;
   now: () => Date;
   /** Token IDs created in this run, by address (in memory only). */
   secrets: Map<string, string>;
   /** In-flight calls finish even after an interrupt: they get a signal that never aborts. */
   callSignal: AbortSignal;
-  persist: () => Promise<unknown>;
 }
 
-/** Records a step as pending (replacing an older record of the same step) and persists. */
-async function setPending(run: ApplyRun, p: PendingStep): Promise<void> {
-  run.state.pending = [
-    ...run.state.pending.filter((x) => x.address !== p.address || x.action !== p.action),
-    p,
-  ];
-  await run.persist();
+/** Records a step as pending (replacing an older record of the same step), durably. */
+function setPending(run: ApplyRun, p: PendingStep): Promise<void> {
+  return run.record([{ op: "pending", step: p }]);
 }
 
-function clearPending(run: ApplyRun, address: string, action: PendingStep["action"]): void {
-  run.state.pending = run.state.pending.filter((x) => x.address !== address || x.action !== action);
+function clearPending(address: string, action: PendingStep["action"]): StateDelta {
+  return { op: "clear_pending", address, action };
 }
 
 /** Runs one step; resolves to the id of the object it wrote, if any. */
@@ -146,8 +150,7 @@ async function runStep(run: ApplyRun, step: Step): Promise<string | undefined> {
     case "delete":
       return runDelete(run, h, step);
     case "forget":
-      forget(run.state, h, step);
-      await run.persist();
+      await run.record(forget(run.state, h, step));
       return undefined;
   }
 }
@@ -184,17 +187,16 @@ async function runCreate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Pr
       parentId,
     );
   } catch (err) {
-    if (!outcomeUnknown(err)) {
-      clearPending(run, ch.address, "create");
-      await run.persist();
-    }
+    if (!outcomeUnknown(err)) await run.record([clearPending(ch.address, "create")]);
     throw err;
   }
   if (w.secret !== undefined) run.secrets.set(ch.address, w.secret);
-  if (replacesFirst) depose(state, ch.address, prior); // until its delete step removes it
-  state.resources[ch.address] = stateEntry(ch, w, state);
-  clearPending(run, ch.address, "create");
-  await run.persist();
+  await run.record([
+    // The replaced object stays deposed until its delete step removes it.
+    ...(replacesFirst ? [{ op: "depose", object: deposedRecord(ch.address, prior) } as const] : []),
+    { op: "put", address: ch.address, resource: stateEntry(ch, w, state) },
+    clearPending(ch.address, "create"),
+  ]);
   return w.id;
 }
 
@@ -212,11 +214,14 @@ async function runUpdate(run: ApplyRun, h: ResourceType, ch: ResourceChange): Pr
   let w: Written;
   try {
     w = await h.update({ api: run.api, signal: run.callSignal }, remote, ch.after ?? {});
-  } finally {
-    clearPending(run, ch.address, "update");
+  } catch (err) {
+    await run.record([clearPending(ch.address, "update")]);
+    throw err;
   }
-  run.state.resources[ch.address] = stateEntry(ch, w, run.state);
-  await run.persist();
+  await run.record([
+    { op: "put", address: ch.address, resource: stateEntry(ch, w, run.state) },
+    clearPending(ch.address, "update"),
+  ]);
   return w.id;
 }
 
@@ -238,39 +243,34 @@ async function runDelete(run: ApplyRun, h: ResourceType, step: Step): Promise<un
     } catch (err) {
       // Already gone (deleted outside, or with its user): that is what we wanted.
       const gone = isNotFound(err);
-      if (!gone && !outcomeUnknown(err)) {
-        clearPending(run, ch.address, "delete");
-        await run.persist();
-      }
+      if (!gone && !outcomeUnknown(err)) await run.record([clearPending(ch.address, "delete")]);
       if (!gone) throw err;
     }
-    clearPending(run, ch.address, "delete");
+    await run.record([clearPending(ch.address, "delete"), ...forget(run.state, h, step)]);
+    return undefined;
   }
-  forget(run.state, h, step);
-  await run.persist();
+  await run.record(forget(run.state, h, step));
   return undefined;
 }
 
-/** Removes what a delete or forget step removed from state (entry or deposed record). */
-function forget(state: StateFile, h: ResourceType, step: Step): void {
+/** What a delete or forget step removes from state (entry or deposed record), as records. */
+function forget(state: StateFile, h: ResourceType, step: Step): StateDelta[] {
   const ch = step.change;
   const oldId = ch.remote?.id;
-  if (ch.deposed_of !== undefined) {
-    state.deposed = (state.deposed ?? []).filter((d) => d.id !== oldId);
-    return;
-  }
+  if (ch.deposed_of !== undefined) return oldId === undefined ? [] : [{ op: "undepose", id: oldId }];
   if (step.deposed) {
-    state.deposed = (state.deposed ?? []).filter((d) => !(d.address === ch.address && d.id === oldId));
+    const out: StateDelta[] = oldId === undefined ? [] : [{ op: "undepose", id: oldId }];
     // Delete-first replacement: the entry still points at the old object until the create.
     if (ch.replace_order === "delete_before_create" && state.resources[ch.address]?.id === oldId) {
-      delete state.resources[ch.address];
+      out.push({ op: "remove", address: ch.address });
     }
-    return;
+    return out;
   }
   // A local object (null_resource) has no remote id to match: its entry simply goes.
   if (ch.remote === undefined || state.resources[ch.address]?.id === oldId || h.local) {
-    delete state.resources[ch.address];
+    return [{ op: "remove", address: ch.address }];
   }
+  return [];
 }
 
 export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
@@ -278,21 +278,24 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const steps = planSteps(plan);
   opts.onPlanned?.(steps.length);
   syncUnchanged(plan, state);
+  const journal = new StateJournal(opts.backend, state, opts.serial, opts.journal);
+  // The reconciled state (recovery, drift the configuration agrees with) as one snapshot first.
+  await journal.snapshot();
   const run: ApplyRun = {
     api: opts.api,
     state,
+    record: (deltas) => journal.record(deltas),
     now: opts.now ?? (() => new Date()),
     secrets: new Map(),
     callSignal: new AbortController().signal,
-    persist: () => opts.persist(state),
   };
   const { outcomes, errors, interrupted } = await schedule(steps, (s) => runStep(run, s), {
     parallelism: Math.max(1, opts.parallelism ?? 10),
     signal: opts.signal ?? new AbortController().signal,
     emit: opts.onEvent ?? (() => {}),
   });
-  state.outputs = evaluateOutputs(plan.outputs, state);
-  await run.persist();
+  await journal.record([{ op: "outputs", outputs: evaluateOutputs(plan.outputs, state) }]);
+  await journal.snapshot();
   const ok = errors.length === 0 && !interrupted && [...outcomes.values()].every((o) => o === "ok");
   return { outcomes, errors, secrets: run.secrets, interrupted, ok, steps };
 }

@@ -25,7 +25,17 @@ describe("destroyAllProblem", () => {
   it("refuses a configuration whose every object is new while all old ones go", () => {
     const p = plan([...all.changes, change("popdock_api_user.b", "create")], "normal", 1);
     expect(destroyAllProblem(p, st, { ...opts, declared: 1 })?.message).toBe(
-      "this plan destroys all 2 objects in the state .popdock/state.json and creates 1 new: did you mean another configuration, state or set of variables?",
+      "this plan destroys all 2 objects in the state .popdock/state.json and creates 1 new: did you mean another state, configuration or set of variables?",
+    );
+  });
+
+  it("names the workspace when there is one", () => {
+    const p = plan([...all.changes, change("popdock_api_user.b", "create")], "normal", 1);
+    expect(destroyAllProblem(p, st, { ...opts, declared: 1, workspace: "prod" })?.message).toBe(
+      "this plan destroys all 2 objects in workspace prod (.popdock/state.json) and creates 1 new: did you mean another workspace, configuration or set of variables?",
+    );
+    expect(destroyAllProblem(all, st, { ...opts, workspace: "prod" })?.message).toBe(
+      "the configuration declares no API users, but workspace prod (.popdock/state.json) manages 2 objects: this plan would destroy all of them",
     );
   });
 

@@ -15,6 +15,8 @@ export interface DestroyAllOptions {
   declared: number;
   /** Where the state lives, for the message (`.popdock/state.json`, a workspace…). */
   stateName: string;
+  /** The workspace of that state, when there are workspaces (the CLI always says). */
+  workspace?: string;
 }
 
 /**
@@ -34,19 +36,24 @@ export function destroyAllProblem(
   if (!managed.every((a) => deleted.has(a))) return undefined;
   const n = managed.length;
   const objects = `${n} object${n === 1 ? "" : "s"}`;
+  const where =
+    opts.workspace === undefined
+      ? `the state ${opts.stateName}`
+      : `workspace ${opts.workspace} (${opts.stateName})`;
+  const other = opts.workspace === undefined ? "state" : "workspace";
   if (opts.declared === 0) {
     if (opts.declaredEmpty) return undefined;
     return {
       code: "PLAN_EMPTY_CONFIG",
       severity: "error",
-      message: `the configuration declares no API users, but the state ${opts.stateName} manages ${objects}: this plan would destroy all of them`,
+      message: `the configuration declares no API users, but ${where} manages ${objects}: this plan would destroy all of them`,
       hint: "to destroy everything, run `popdock destroy`; to mean an empty configuration, write `api_users: {}` (YAML) or pass --allow-destroy-all",
     };
   }
   return {
     code: "PLAN_DESTROYS_ALL",
     severity: "error",
-    message: `this plan destroys all ${objects} in the state ${opts.stateName}${plan.summary.add > 0 ? ` and creates ${plan.summary.add} new` : ""}: did you mean another configuration, state or set of variables?`,
+    message: `this plan destroys all ${objects} in ${where}${plan.summary.add > 0 ? ` and creates ${plan.summary.add} new` : ""}: did you mean another ${other}, configuration or set of variables?`,
     hint: "if this is what you mean, pass --allow-destroy-all; to destroy everything, run `popdock destroy`",
   };
 }

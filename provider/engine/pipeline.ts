@@ -97,6 +97,7 @@ export async function computePlan(opts: {
   /** `--allow-destroy-all`, and how messages name the state (see `makePlan`). */
   allowDestroyAll?: boolean;
   stateName?: string;
+  workspace?: string;
 }): Promise<ComputedPlan> {
   const replayed = opts.replay
     ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
@@ -113,6 +114,7 @@ export async function computePlan(opts: {
     mode: opts.mode ?? "normal",
     ...(opts.allowDestroyAll !== undefined ? { allowDestroyAll: opts.allowDestroyAll } : {}),
     ...(opts.stateName !== undefined ? { stateName: opts.stateName } : {}),
+    ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
   });
   return { ...prepared, ...r };
 }

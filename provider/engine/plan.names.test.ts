@@ -9,6 +9,7 @@
  * "apply then plan is empty" in plan.property.test.ts keeps names on their own keys.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emptyState } from "../backends/state-codec.js";
 import { PopdockClient } from "../client/client.js";
 import type { PopdockApi } from "../client/types.js";
 import { parseYamlSources } from "../frontends/yaml/index.js";
@@ -16,7 +17,6 @@ import { createSandbox, type RunningServer } from "../sandbox/index.js";
 import { applyPlan } from "./apply.js";
 import { makePlan } from "./plan.js";
 import { refresh } from "./refresh.js";
-import { emptyState } from "./state-store.js";
 
 const sandbox = createSandbox({ apiKey: "names-key" });
 let server: RunningServer;
@@ -53,7 +53,13 @@ async function change(from: string, to: string, api: PopdockApi = client): Promi
     if (i === 1 && errors.length > 0) return "refused";
     expect(errors).toEqual([]);
     if (!planned.plan) throw new Error("no plan");
-    const result = await applyPlan({ plan: planned.plan, api, state, persist: async () => {} });
+    const result = await applyPlan({
+      plan: planned.plan,
+      api,
+      state,
+      backend: { append: async (_d, n) => n + 1, write: async (_s, n) => n + 1 },
+      serial: -1,
+    });
     const failures = result.errors.map((e) => `${e.step.id}: ${(e.error as Error)?.message}`);
     expect(failures).toEqual([]);
     const again = makePlan({ config, state, live: await refresh(client), endpoint: server.url });

@@ -17,6 +17,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { StateFile } from "../../schema/state.js";
+import { emptyState, stringifyState } from "../backends/state-codec.js";
 import { PopdockClient } from "../client/client.js";
 import { parseYamlSources } from "../frontends/yaml/index.js";
 import { createSandbox, type RunningServer } from "../sandbox/index.js";
@@ -24,7 +25,6 @@ import { type ApplyEvent, applyPlan } from "./apply.js";
 import { makePlan } from "./plan.js";
 import { refresh } from "./refresh.js";
 import { renderPlanText } from "./render/text.js";
-import { emptyState, stringifyState } from "./state-store.js";
 
 const sandbox = createSandbox({ apiKey: "property-key" });
 let server: RunningServer;
@@ -149,9 +149,17 @@ async function cycle(model: ConfigModel, state: StateFile): Promise<Cycle> {
     plan,
     api,
     state,
-    persist: async (s) => {
-      persisted.push(stringifyState(s));
+    backend: {
+      append: async (deltas, n) => {
+        persisted.push(JSON.stringify(deltas));
+        return n + 1;
+      },
+      write: async (s, n) => {
+        persisted.push(stringifyState(s));
+        return n + 1;
+      },
     },
+    serial: state.serial,
     onEvent: (ev) => events.push({ seq: events.length, ev }),
   });
   const failures = result.errors.map((e) => `${e.step.id}: ${(e.error as Error)?.message}`);

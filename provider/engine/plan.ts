@@ -42,6 +42,8 @@ export interface PlanInput {
   allowDestroyAll?: boolean;
   /** How messages name the state (`.popdock/state.json`, a workspace…). */
   stateName?: string;
+  /** The workspace the state belongs to, for the destroy-all message. */
+  workspace?: string;
 }
 
 export interface PlanResult {
@@ -140,6 +142,7 @@ export function makePlan(input: PlanInput): PlanResult {
     declaredEmpty: config.declaredEmpty ?? false,
     declared: config.resources.length,
     stateName: input.stateName ?? "state",
+    ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
   });
   if (destroysAll) return { diagnostics: [...ctx.diagnostics, destroysAll] };
   return { plan, diagnostics: ctx.diagnostics };

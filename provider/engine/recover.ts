@@ -5,7 +5,7 @@
  * duplicated or orphaned. A pending delete is settled by whether the object still exists.
  * Objects deposed by a create-before-destroy replacement stay in `deposed` until deleted.
  */
-import type { PendingStep, StateFile, StateResource } from "../../schema/state.js";
+import type { DeposedObject, PendingStep, StateFile, StateResource } from "../../schema/state.js";
 import type { LiveSnapshot } from "../model/live.js";
 import { findResourceType, resourceTypeFor } from "../resources/index.js";
 
@@ -111,16 +111,18 @@ export function adopt(
  * and stays recorded until its delete completes, so a crash in between orphans nothing.
  */
 export function depose(state: StateFile, address: string, entry: StateResource): void {
-  state.deposed = [
-    ...(state.deposed ?? []),
-    {
-      address,
-      type: entry.type,
-      id: entry.id,
-      version: entry.version,
-      ...(entry.parent_id !== undefined ? { parent_id: entry.parent_id } : {}),
-    },
-  ];
+  state.deposed = [...(state.deposed ?? []), deposedRecord(address, entry)];
+}
+
+/** The deposed record of a state entry replaced create-before-destroy. */
+export function deposedRecord(address: string, entry: StateResource): DeposedObject {
+  return {
+    address,
+    type: entry.type,
+    id: entry.id,
+    version: entry.version,
+    ...(entry.parent_id !== undefined ? { parent_id: entry.parent_id } : {}),
+  };
 }
 
 /**

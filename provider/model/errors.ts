@@ -131,28 +131,33 @@ export const ERROR_CODES = {
   },
   POPDOCK_STATE_LOCKED: {
     error: "StateLockedError",
-    file: "engine/lock.ts",
+    file: "backends/file/lock.ts",
     means: "another process holds the state lock",
   },
   POPDOCK_LOCK_ID_MISMATCH: {
     error: "LockIdMismatchError",
-    file: "engine/lock.ts",
+    file: "backends/file/lock.ts",
     means: "force-unlock was given another lock's id",
   },
   POPDOCK_NOT_LOCKED: {
     error: "NotLockedError",
-    file: "engine/lock.ts",
+    file: "backends/file/lock.ts",
     means: "force-unlock found no lock",
   },
   POPDOCK_STATE_INVALID: {
     error: "StateInvalidError",
-    file: "engine/state-store.ts",
+    file: "backends/state-codec.ts",
     means: "the state file cannot be read or validated",
   },
   POPDOCK_STATE_SECRET: {
     error: "StateSecretError",
-    file: "engine/state-store.ts",
+    file: "backends/state-codec.ts",
     means: "a token ID was about to be written to state (a bug)",
+  },
+  POPDOCK_STATE_CONFLICT: {
+    error: "StateConflictError",
+    file: "backends/state-codec.ts",
+    means: "the stored state's serial is not the one this run read (compare-and-swap lost)",
   },
   // provider/backends/pg
   POPDOCK_PG_UNREACHABLE: {
@@ -164,11 +169,6 @@ export const ERROR_CODES = {
     error: "PgBackendError",
     file: "backends/pg/errors.ts",
     means: "PostgreSQL answered with an error (authentication, permissions, bad stored data)",
-  },
-  POPDOCK_PG_STATE_CONFLICT: {
-    error: "PgStateConflictError",
-    file: "backends/pg/errors.ts",
-    means: "a state write lost a compare-and-swap race on the serial; nothing was written",
   },
   POPDOCK_PG_STATE_LOCKED: {
     error: "PgStateLockedError",

@@ -20,7 +20,7 @@ import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { stringify } from "yaml";
-import { parseState } from "../../provider/engine/state-store.js";
+import { LocalBackend } from "../../provider/backends/file/index.js";
 import type { SandboxFaultsInput, SandboxStats } from "../../schema/api.js";
 import type { StateFile } from "../../schema/state.js";
 import { type CliResult, expectExit, runCli, runCliInProcess, spawnCli, workdir } from "./cli.js";
@@ -348,10 +348,15 @@ export function lockPath(dir: string): string {
   return `${statePath(dir)}.lock`;
 }
 
-/** Reads and validates the state file with popdock's own parser (throws when it is not valid). */
+/**
+ * Reads and validates the state with popdock's own local backend: the snapshot with its journal
+ * replayed (throws when it is not valid, or when there is none).
+ */
 export async function readState(dir: string): Promise<StateFile> {
   const path = statePath(dir);
-  return parseState(await readFile(path, "utf8"), path);
+  const state = await new LocalBackend({ path }).load();
+  if (state === undefined) throw new Error(`no state at ${path}`);
+  return state;
 }
 
 export async function exists(path: string): Promise<boolean> {

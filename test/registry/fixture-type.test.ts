@@ -3,6 +3,12 @@
  * every renderer through the registry alone: nothing else in this test knows `fixture_widget`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  emptyState,
+  parseState,
+  StateInvalidError,
+  stringifyState,
+} from "../../provider/backends/state-codec.js";
 import type { PopdockApi } from "../../provider/client/types.js";
 import { applyPlan } from "../../provider/engine/apply.js";
 import { makePlan } from "../../provider/engine/plan.js";
@@ -10,12 +16,6 @@ import { graphNodesFromConfig, renderGraph } from "../../provider/engine/render/
 import { renderPlanJson } from "../../provider/engine/render/json.js";
 import { renderPlanMarkdown } from "../../provider/engine/render/markdown.js";
 import { renderPlanText } from "../../provider/engine/render/text.js";
-import {
-  emptyState,
-  parseState,
-  StateInvalidError,
-  stringifyState,
-} from "../../provider/engine/state-store.js";
 import {
   type AnyDesiredResource,
   type DesiredApiUser,
@@ -184,7 +184,13 @@ describe("a resource type registered at run time", () => {
     const m = managedUser();
     const p = plan(config([user, widget(gear)]), m);
     // The fixture keeps its objects in memory: it never calls the API.
-    const r = await applyPlan({ plan: p, api: {} as PopdockApi, state: m.state, persist: async () => {} });
+    const r = await applyPlan({
+      plan: p,
+      api: {} as PopdockApi,
+      state: m.state,
+      backend: { append: async (_d, n) => n + 1, write: async (_s, n) => n + 1 },
+      serial: -1,
+    });
     expect(r.ok).toBe(true);
     expect(m.state.resources[ADDR]).toMatchObject({ type: WIDGET, parent: USER, parent_id: "usr_1" });
     expect([...widgets.values()]).toMatchObject([{ name: "gear", userId: "usr_1" }]);
@@ -221,8 +227,10 @@ describe("an unregistered type", () => {
     unregister();
     try {
       expect(isResourceType(WIDGET)).toBe(false);
-      expect(() => parseState(text, "state.json")).toThrow(StateInvalidError);
-      expect(() => parseState(text, "state.json")).toThrow(
+      // The CLI's backends are opened with the registered types (cli/wiring.ts).
+      const knownTypes = resourceTypes().map((t) => t.type);
+      expect(() => parseState(text, "state.json", { knownTypes })).toThrow(StateInvalidError);
+      expect(() => parseState(text, "state.json", { knownTypes })).toThrow(
         `resources[${JSON.stringify(ADDR)}].type: "${WIDGET}"`,
       );
       expect(() => makePlan({ config: config([user]), ...m, endpoint: "local" })).toThrow(

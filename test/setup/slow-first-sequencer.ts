@@ -18,7 +18,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/crash.test.ts",
   "test/e2e/faults.test.ts",
   "test/e2e/interrupt.test.ts",
-  "provider/engine/lock.test.ts",
+  "provider/backends/file/lock.test.ts",
   "test/e2e/convergence.test.ts",
   "provider/engine/plan.property.test.ts",
   "test/e2e/locking.test.ts",

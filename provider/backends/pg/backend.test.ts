@@ -13,9 +13,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StateFile, StateResource } from "../../../schema/state.js";
 import { usePostgres } from "../../../test/helpers/postgres.js";
 import { tempDir } from "../../../test/helpers/tmp.js";
+import { StateConflictError } from "../state-codec.js";
 import type { StateBackend } from "../types.js";
 import { openPgBackend } from "./backend.js";
-import { PgStateConflictError, PgStateLockedError } from "./errors.js";
+import { PgStateLockedError } from "./errors.js";
 
 const pgs = usePostgres();
 const opened: StateBackend[] = [];
@@ -80,11 +81,11 @@ describe("snapshots and compare-and-swap", () => {
 
     expect(await b.write({ ...s0, serial: 1 }, 1)).toBe(2);
     const lost = await b.write(s0, 1).catch((e: unknown) => e);
-    expect(lost).toBeInstanceOf(PgStateConflictError);
-    expect(lost).toMatchObject({ code: "POPDOCK_PG_STATE_CONFLICT", expectedSerial: 1, actualSerial: 2 });
+    expect(lost).toBeInstanceOf(StateConflictError);
+    expect(lost).toMatchObject({ code: "POPDOCK_STATE_CONFLICT", expected: 1, found: 2 });
     expect(await b.write(s0, -1).catch((e: unknown) => e)).toMatchObject({
-      code: "POPDOCK_PG_STATE_CONFLICT",
-      actualSerial: 2,
+      code: "POPDOCK_STATE_CONFLICT",
+      found: 2,
     });
     expect((await b.load())?.serial).toBe(2);
   });
@@ -100,7 +101,7 @@ describe("snapshots and compare-and-swap", () => {
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected");
-    expect(rejected?.reason).toBeInstanceOf(PgStateConflictError);
+    expect(rejected?.reason).toBeInstanceOf(StateConflictError);
   });
 
   it("refuses a state or a journal record holding a token_id, writing nothing", async () => {
@@ -114,7 +115,7 @@ describe("snapshots and compare-and-swap", () => {
       },
     });
     const err = await b.write(bad, -1).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "POPDOCK_INTERNAL" });
+    expect(err).toMatchObject({ code: "POPDOCK_STATE_SECRET" });
     expect(String((err as Error).message)).not.toContain("secret-x");
     expect(await b.load()).toBeUndefined();
     const lock = await b.lock({ command: "test", timeoutMs: 0 });
@@ -129,7 +130,7 @@ describe("snapshots and compare-and-swap", () => {
         ],
         -1,
       ),
-    ).rejects.toMatchObject({ code: "POPDOCK_INTERNAL" });
+    ).rejects.toMatchObject({ code: "POPDOCK_STATE_SECRET" });
     expect(await sql(db, "SELECT * FROM popdock_iac.journal")).toEqual([]);
     await lock.release();
   });
@@ -163,8 +164,8 @@ describe("journal", () => {
     );
     // a record against a serial that moved on is refused, and nothing of it is written
     await expect(b.append([{ op: "remove", address: "popdock_api_user.keep" }], 2)).rejects.toMatchObject({
-      code: "POPDOCK_PG_STATE_CONFLICT",
-      actualSerial: 3,
+      code: "POPDOCK_STATE_CONFLICT",
+      found: 3,
     });
     await b.append([{ op: "remove", address: "popdock_api_user.old" }], 3);
     await b.append(
@@ -206,8 +207,8 @@ describe("journal", () => {
     });
     const lock = await b.lock({ command: "popdock apply", timeoutMs: 0 });
     await expect(b.append([{ op: "remove", address: "x" }], 0)).rejects.toMatchObject({
-      code: "POPDOCK_PG_STATE_CONFLICT",
-      actualSerial: undefined,
+      code: "POPDOCK_STATE_CONFLICT",
+      found: -1,
     });
     expect(await sql(db, "SELECT * FROM popdock_iac.journal")).toEqual([]);
     await lock.release();
@@ -445,7 +446,7 @@ describe("workspaces", () => {
     await base.deleteWorkspace("staging", { force: true });
     expect(await base.listWorkspaces()).toEqual(["default"]);
     expect(await staging.history(5)).toEqual([]);
-    expect(() => base.forWorkspace("../x")).toThrow(/invalid workspace name/);
+    expect(() => base.forWorkspace("../x")).toThrow(/is not a workspace name/);
   });
 });
 

@@ -22,21 +22,16 @@
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import pg from "pg";
-import { StateFile } from "../../../schema/state.js";
+import type { StateFile } from "../../../schema/state.js";
 import { InternalError, UsageError } from "../../model/errors.js";
+import { applyDeltas } from "../deltas.js";
+import { assertNoTokenId, parseState, StateConflictError } from "../state-codec.js";
 import type { BackendIdentity, HeldLock, LockInfo, LockRequest, StateBackend, StateDelta } from "../types.js";
+import { checkWorkspaceName, DEFAULT_WORKSPACE } from "../workspaces.js";
 import { type PgConn, parseConnString, wrapPgError } from "./conn.js";
-import {
-  describeLockHolder,
-  PgBackendError,
-  PgLockIdMismatchError,
-  PgNotLockedError,
-  PgStateConflictError,
-  PgStateLockedError,
-} from "./errors.js";
+import { describeLockHolder, PgLockIdMismatchError, PgNotLockedError, PgStateLockedError } from "./errors.js";
 import { lockParts, workspaceLockKey } from "./keys.js";
 import { migrate } from "./migrations.js";
-import { applyDeltas, refuseTokenIds } from "./replay.js";
 
 export const DEFAULT_SCHEMA_NAME = "popdock_iac";
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -52,19 +47,11 @@ export interface PgBackendOptions {
   historyLimit?: number | undefined;
   /** Connections the backend may open besides a held lock's. */
   poolSize?: number | undefined;
+  /** Registered resource types: a stored state naming another is refused. Unchecked when absent. */
+  knownTypes?: readonly string[] | undefined;
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,89}$/;
-
-/** Checks a workspace name (letters, digits, `_ . -`, at most 90 characters). */
-export function checkWorkspaceName(name: string): void {
-  if (!WORKSPACE_NAME.test(name)) {
-    throw new UsageError(`invalid workspace name ${JSON.stringify(name)}`, {
-      hint: "use letters, digits, '_', '.' and '-' (starting with a letter or digit), at most 90 characters",
-    });
-  }
-}
 
 /** The pool, the migration and the parsed connection, shared by one backend and its `forWorkspace` siblings. */
 class Shared {
@@ -79,6 +66,7 @@ class Shared {
     readonly schemaName: string,
     readonly historyLimit: number,
     poolSize: number,
+    readonly knownTypes: readonly string[] | undefined,
   ) {
     this.quoted = pg.escapeIdentifier(schemaName);
     this.pool = new pg.Pool({
@@ -199,8 +187,8 @@ class PgBackend implements StateBackend {
   async load(): Promise<StateFile | undefined> {
     return await this.#run(`reading the state of workspace ${this.workspace}`, async () => {
       if (!(await this.shared.tablesExist())) return undefined;
-      const { rows } = await this.#db().query<{ doc: unknown; serial: string; deltas: unknown[] }>(
-        `SELECT s.doc, s.serial,
+      const { rows } = await this.#db().query<{ doc: string; serial: string; deltas: unknown[] }>(
+        `SELECT s.doc::text AS doc, s.serial,
                 (SELECT coalesce(jsonb_agg(j.delta ORDER BY j.seq), '[]'::jsonb)
                    FROM ${this.#s}.journal j WHERE j.workspace = $1) AS deltas
            FROM ${this.#s}.states s WHERE s.workspace = $1`,
@@ -213,27 +201,17 @@ class PgBackend implements StateBackend {
       // the row's serial counts the journal's records too (each append bumps it)
       base.serial = Number(row.serial);
       if (deltas.length === 0) return base;
-      return this.#parse(
-        applyDeltas(base, deltas),
-        `the state of workspace ${this.workspace} with its journal`,
-      );
+      applyDeltas(base, deltas);
+      // the records were checked as they were written; check the result as a whole once more
+      return this.#parse(JSON.stringify(base), `the state of workspace ${this.workspace} with its journal`);
     });
   }
 
-  #parse(doc: unknown, what: string): StateFile {
-    const parsed = StateFile.safeParse(doc);
-    if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`)
-      .join("; ");
-    throw new PgBackendError(
-      `${what} in ${this.describe()} is not a valid popdock-iac state: ${problems}`,
-      undefined,
-      {
-        hint: "list earlier versions with `popdock state history` and restore one with `popdock state pull --serial N` and `popdock state push`",
-      },
-    );
+  #parse(text: string, what: string): StateFile {
+    return parseState(text, `${what} in ${this.describe()}`, {
+      ...(this.shared.knownTypes === undefined ? {} : { knownTypes: this.shared.knownTypes }),
+      hint: "list earlier versions with `popdock state history` and restore one with `popdock state pull --serial N` and `popdock state push`",
+    });
   }
 
   async write(state: StateFile, expectedSerial: number): Promise<number> {
@@ -241,7 +219,7 @@ class PgBackend implements StateBackend {
       throw new InternalError(`write(): expectedSerial must be an integer ≥ -1, got ${expectedSerial}`);
     }
     const where = this.describe();
-    refuseTokenIds(state, `the state to ${where}`);
+    assertNoTokenId(state, where);
     const serial = Math.max(expectedSerial + 1, state.serial, 1);
     const doc = JSON.stringify({ ...state, serial });
     await this.shared.migrated();
@@ -269,8 +247,11 @@ class PgBackend implements StateBackend {
               [this.workspace],
             );
             await client.query("ROLLBACK");
-            const actual = now.rows[0] === undefined ? undefined : Number(now.rows[0].serial);
-            throw new PgStateConflictError(where, expectedSerial, actual);
+            throw new StateConflictError(
+              where,
+              expectedSerial,
+              now.rows[0] === undefined ? -1 : Number(now.rows[0].serial),
+            );
           }
           await client.query(
             `INSERT INTO ${this.#s}.state_history (workspace, serial, lineage, doc) VALUES ($1, $2, $3, $4::jsonb)
@@ -301,7 +282,7 @@ class PgBackend implements StateBackend {
     if (held === undefined || held.released) {
       throw new InternalError(`append() on ${this.describe()} without holding its lock`);
     }
-    refuseTokenIds(deltas, `a state journal record to ${this.describe()}`);
+    assertNoTokenId(deltas, `the journal of ${this.describe()}`);
     const rows = deltas.map((d) => JSON.stringify(d));
     return await this.#run(`recording a step in the journal of workspace ${this.workspace}`, async () => {
       // One statement: one round trip and one COMMIT, whatever the size of the state. The
@@ -323,8 +304,11 @@ class PgBackend implements StateBackend {
         `SELECT serial FROM ${this.#s}.states WHERE workspace = $1`,
         [this.workspace],
       );
-      const actual = now.rows[0] === undefined ? undefined : Number(now.rows[0].serial);
-      throw new PgStateConflictError(this.describe(), expectedSerial, actual);
+      throw new StateConflictError(
+        this.describe(),
+        expectedSerial,
+        now.rows[0] === undefined ? -1 : Number(now.rows[0].serial),
+      );
     });
   }
 
@@ -471,7 +455,7 @@ class PgBackend implements StateBackend {
 
   async listWorkspaces(): Promise<string[]> {
     return await this.#run("listing workspaces", async () => {
-      const names = new Set(["default"]);
+      const names = new Set([DEFAULT_WORKSPACE]);
       if (await this.shared.tablesExist()) {
         const { rows } = await this.shared.pool.query<{ workspace: string }>(
           `SELECT workspace FROM ${this.#s}.states`,
@@ -483,8 +467,8 @@ class PgBackend implements StateBackend {
   }
 
   async deleteWorkspace(name: string, opts: { force: boolean }): Promise<void> {
-    checkWorkspaceName(name);
-    if (name === "default") throw new UsageError("the default workspace cannot be deleted");
+    checkWorkspaceName(name, "workspace");
+    if (name === DEFAULT_WORKSPACE) throw new UsageError("the default workspace cannot be deleted");
     const other = this.forWorkspace(name);
     try {
       const state = await other.load();
@@ -523,7 +507,7 @@ class PgBackend implements StateBackend {
   }
 
   forWorkspace(name: string): StateBackend {
-    checkWorkspaceName(name);
+    checkWorkspaceName(name, "workspace");
     return new PgBackend(this.shared, name);
   }
 
@@ -546,8 +530,8 @@ class PgBackend implements StateBackend {
   async loadSerial(serial: number): Promise<StateFile | undefined> {
     return await this.#run(`reading serial ${serial} of workspace ${this.workspace}`, async () => {
       if (!(await this.shared.tablesExist())) return undefined;
-      const { rows } = await this.shared.pool.query<{ doc: unknown }>(
-        `SELECT doc FROM ${this.#s}.state_history WHERE workspace = $1 AND serial = $2`,
+      const { rows } = await this.shared.pool.query<{ doc: string }>(
+        `SELECT doc::text AS doc FROM ${this.#s}.state_history WHERE workspace = $1 AND serial = $2`,
         [this.workspace, serial],
       );
       const row = rows[0];
@@ -578,13 +562,15 @@ export function openPgBackend(options: PgBackendOptions): StateBackend {
       hint: "use letters, digits and '_' (not starting with a digit), at most 63 characters",
     });
   }
-  const workspace = options.workspace ?? "default";
-  checkWorkspaceName(workspace);
+  const workspace = checkWorkspaceName(options.workspace ?? DEFAULT_WORKSPACE, "workspace");
   const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   if (!Number.isInteger(historyLimit) || historyLimit < 1) {
     throw new UsageError(`the pg backend's history limit must be a whole number ≥ 1, got ${historyLimit}`);
   }
-  return new PgBackend(new Shared(conn, schemaName, historyLimit, options.poolSize ?? 4), workspace);
+  return new PgBackend(
+    new Shared(conn, schemaName, historyLimit, options.poolSize ?? 4, options.knownTypes),
+    workspace,
+  );
 }
 
 function currentUser(): string {

@@ -30,27 +30,6 @@ export class PgBackendError extends PopdockError {
   }
 }
 
-/** `write(state, expectedSerial)` lost a race: the stored serial is not the expected one. */
-export class PgStateConflictError extends PopdockError {
-  readonly code = "POPDOCK_PG_STATE_CONFLICT";
-  readonly expectedSerial: number;
-  /** The serial now stored, or undefined when the workspace has no state. */
-  readonly actualSerial: number | undefined;
-
-  constructor(where: string, expectedSerial: number, actualSerial: number | undefined) {
-    const expected = expectedSerial < 0 ? "no state yet" : `serial ${expectedSerial}`;
-    const actual = actualSerial === undefined ? "it has no state" : `it is at serial ${actualSerial}`;
-    super(
-      `state at ${where} changed under this run: expected ${expected}, but ${actual}; nothing was written`,
-      {
-        hint: "another run wrote the state (is something applying without the lock?); run `popdock plan` again",
-      },
-    );
-    this.expectedSerial = expectedSerial;
-    this.actualSerial = actualSerial;
-  }
-}
-
 /** The workspace's lock is held by another session. */
 export class PgStateLockedError extends PopdockError {
   readonly code = "POPDOCK_PG_STATE_LOCKED";

@@ -10,7 +10,6 @@ export {
   PgBackendError,
   PgLockIdMismatchError,
   PgNotLockedError,
-  PgStateConflictError,
   PgStateLockedError,
   PgUnreachableError,
 } from "./errors.js";

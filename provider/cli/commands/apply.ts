@@ -2,8 +2,11 @@
  * `popdock apply [PLANFILE]` and `popdock destroy`: make Popdock match the plan. With a saved
  * plan, applies exactly it or refuses a stale one; without, plans and asks for confirmation.
  */
+
+import { dirname, isAbsolute } from "node:path";
 import type { Plan } from "../../../schema/plan.js";
 import type { StateFile } from "../../../schema/state.js";
+import type { StateBackend } from "../../backends/types.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
@@ -17,17 +20,19 @@ import {
   connectFor,
   flag,
   list,
+  loadOrEmpty,
+  openStateBackend,
   PLAN_SAFETY_OPTIONS,
   planText,
   readPlanFile,
   STATE_OPTIONS,
   str,
-  withLock,
+  withBackendLocked,
   withPlan,
 } from "../common.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
 import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
-import { locateConfig } from "../wiring.js";
+import { locateConfig, openBackendByIdentity } from "../wiring.js";
 
 class ApplyFailedError extends PopdockError {
   readonly code = "POPDOCK_APPLY_FAILED";
@@ -88,7 +93,7 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
-    const { plan, computed, store, conn } = p;
+    const { plan, computed, conn } = p;
     io.stdout.write(planText(args, io, p));
     if (!hasWork(plan) && computed.notes.length === 0) {
       // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
@@ -96,7 +101,7 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
       if (!syncUnchanged(plan, structuredClone(computed.state))) return 0;
       io.stdout.write("\nNo changes to Popdock; recording what it has in the state.\n");
       computed.state.endpoint = conn.identity;
-      return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
+      return await execute(args, io, plan, computed.state, p, conn.api, parallelism);
     }
     if (!flag(args, "auto-approve")) {
       if (!io.prompt) {
@@ -115,36 +120,53 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
       }
     }
     computed.state.endpoint = conn.identity;
-    return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
+    return await execute(args, io, plan, computed.state, p, conn.api, parallelism);
   });
 }
 
 async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism: number): Promise<number> {
   const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: true });
-  // A saved plan names where it came from: its configuration's place (for the local sandbox's
-  // data) and its state file. -c and --state still win.
+  // A saved plan names where it came from: its state backend (kind, location, workspace) and its
+  // configuration's place (for the local sandbox's data), so it applies from any directory.
+  // -c, --state and --workspace still win.
   const given = list(args, "config");
-  const location = await locateConfig(
-    given.length > 0 ? given : plan.config_files.length > 0 ? plan.config_files : [io.cwd],
-    io.cwd,
-  );
-  const statePath = str(args, "state") ?? (given.length === 0 ? plan.state_path : undefined);
-  const stateArgs: ParsedArgs = {
-    ...args,
-    values: { ...args.values, ...(statePath !== undefined ? { state: statePath } : {}) },
-  };
-  return withLock(stateArgs, io, location, "popdock apply", async (store) => {
-    const loadedState = await store.load();
+  const fromPlan =
+    plan.backend !== undefined &&
+    given.length === 0 &&
+    str(args, "state") === undefined &&
+    str(args, "workspace") === undefined;
+  const location =
+    fromPlan && plan.backend?.kind === "local" && !plan.config_files.every((f) => isAbsolute(f))
+      ? { paths: [], baseDir: dirname(dirname(plan.backend.location)) }
+      : await locateConfig(
+          given.length > 0 ? given : plan.config_files.length > 0 ? plan.config_files : [io.cwd],
+          io.cwd,
+        );
+  const backend =
+    fromPlan && plan.backend !== undefined
+      ? await openBackendByIdentity(plan.backend, io.cwd)
+      : await openStateBackend(args, io, location);
+  // Before the lock, which would create the state's directory: a plan made from a stored state
+  // cannot apply where there is none.
+  if (plan.state_serial > 0 && (await backend.load().catch(() => null)) === undefined) {
+    await backend.close();
+    throw new PlanStaleError(
+      `no state found at ${backend.describe()} (workspace ${backend.workspace}); the saved plan ${file} was made from a state at serial ${plan.state_serial}; nothing was changed`,
+      { hint: "apply it where it was planned (-c, --state, --workspace), or make a new plan" },
+    );
+  }
+  return withBackendLocked(args, io, backend, "popdock apply", async () => {
+    const { state: loadedState, serial } = await loadOrEmpty(backend);
     const endpoint = savedPlanEndpoint(
       plan,
       file,
       str(args, "endpoint") ?? io.env.POPDOCK_ENDPOINT,
       loadedState,
     );
-    const connArgs: ParsedArgs = { ...stateArgs, values: { ...stateArgs.values, endpoint } };
+    const connArgs: ParsedArgs = { ...args, values: { ...args.values, endpoint } };
     const conn = await connectFor(connArgs, io, { location });
     try {
-      checkStateEndpoint(loadedState, conn.identity, store.path);
+      checkStateEndpoint(loadedState, conn.identity, backend.describe());
       const prepared = await refreshAndRecover(conn.api, loadedState, io.signal);
       const reasons = staleReasons(plan, loadedState, conn.identity, prepared.live);
       if (reasons.length > 0) {
@@ -157,7 +179,7 @@ async function applySaved(args: ParsedArgs, io: CliIO, file: string, parallelism
       }
       for (const n of prepared.notes) io.stderr.write(`note: ${n}\n`);
       prepared.state.endpoint = conn.identity;
-      return await execute(args, io, plan, prepared.state, (s) => store.write(s), conn.api, parallelism);
+      return await execute(args, io, plan, prepared.state, { backend, serial }, conn.api, parallelism);
     } finally {
       await conn.close();
     }
@@ -235,7 +257,7 @@ async function execute(
   io: CliIO,
   plan: Plan,
   state: Parameters<typeof applyPlan>[0]["state"],
-  persist: (s: typeof state) => Promise<unknown>,
+  stored: { backend: StateBackend; serial: number },
   api: Parameters<typeof applyPlan>[0]["api"],
   parallelism: number,
 ): Promise<number> {
@@ -274,7 +296,8 @@ async function execute(
     plan,
     api,
     state,
-    persist,
+    backend: stored.backend,
+    serial: stored.serial,
     parallelism,
     signal: io.signal,
     onEvent,

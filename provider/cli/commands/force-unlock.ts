@@ -1,9 +1,8 @@
 /** `popdock force-unlock LOCK_ID`: clear a stale state lock (the id is in the "locked" message). */
-import { forceUnlock } from "../../engine/lock.js";
 import { UsageError } from "../../model/errors.js";
-import { LOCATE_OPTIONS, list, str } from "../common.js";
+import { LOCATE_OPTIONS, list, openStateBackend } from "../common.js";
 import type { Command } from "../io.js";
-import { locateConfig, statePathFor } from "../wiring.js";
+import { locateConfig } from "../wiring.js";
 
 export const command: Command = {
   name: "force-unlock",
@@ -17,7 +16,12 @@ export const command: Command = {
     const id = args.positionals[0];
     if (!id) throw new UsageError("force-unlock needs the LOCK_ID shown in the lock message");
     const location = await locateConfig(list(args, "config"), io.cwd);
-    await forceUnlock(statePathFor(location, str(args, "state"), io.cwd), id);
+    const backend = await openStateBackend(args, io, location);
+    try {
+      await backend.forceUnlock(id);
+    } finally {
+      await backend.close();
+    }
     io.stdout.write(`Lock ${id} removed.\n`);
     return 0;
   },

@@ -13,6 +13,7 @@ import {
   checkStateEndpoint,
   connectFor,
   loadConfigOrFail,
+  loadOrEmpty,
   STATE_OPTIONS,
   withLock,
 } from "../common.js";
@@ -48,8 +49,8 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`;
       );
     }
     const h = resourceTypeFor(res.type, res.address);
-    return withLock(args, io, loaded.location, "popdock import", async (store) => {
-      const state = await store.load();
+    return withLock(args, io, loaded.location, "popdock import", async (backend) => {
+      const { state, serial } = await loadOrEmpty(backend);
       if (state.resources[address]) {
         throw new UsageError(`${address} is already in state (id ${state.resources[address]?.id})`, {
           hint: `to adopt another object, first \`popdock state rm '${address}'\``,
@@ -57,7 +58,7 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`;
       }
       const conn = await connectFor(args, io, loaded);
       try {
-        checkStateEndpoint(state, conn.identity, store.path);
+        checkStateEndpoint(state, conn.identity, backend.describe());
         const w = await h.importObject({ api: conn.api, signal: io.signal }, id);
         const parent = parentAddressOf(res);
         if (parent !== undefined) {
@@ -83,7 +84,7 @@ Example: popdock import 'popdock_api_user.reporting_bot' usr_123`;
           ...(parent !== undefined ? { parent } : {}),
         });
         state.endpoint = conn.identity;
-        await store.write(state);
+        await backend.write(state, serial);
         io.stdout.write(
           `${address}: imported [id=${w.id}]. Run \`popdock plan\` to see how it differs from the configuration.\n`,
         );

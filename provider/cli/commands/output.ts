@@ -3,11 +3,19 @@
  * `<sensitive>`; naming one prints its value — a token ID is read live from Popdock.
  */
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
-import { StateStore } from "../../engine/state-store.js";
-import { CONNECTION_OPTIONS, connectFor, flag, LOCATE_OPTIONS, list, str } from "../common.js";
+import {
+  CONNECTION_OPTIONS,
+  connectFor,
+  flag,
+  LOCATE_OPTIONS,
+  list,
+  loadOrEmpty,
+  openStateBackend,
+  str,
+} from "../common.js";
 import type { Command } from "../io.js";
 import { maskForCi } from "../secrets.js";
-import { locateConfig, statePathFor } from "../wiring.js";
+import { locateConfig } from "../wiring.js";
 
 export const command: Command = {
   name: "output",
@@ -22,8 +30,8 @@ export const command: Command = {
   },
   async run(args, io) {
     const location = await locateConfig(list(args, "config"), io.cwd);
-    const store = new StateStore(statePathFor(location, str(args, "state"), io.cwd));
-    const state = await store.load();
+    const backend = await openStateBackend(args, io, location);
+    const { state } = await loadOrEmpty(backend).finally(() => backend.close());
     const name = args.positionals[0];
     if (name === undefined) {
       const entries = Object.entries(state.outputs).sort(([a], [b]) => (a < b ? -1 : 1));

@@ -8,7 +8,6 @@ import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
-  displayPath,
   flag,
   PLAN_SAFETY_OPTIONS,
   planText,
@@ -48,10 +47,7 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       else io.stdout.write(planText(args, io, p));
       const out = str(args, "out");
       if (out !== undefined) {
-        const saved = sealPlan(
-          { ...plan, state_path: displayPath(io.cwd, p.store.path) },
-          io.env[PLAN_SIGNING_KEY_ENV],
-        );
+        const saved = sealPlan({ ...plan, backend: p.backend.identity() }, io.env[PLAN_SIGNING_KEY_ENV]);
         await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
         const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
         (flag(args, "json") ? io.stderr : io.stdout).write(msg);

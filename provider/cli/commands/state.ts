@@ -1,9 +1,8 @@
 /** `popdock state list | show ADDRESS | rm ADDRESS`: look at or edit the state (rm never touches Popdock). */
-import { StateStore } from "../../engine/state-store.js";
 import { UsageError } from "../../model/errors.js";
-import { LOCATE_OPTIONS, list, STATE_OPTIONS, str, withLock } from "../common.js";
+import { LOCATE_OPTIONS, list, loadOrEmpty, openStateBackend, STATE_OPTIONS, withLock } from "../common.js";
 import type { Command, OptionSpec } from "../io.js";
-import { locateConfig, statePathFor } from "../wiring.js";
+import { locateConfig } from "../wiring.js";
 
 export const command: Command = {
   name: "state",
@@ -17,15 +16,22 @@ export const command: Command = {
   async run(args, io) {
     const [sub, address] = args.positionals;
     const location = await locateConfig(list(args, "config"), io.cwd);
-    const statePath = statePathFor(location, str(args, "state"), io.cwd);
+    const read = async () => {
+      const backend = await openStateBackend(args, io, location);
+      try {
+        return (await loadOrEmpty(backend)).state;
+      } finally {
+        await backend.close();
+      }
+    };
     if (sub === "list") {
-      const state = await new StateStore(statePath).load();
+      const state = await read();
       for (const a of Object.keys(state.resources).sort()) io.stdout.write(`${a}\n`);
       return 0;
     }
     if (sub === "show") {
       if (!address) throw new UsageError("state show needs an ADDRESS");
-      const state = await new StateStore(statePath).load();
+      const state = await read();
       const r = state.resources[address];
       if (!r) throw new UsageError(`${address} is not in state`, { hint: "popdock state list" });
       io.stdout.write(`${JSON.stringify({ address, ...r }, null, 2)}\n`);
@@ -33,8 +39,8 @@ export const command: Command = {
     }
     if (sub === "rm") {
       if (!address) throw new UsageError("state rm needs an ADDRESS");
-      return withLock(args, io, location, "popdock state rm", async (store) => {
-        const state = await store.load();
+      return withLock(args, io, location, "popdock state rm", async (backend) => {
+        const { state, serial } = await loadOrEmpty(backend);
         if (!state.resources[address])
           throw new UsageError(`${address} is not in state`, { hint: "popdock state list" });
         const children = Object.entries(state.resources)
@@ -45,7 +51,7 @@ export const command: Command = {
         // Forget their pending steps and deposed objects too: nothing here may act on them later.
         state.pending = state.pending.filter((p) => !gone.has(p.address));
         state.deposed = state.deposed.filter((d) => !gone.has(d.address));
-        await store.write(state);
+        await backend.write(state, serial);
         io.stdout.write(
           `Removed ${[address, ...children].join(", ")} from state. Popdock was not changed.\n`,
         );

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StateFile } from "../../schema/state.js";
+import type { StateFile } from "../../../schema/state.js";
 import {
   emptyState,
   removeTempFiles,

@@ -25,7 +25,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PopdockError, UsageError } from "../model/errors.js";
+import { PopdockError, UsageError } from "../../model/errors.js";
 
 /** What a lock file records about its holder. */
 export interface LockInfo {

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../model/errors.js";
+import { UsageError } from "../../model/errors.js";
 import {
   acquireLock,
   forceUnlock,
@@ -20,7 +20,7 @@ import {
   StateLockedError,
 } from "./lock.js";
 
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const lockModule = fileURLToPath(new URL("./lock.ts", import.meta.url));
 const at = (iso: string) => () => new Date(iso);
 const T0 = "2024-05-01T12:03:55.123Z";
