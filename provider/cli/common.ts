@@ -46,6 +46,7 @@ export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
   },
   var: { type: "string", multiple: true, value: "NAME=VALUE", description: "Set a variable (repeatable)" },
   stack: { type: "string", value: "NAME", description: "CDKTF stack to read when the app has several" },
+  workspace: WORKSPACE_OPTION,
 };
 
 /** For commands that only need to find the state: the config location and `--state`. */
@@ -179,9 +180,11 @@ export async function loadConfigFromArgs(
 ): Promise<{ location: ConfigLocation; result: Awaited<ReturnType<typeof loadConfig>> }> {
   const location = await locateConfig(list(args, "config"), io.cwd);
   const stack = str(args, "stack");
+  const workspace = await resolveWorkspace(str(args, "workspace"), io.env, location.baseDir);
   const result = await loadConfig({
     location,
     cwd: io.cwd,
+    workspace,
     vars: parseVars(list(args, "var")),
     env: io.env,
     signal: io.signal,

@@ -20,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   output: async () => (await import("./commands/output.js")).command,
   show: async () => (await import("./commands/show.js")).command,
   state: async () => (await import("./commands/state.js")).command,
+  workspace: async () => (await import("./commands/workspace.js")).command,
   "force-unlock": async () => (await import("./commands/force-unlock.js")).command,
   graph: async () => (await import("./commands/graph.js")).command,
   sandbox: async () => (await import("./commands/sandbox.js")).command,

@@ -70,6 +70,8 @@ export interface LoadConfigOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** CDKTF stack to read, when the configuration is a CDKTF app with several. */
   stack?: string;
+  /** The state workspace: `${workspace}` (YAML), `${terraform.workspace}` (Terraform JSON). */
+  workspace?: string;
   /** Stops a CDKTF app's synthesis (the app's process group is killed, its output removed). */
   signal?: AbortSignal | undefined;
 }
@@ -87,6 +89,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     vars: opts.vars,
     env: opts.env,
     ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+    ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
 }

@@ -39,6 +39,7 @@ export class StateJournal {
   #lastSnapshot: number;
   #waiting: Waiting[] = [];
   #flushing: Promise<void> | undefined;
+  #running = false;
   readonly #every: number;
   readonly #afterMs: number;
   readonly #clock: () => number;
@@ -76,13 +77,16 @@ export class StateJournal {
     if (deltas.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#waiting.push({ deltas, resolve, reject });
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
+      if (!this.#running) {
+        this.#running = true;
+        this.#flushing = this.#flush();
+      }
     });
   }
 
   async #flush(): Promise<void> {
+    // The loop's last look at the queue and clearing #running happen in one tick: a record()
+    // after it starts a new flush, none is left waiting.
     while (this.#waiting.length > 0) {
       const batch = this.#waiting.splice(0);
       try {
@@ -102,6 +106,7 @@ export class StateJournal {
         for (const w of batch) w.reject(err);
       }
     }
+    this.#running = false;
   }
 
   async #snapshotNow(): Promise<number> {

@@ -31,6 +31,7 @@ export const yamlFrontend: Frontend = {
       cwd: opts.cwd,
       vars: opts.vars ?? {},
       env: opts.env,
+      ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
     }),
 };
 

@@ -62,11 +62,14 @@ const REF_EXPR =
 
 export type Expr =
   | { kind: "var"; name: string }
+  /** `${workspace}`: the state workspace's name. */
+  | { kind: "workspace" }
   | { kind: "ref"; type: string; name: string; index?: string; attr: string }
   | { kind: "invalid" };
 
 /** Classifies the inside of one `${...}`. */
 export function parseExpr(expr: string): Expr {
+  if (expr === "workspace") return { kind: "workspace" };
   const v = VAR_EXPR.exec(expr);
   if (v?.[1] !== undefined) return { kind: "var", name: v[1] };
   const r = REF_EXPR.exec(expr);

@@ -29,6 +29,8 @@ export interface LoadOptions {
   vars?: Readonly<Record<string, string>>;
   /** The environment (`POPDOCK_VAR_<name>`, a CDKTF app's environment); never `process.env` unless passed. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The state workspace: `${workspace}` (YAML), `terraform.workspace` (Terraform JSON). */
+  workspace?: string;
   /** The CDKTF stack to read; required when the app has several. */
   stack?: string;
   /** Limit for running a CDKTF app. */

@@ -47,7 +47,7 @@ describe("a plan that would destroy everything", () => {
     const r = await sb.popdock(["apply", "--auto-approve", "--no-color"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "error PLAN_EMPTY_CONFIG: the configuration declares no API users, but the state .popdock/state.json manages 2 objects: this plan would destroy all of them",
+      "error PLAN_EMPTY_CONFIG: the configuration declares no API users, but workspace default (.popdock/state.json) manages 2 objects: this plan would destroy all of them",
     );
     expect(r.stderr).toContain("run `popdock destroy`");
     expect(mutations(statsDiff(before, await sb.stats()))).toEqual({});
@@ -59,7 +59,7 @@ describe("a plan that would destroy everything", () => {
     const refused = await sb.popdock(["plan"], dir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      "error PLAN_DESTROYS_ALL: this plan destroys all 2 objects in the state .popdock/state.json and creates 1 new",
+      "error PLAN_DESTROYS_ALL: this plan destroys all 2 objects in workspace default (.popdock/state.json) and creates 1 new: did you mean another workspace",
     );
     await sb.run(dir, ["apply", "--auto-approve", "--allow-destroy-all"]);
     await sb.run(dir, ["plan", "--detailed-exitcode"], 0);

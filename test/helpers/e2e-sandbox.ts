@@ -16,7 +16,7 @@
  * client: the tests judge the CLI by what really exists in Popdock.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { stringify } from "yaml";

@@ -15,6 +15,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/kill-property-1.test.ts", // 15 killed applies under faults, and their re-runs
   "test/e2e/kill-property-2.test.ts", // the other 15
   "test/e2e/cdktf.test.ts", // ~5 CDKTF syntheses in one test
+  "test/e2e/kill-journal.test.ts", // 1,200 creates, killed three times
   "test/e2e/crash.test.ts",
   "test/e2e/faults.test.ts",
   "test/e2e/interrupt.test.ts",

@@ -53,6 +53,13 @@ export interface OutputBlock {
 /** What the reader's stages share: the blocks read so far, and the diagnostics. */
 export class ReadContext {
   readonly diags: Diagnostic[] = [];
+  /** What `${terraform.workspace}` is: the state workspace the command uses. */
+  readonly workspace: string;
+
+  constructor(workspace = "default") {
+    this.workspace = workspace;
+  }
+
   /** Resources of registered types, by Terraform key (`type.name`), in declaration order. */
   readonly blocks = new Map<string, Block>();
   /** Terraform keys of resources of unsupported types (reported once, where declared). */

@@ -132,7 +132,7 @@ export function templatePieces(
   s: string,
   path: DocPath,
 ): TemplatePiece[] | undefined {
-  const t = parseTemplate(s);
+  const t = parseTemplate(s, ctx.workspace);
   if (t.ok) return t.pieces;
   ctx.blockDiag(b, t.error.code, t.error.message, path, { hint: t.error.hint });
   return undefined;

@@ -38,8 +38,11 @@ export function refText(ref: TfRef): string {
   return ref.attr === undefined ? refKey(ref) : `${refKey(ref)}.${ref.attr}`;
 }
 
-/** Splits a string into literal text and references; `$${` and `%%{` are literal. */
-export function parseTemplate(s: string): TemplateResult {
+/**
+ * Splits a string into literal text and references; `$${` and `%%{` are literal.
+ * `${terraform.workspace}` is text: `workspace` (the state workspace), when given.
+ */
+export function parseTemplate(s: string, workspace?: string): TemplateResult {
   const scan = scanTemplate(s);
   if (!scan.ok) {
     return {
@@ -68,6 +71,12 @@ export function parseTemplate(s: string): TemplateResult {
       const last = pieces.at(-1);
       if (last?.kind === "text") last.text += text;
       else pieces.push({ kind: "text", text });
+      continue;
+    }
+    if (seg.expr === "terraform.workspace" && workspace !== undefined) {
+      const last = pieces.at(-1);
+      if (last?.kind === "text") last.text += workspace;
+      else pieces.push({ kind: "text", text: workspace });
       continue;
     }
     const r = classifyExpression(seg.expr);

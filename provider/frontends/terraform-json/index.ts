@@ -157,17 +157,21 @@ export async function readTerraformConfig(opts: LoadOptions): Promise<FrontendOu
     }
     for (const f of files) await readSource(f, display(f), true);
   }
-  return terraformDrafts(sources, diagnostics);
+  return terraformDrafts(sources, diagnostics, opts.workspace ?? "default");
 }
 
 /** The pure part of `loadTerraformConfig`: JSON texts in (in order), config and diagnostics out. */
-export function parseTerraformSources(sources: readonly TerraformJsonSource[]): LoadResult {
-  return analyze(terraformDrafts(sources, []));
+export function parseTerraformSources(
+  sources: readonly TerraformJsonSource[],
+  workspace = "default",
+): LoadResult {
+  return analyze(terraformDrafts(sources, [], workspace));
 }
 
 function terraformDrafts(
   sources: readonly TerraformJsonSource[],
   readDiagnostics: Diagnostic[],
+  workspace: string,
 ): FrontendOutput<Block, TfOutputOrigin> {
   const diagnostics = readDiagnostics;
   const parsed: JsonSource[] = [];
@@ -178,7 +182,7 @@ function terraformDrafts(
     if (r.src) parsed.push(r.src);
     if (!files.includes(s.file)) files.push(s.file);
   }
-  const read = readTerraformJson(parsed);
+  const read = readTerraformJson(parsed, workspace);
   return {
     files,
     ...read.config,

@@ -84,7 +84,7 @@ export function toOutput(ctx: ReadContext, o: OutputBlock): DraftOutput<TfOutput
   } else if (typeof value !== "string") {
     diag("TF_JSON_UNSUPPORTED_EXPRESSION", `output values must be text, got ${describeValue(value)}`, vpath);
   } else {
-    const t = parseTemplate(value);
+    const t = parseTemplate(value, ctx.workspace);
     if (!t.ok) diag(t.error.code, t.error.message, vpath, { hint: t.error.hint });
     else {
       const out: TemplatePart[] = [];

@@ -31,3 +31,38 @@ describe("Terraform JSON duplicates", () => {
     ]);
   });
 });
+
+describe("terraform.workspace", () => {
+  const doc = {
+    resource: {
+      popdock_api_user: {
+        u: { name: "svc-${terraform.workspace}", description: "in ${terraform.workspace}" },
+      },
+    },
+    output: { where: { value: "${terraform.workspace}/${popdock_api_user.u.name}" } },
+  };
+  const text = JSON.stringify(doc);
+
+  it("is the state workspace's name, in arguments and outputs", () => {
+    const r = parseTerraformSources([{ file: "m.tf.json", text }], "prod");
+    expect(r.diagnostics).toEqual([]);
+    expect(r.config?.resources[0]?.attrs).toMatchObject({ name: "svc-prod", description: "in prod" });
+    expect(r.config?.outputs.find((o) => o.name === "where")?.parts).toEqual([
+      "prod/",
+      { address: "popdock_api_user.u", attr: "name" },
+    ]);
+  });
+
+  it("is default without a workspace; $${ keeps it literal", () => {
+    const r = parseTerraformSources([{ file: "m.tf.json", text }]);
+    expect(r.config?.resources[0]?.attrs).toMatchObject({ name: "svc-default" });
+    const lit = JSON.stringify({
+      resource: { popdock_api_user: { u: { name: "a-$${terraform.workspace}" } } },
+    });
+    expect(
+      parseTerraformSources([{ file: "m.tf.json", text: lit }], "prod").config?.resources[0]?.attrs,
+    ).toMatchObject({
+      name: "a-${terraform.workspace}",
+    });
+  });
+});

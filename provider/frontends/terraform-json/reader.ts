@@ -49,13 +49,16 @@ export type ReadConfig = Pick<FrontendOutput<Block, TfOutputOrigin>, "provider" 
  * Reads the documents (in order, as one Terraform module) into drafts for the semantic pass.
  * Diagnostics are not sorted.
  */
-export function readTerraformJson(sources: readonly JsonSource[]): {
+export function readTerraformJson(
+  sources: readonly JsonSource[],
+  workspace = "default",
+): {
   config: ReadConfig;
   diagnostics: Diagnostic[];
   /** Dependency cycles among the blocks the semantic pass keeps (for `FrontendOutput.afterDuplicates`). */
   afterDuplicates: (kept: readonly DraftResource<Block>[]) => Diagnostic[];
 } {
-  const ctx = new ReadContext();
+  const ctx = new ReadContext(workspace);
   for (const src of sources) collect(ctx, src);
   for (const b of ctx.blocks.values()) resolve(ctx, b);
   for (const b of ctx.blocks.values()) identify(ctx, b);

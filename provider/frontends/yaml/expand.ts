@@ -49,6 +49,8 @@ export interface ExpandOptions {
   vars: Readonly<Record<string, string>>;
   /** Environment; `POPDOCK_VAR_<name>` sets a variable. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The state workspace, for `${workspace}` (default `default`). */
+  workspace?: string;
 }
 
 export type ExpandedConfig = Pick<
@@ -62,6 +64,7 @@ export function expandFiles(
   opts: ExpandOptions,
 ): { config: ExpandedConfig; diagnostics: Diagnostic[] } {
   const ip = new Interpolator();
+  if (opts.workspace !== undefined) ip.workspace = opts.workspace;
   const { variables, users, resources, outputs, brokenEntries, provider } = mergeFiles(ip, files);
   resolveVariables(ip, opts, variables);
   const config: ExpandedConfig = {

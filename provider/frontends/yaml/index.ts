@@ -30,6 +30,8 @@ export interface YamlVarsOptions {
   vars?: Readonly<Record<string, string>>;
   /** The environment, for `POPDOCK_VAR_<name>`. Not read from `process.env` unless passed. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The state workspace, for `${workspace}` (default `default`). */
+  workspace?: string;
   limits?: Partial<Limits>;
 }
 
@@ -76,7 +78,11 @@ function yamlDrafts(
     diagnostics.push(...r.diagnostics);
     if (r.parsed) parsed.push(r.parsed);
   }
-  const expanded = expandFiles(parsed, { vars: opts.vars ?? {}, env: opts.env ?? {} });
+  const expanded = expandFiles(parsed, {
+    vars: opts.vars ?? {},
+    env: opts.env ?? {},
+    ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
+  });
   diagnostics.push(...expanded.diagnostics);
   return {
     files: sources.map((s) => s.file),

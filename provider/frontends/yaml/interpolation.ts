@@ -54,6 +54,8 @@ export interface Template {
 export class Interpolator {
   readonly diags: Diagnostic[] = [];
   readonly vars = new Map<string, VarValue>();
+  /** What `${workspace}` is: the state workspace the command uses. */
+  workspace = "default";
   /** Keys of entries that failed validation, by section; `*` when the whole section did. */
   private readonly brokenKeys = new Map<Section, Set<string>>();
 
@@ -160,6 +162,9 @@ export class Interpolator {
           parts.push(v.value);
           if (v.sensitive && !sensitiveVars.includes(expr.name)) sensitiveVars.push(expr.name);
         }
+      } else if (expr.kind === "workspace") {
+        usesVars = true;
+        parts.push(this.workspace);
       } else if (expr.kind === "ref" && allowRefs) {
         parts.push({ address: formatAddress(expr.type, expr.name, expr.index), attr: expr.attr });
       } else if (expr.kind === "ref") {
@@ -179,8 +184,8 @@ export class Interpolator {
         this.diags.push(
           src.diag("CONFIG_INVALID_INTERPOLATION", `unsupported expression "\${${seg.expr}}"`, path, {
             hint: allowRefs
-              ? 'use ${var.<name>} or ${<address>.<attribute>}; write "$${" for a literal "${"'
-              : 'use ${var.<name>}; write "$${" for a literal "${"',
+              ? 'use ${var.<name>}, ${workspace} or ${<address>.<attribute>}; write "$${" for a literal "${"'
+              : 'use ${var.<name>} or ${workspace}; write "$${" for a literal "${"',
           }),
         );
       }

@@ -451,3 +451,20 @@ describe("formatCodeFrame", () => {
     );
   });
 });
+
+describe("${workspace}", () => {
+  const text = "api_users:\n  svc:\n    name: svc-${workspace}\n    description: literal $${workspace}\n";
+
+  it("is the state workspace's name; default without one; $${ keeps it literal", () => {
+    const prod = parseYamlSources([{ file: "popdock.yaml", text }], { workspace: "prod" });
+    expect(prod.diagnostics).toEqual([]);
+    expect(byAddress(prod.config as DesiredConfig, "popdock_api_user.svc").attrs).toMatchObject({
+      name: "svc-prod",
+      description: "literal ${workspace}",
+    });
+    const plain = parseYamlSources([{ file: "popdock.yaml", text }]);
+    expect(byAddress(plain.config as DesiredConfig, "popdock_api_user.svc").attrs).toMatchObject({
+      name: "svc-default",
+    });
+  });
+});
