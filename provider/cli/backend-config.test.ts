@@ -66,8 +66,10 @@ describe("resolveBackendConfig", () => {
       }),
     ).toEqual({ kind: "pg", connStr: "postgres://f@h/d", schemaName: "flag_s" });
     expect(
-      resolveBackendConfig({ ...block, values: {} }, [], { PG_CONN_STR: "postgres://e@h/d" })?.schemaName,
-    ).toBe("popdock_iac");
+      resolveBackendConfig({ ...block, values: {} }, [], { PG_CONN_STR: "postgres://e@h/d" }),
+    ).toMatchObject({
+      schemaName: "popdock_iac",
+    });
   });
   it("no block: the local backend; --backend-config without a block or a conn_str anywhere is refused", () => {
     expect(resolveBackendConfig(undefined, [], { PG_CONN_STR: "postgres://e@h/d" })).toBeUndefined();
