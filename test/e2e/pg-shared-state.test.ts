@@ -253,3 +253,43 @@ describe("configuration", () => {
     expectNoPassword([applied, r]);
   });
 });
+
+describe("saved plans, workspaces and secrets with pg", () => {
+  it("plan -out in one checkout, apply the file in the other; workspaces isolate; the password is in no plan, state or lock row", async () => {
+    const c = await twoCheckouts("pg-plan", 2);
+    const planFile = join(c.a, "ci.plan.json");
+    const planned = await sb.popdock(["plan", "--no-color", "-out", planFile], c.a, c.env);
+    expectExit(planned, 0);
+    const applied = await sb.popdock(["apply", "--auto-approve", "--no-color", planFile], c.b, c.env);
+    expectExit(applied, 0, "a pg plan applies from another checkout");
+    await expectUsersOnce(c.names);
+
+    // another workspace of the same configuration is another state (its users would clash by name)
+    const ws = await sb.popdock(["workspace", "new", "staging"], c.b, c.env);
+    expectExit(ws, 0);
+    const list = await sb.popdock(["workspace", "list"], c.a, c.env);
+    expectExit(list, 0);
+    expect(list.stdout).toContain("staging");
+    const staging = await sb.popdock(["plan", "--no-color", "--workspace", "staging"], c.a, c.env);
+    expect(staging.code).toBe(1);
+    expect(staging.stderr).toContain("already exists in Popdock");
+
+    const { readFile } = await import("node:fs/promises");
+    expect(await readFile(planFile, "utf8")).not.toContain(pgs.server.password);
+    const client = new pg.Client({ connectionString: c.db });
+    await client.connect();
+    try {
+      const dump = await client.query(
+        `SELECT (SELECT coalesce(json_agg(s), '[]') FROM ci_state.states s)::text
+             || (SELECT coalesce(json_agg(h), '[]') FROM ci_state.state_history h)::text
+             || (SELECT coalesce(json_agg(l), '[]') FROM ci_state.locks l)::text AS all`,
+      );
+      const text = String(dump.rows[0]?.all);
+      expect(text).toContain(c.names[0]);
+      expect(text).not.toContain(pgs.server.password);
+    } finally {
+      await client.end();
+    }
+    expectNoPassword([planned, applied, ws, list, staging]);
+  });
+});
