@@ -293,3 +293,49 @@ describe("saved plans, workspaces and secrets with pg", () => {
     expectNoPassword([planned, applied, ws, list, staging]);
   });
 });
+
+describe("force-unlock with pg", () => {
+  it("ends the holder's session for its exact id: the holder stops writing, the other checkout converges", async () => {
+    const c = await twoCheckouts("pg-force", 4);
+    await sb.setFaults({ latency_ms: 300 });
+    let stopped: CliResult;
+    let unlocked: CliResult;
+    try {
+      const apply = sb.spawn(["apply", "--auto-approve", "--no-color"], c.a, c.env);
+      const id = await waitFor(
+        "the apply's lock row",
+        async () => {
+          const client = new pg.Client({ connectionString: c.db });
+          await client.connect();
+          try {
+            const r = await client.query<{ lock_id: string }>("SELECT lock_id FROM ci_state.locks");
+            return r.rows[0]?.lock_id;
+          } catch {
+            return undefined; // no tables yet
+          } finally {
+            await client.end();
+          }
+        },
+        30_000,
+      );
+      const wrong = await sb.popdock(["force-unlock", "not-the-id"], c.b, c.env);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain(`does not match the current lock ${id}`);
+      unlocked = await sb.popdock(["force-unlock", id], c.b, c.env);
+      expectExit(unlocked, 0);
+      stopped = await apply.output;
+    } finally {
+      await sb.setFaults({ latency_ms: 0 });
+    }
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+/);
+    const next = await sb.popdock(
+      ["apply", "--auto-approve", "--no-color", "--lock-timeout", "10s"],
+      c.b,
+      c.env,
+    );
+    expectExit(next, 0);
+    await expectUsersOnce(c.names);
+    expectNoPassword([stopped, unlocked, next]);
+  });
+});

@@ -283,21 +283,23 @@ class PgBackend implements StateBackend {
       throw new InternalError(`append() on ${this.describe()} without holding its lock`);
     }
     assertNoTokenId(deltas, `the journal of ${this.describe()}`);
-    const rows = deltas.map((d) => JSON.stringify(d));
+    const records = JSON.stringify(deltas);
     return await this.#run(`recording a step in the journal of workspace ${this.workspace}`, async () => {
       // One statement: one round trip and one COMMIT, whatever the size of the state. The
       // compare-and-swap bumps the serial in the states row (the snapshot document, stored out
       // of line by PostgreSQL's TOAST, is not rewritten) and inserts the records only if it won.
       const db = this.#db();
-      const { rows: out } = await db.query<{ serial: string }>(
-        `WITH bump AS (
+      // A named (prepared) statement: parsed and planned once per connection, not per record.
+      const { rows: out } = await db.query<{ serial: string }>({
+        name: `popdock-append-${this.shared.schemaName}`,
+        text: `WITH bump AS (
            UPDATE ${this.#s}.states SET serial = serial + 1 WHERE workspace = $1 AND serial = $2 RETURNING serial),
          ins AS (
            INSERT INTO ${this.#s}.journal (workspace, serial, delta)
-           SELECT $1, bump.serial, t.d FROM bump, unnest($3::jsonb[]) WITH ORDINALITY AS t(d, i) ORDER BY t.i)
+           SELECT $1, bump.serial, t.d FROM bump, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS t(d, i) ORDER BY t.i)
          SELECT serial FROM bump`,
-        [this.workspace, expectedSerial, rows],
-      );
+        values: [this.workspace, expectedSerial, records],
+      });
       const won = out[0];
       if (won !== undefined) return Number(won.serial);
       const now = await db.query<{ serial: string }>(
