@@ -92,7 +92,8 @@ export interface StateBackend {
   load(): Promise<StateFile | undefined>;
   /**
    * Writes a full snapshot if the stored serial is still `expectedSerial` (-1: none stored), with
-   * serial `expectedSerial + 1` (or above), and empties the journal. Returns the new serial.
+   * serial `max(expectedSerial + 1, state.serial)` (so a migrated or pushed state keeps its own
+   * serial when it is ahead), and empties the journal. Returns the new serial.
    */
   write(state: StateFile, expectedSerial: number): Promise<number>;
   /**

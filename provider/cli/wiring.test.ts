@@ -1,10 +1,18 @@
 import { cpSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { endpointOf, loadConfig, locateConfig, statePathFor } from "./wiring.js";
+import {
+  endpointOf,
+  loadConfig,
+  locateConfig,
+  openBackend,
+  openBackendByIdentity,
+  resolveWorkspace,
+  statePathFor,
+} from "./wiring.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures");
 
@@ -162,5 +170,39 @@ describe("connect", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("state backends and workspaces", () => {
+  it("resolveWorkspace: --workspace, then POPDOCK_WORKSPACE, then .popdock/environment, then default", async () => {
+    const dir = await tempDir();
+    expect(await resolveWorkspace(undefined, {}, dir)).toBe("default");
+    await mkdir(join(dir, ".popdock"));
+    await writeFile(join(dir, ".popdock", "environment"), "staging\n");
+    expect(await resolveWorkspace(undefined, {}, dir)).toBe("staging");
+    expect(await resolveWorkspace(undefined, { POPDOCK_WORKSPACE: "prod" }, dir)).toBe("prod");
+    expect(await resolveWorkspace("qa", { POPDOCK_WORKSPACE: "prod" }, dir)).toBe("qa");
+    await expect(resolveWorkspace("a/b", {}, dir)).rejects.toThrow('"a/b" is not a workspace name');
+  });
+
+  it("openBackend: local by default beside the configuration; a kind this build lacks is refused", async () => {
+    const dir = await tempDir();
+    const local = await openBackend({ config: { kind: "local" }, baseDir: dir, workspace: "prod", cwd: dir });
+    expect(local.identity()).toEqual({
+      kind: "local",
+      location: join(dir, ".popdock", "state.json"),
+      workspace: "prod",
+    });
+    expect(local.describe()).toBe(join(".popdock", "workspaces", "prod", "state.json"));
+    const again = await openBackendByIdentity(local.identity(), await tempDir());
+    expect(again.describe()).toBe(join(dir, ".popdock", "workspaces", "prod", "state.json"));
+    await expect(
+      openBackend({
+        config: { kind: "pg", connStr: "postgres://x", schemaName: "s" },
+        baseDir: dir,
+        workspace: "default",
+        cwd: dir,
+      }),
+    ).rejects.toThrow("the pg state backend is not available in this build");
   });
 });

@@ -94,3 +94,59 @@ describe("workspaces", () => {
     expect(bad.stderr).toContain('"../etc" is not a workspace name');
   });
 });
+
+describe("state commands", () => {
+  it("pull, history, pull --serial, push (refusing older or foreign states), migrate with a byte-identical round trip", async () => {
+    const a = await project();
+    const id = uniq();
+    const name = `sc-\${workspace}-${id}`;
+    await writeConfig(a, { users: { u: { name, tokens: { ci: "ci" } } } });
+    await sb.run(a, ["apply", "--auto-approve"]);
+    const pulled = (await sb.run(a, ["state", "pull"])).stdout;
+    const first = JSON.parse(pulled);
+    expect(first.resources["popdock_api_user.u"].attributes.name).toBe(`sc-default-${id}`);
+    for (const secret of await sb.tokenIds()) expect(pulled).not.toContain(secret);
+    await writeFile(join(a, "old.json"), pulled);
+
+    await writeConfig(a, { users: { u: { name, description: "v2", tokens: { ci: "ci" } } } });
+    await sb.run(a, ["apply", "--auto-approve"]);
+    const history = (await sb.run(a, ["state", "history"])).stdout.trim().split("\n");
+    expect(history.length).toBeGreaterThanOrEqual(2);
+    const serials = history.map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(serials[0]).toBeGreaterThan(first.serial);
+    expect((await sb.run(a, ["state", "pull", "--serial", String(first.serial)])).stdout).toBe(pulled);
+    expect((await sb.run(a, ["state", "pull", "--serial", "999999"], 1)).stderr).toContain(
+      "keeps no snapshot at serial 999999",
+    );
+
+    const older = await sb.run(a, ["state", "push", "old.json"], 1);
+    expect(older.stderr).toContain(`old.json is older (serial ${first.serial})`);
+    const foreign = { ...first, lineage: "00000000-0000-4000-8000-000000000000" };
+    await writeFile(join(a, "foreign.json"), JSON.stringify(foreign));
+    expect((await sb.run(a, ["state", "push", "foreign.json"], 1)).stderr).toContain(
+      "is another state (lineage",
+    );
+    await sb.run(a, ["state", "push", "old.json", "--force"]);
+    const restored = JSON.parse((await sb.run(a, ["state", "pull"])).stdout);
+    expect(restored.resources["popdock_api_user.u"].attributes.description).not.toBe("v2");
+
+    // migrate: every workspace, to an empty directory, and back to a third: the same bytes.
+    await sb.run(a, ["workspace", "new", "staging"]);
+    await sb.run(a, ["apply", "--auto-approve"]);
+    await sb.run(a, ["workspace", "select", "default"]);
+    const b = await project();
+    const c = await project();
+    const moved = await sb.run(a, ["state", "migrate", "--to", "local", "--to-path", b]);
+    expect(moved.stdout).toContain("Copied 2 workspaces");
+    await writeFile(join(b, "popdock.yaml"), await readFile(join(a, "popdock.yaml"), "utf8"));
+    await sb.run(b, ["state", "migrate", "--to", "local", "--to-path", c]);
+    await writeFile(join(c, "popdock.yaml"), await readFile(join(a, "popdock.yaml"), "utf8"));
+    for (const ws of ["default", "staging"]) {
+      const there = (await sb.run(a, ["state", "pull", "--workspace", ws])).stdout;
+      expect((await sb.run(b, ["state", "pull", "--workspace", ws])).stdout).toBe(there);
+      expect((await sb.run(c, ["state", "pull", "--workspace", ws])).stdout).toBe(there);
+    }
+    const again = await sb.run(a, ["state", "migrate", "--to", "local", "--to-path", b], 1);
+    expect(again.stderr).toContain("already has a state");
+  });
+});

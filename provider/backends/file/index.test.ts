@@ -31,7 +31,7 @@ function backend(dir = tempDir("popdock-local-"), workspace?: string): LocalBack
 }
 
 async function seeded(b: LocalBackend): Promise<{ state: StateFile; serial: number }> {
-  const state = { ...emptyState("local"), resources: { "popdock_api_user.a": user("usr_a") } };
+  const state = { ...emptyState("local"), serial: 1, resources: { "popdock_api_user.a": user("usr_a") } };
   const serial = await b.write(state, -1);
   return { state, serial };
 }
@@ -53,6 +53,17 @@ describe("LocalBackend", () => {
     expect(await backend(join(b.path, "..", "..")).write(state, 1)).toBe(2);
     await expect(b.write(state, 1)).rejects.toBeInstanceOf(StateConflictError);
     expect((await b.load())?.serial).toBe(2);
+    // A state ahead of the stored one (pushed, migrated) keeps its serial.
+    expect(await b.write({ ...state, serial: 9 }, 2)).toBe(9);
+  });
+
+  it("compares serials of a snapshot edited by hand (fields in another order) too", async () => {
+    const b = backend();
+    const { state } = await seeded(b);
+    const { serial, lineage, ...rest } = JSON.parse(await readFile(b.path, "utf8")) as StateFile;
+    await writeFile(b.path, JSON.stringify({ serial, ...rest, lineage }));
+    await expect(backend(join(b.path, "..", "..")).write(state, 0)).rejects.toThrow(/at serial 1, not 0/);
+    expect(await backend(join(b.path, "..", "..")).write(state, 1)).toBe(2);
   });
 
   it("append() records deltas that load() replays, one serial per record", async () => {

@@ -128,7 +128,7 @@ export class LocalBackend implements StateBackend {
     return this.#enqueue(async () => {
       const found = await this.#storedSerial();
       if (found !== expectedSerial) throw new StateConflictError(this.describe(), expectedSerial, found);
-      const serial = Math.max(expectedSerial, state.serial) + 1;
+      const serial = Math.max(expectedSerial + 1, state.serial);
       await this.#store.writeSnapshot(state, serial);
       // The snapshot is in place: every journal record is in it now (replay would skip them).
       await this.#truncateJournal();
