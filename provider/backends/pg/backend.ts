@@ -220,7 +220,7 @@ class PgBackend implements StateBackend {
     }
     const where = this.describe();
     assertNoTokenId(state, where);
-    const serial = Math.max(expectedSerial + 1, state.serial, 1);
+    const serial = Math.max(expectedSerial + 1, state.serial);
     const doc = JSON.stringify({ ...state, serial });
     await this.shared.migrated();
     return await this.#run(`writing the state of workspace ${this.workspace}`, async () => {
