@@ -339,3 +339,41 @@ describe("force-unlock with pg", () => {
     expectNoPassword([stopped, unlocked, next]);
   });
 });
+
+describe("state migrate with pg", () => {
+  it("file → pg → file through the CLI: every workspace byte-identical; history and pull --serial read pg", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const db = await pgs.server.freshDatabase();
+    const name = `pg-mig-${uniq()}`;
+    const yaml = toYaml({ users: { u: { name } } });
+    const local = await project({ "popdock.yaml": yaml });
+    expectExit(await sb.popdock(["apply", "--auto-approve", "--no-color"], local), 0);
+    expectExit(await sb.popdock(["workspace", "new", "staging"], local), 0);
+    const original = await readFile(join(local, ".popdock", "state.json"), "utf8");
+
+    const toPg = await sb.popdock(["state", "migrate", "--to", "pg"], local, {
+      PG_CONN_STR: db,
+      PG_SCHEMA_NAME: "mig",
+    });
+    expectExit(toPg, 0);
+    expect(toPg.stdout).toContain("default: copied");
+
+    // the same configuration pointed at pg sees the state: no changes, and history/pull read it
+    const remote = await project({ "popdock.yaml": `${yaml}backend:\n  pg:\n    schema_name: mig\n` });
+    const env = { PG_CONN_STR: db };
+    expectExit(await sb.popdock(["plan", "--no-color", "--detailed-exitcode"], remote, env), 0);
+    const history = await sb.popdock(["state", "history"], remote, env);
+    expectExit(history, 0);
+    const serial = JSON.parse(original).serial as number;
+    expect(history.stdout).toContain(String(serial));
+    const pulled = await sb.popdock(["state", "pull", "--serial", String(serial)], remote, env);
+    expectExit(pulled, 0);
+    expect(JSON.parse(pulled.stdout)).toEqual(JSON.parse(original));
+
+    const back = await project({});
+    const toFile = await sb.popdock(["state", "migrate", "--to", "local", "--to-path", back], remote, env);
+    expectExit(toFile, 0);
+    expect(await readFile(join(back, ".popdock", "state.json"), "utf8")).toBe(original);
+    expectNoPassword([toPg, history, pulled, toFile]);
+  });
+});
