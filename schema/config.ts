@@ -40,6 +40,35 @@ export const ProviderBlock = z
   })
   .describe("Provider settings. May appear in at most one file.");
 
+export const PgBackendBlock = z
+  .strictObject({
+    conn_str: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Connection string `postgres://USER:PASSWORD@HOST:PORT/DATABASE`. Better left out of files: the `PG_CONN_STR` environment variable or `--backend-config conn_str=...` supply it (the latter wins over this).",
+      ),
+    schema_name: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "letters, digits and _ (not starting with a digit), at most 63")
+      .optional()
+      .describe(
+        "Schema holding the state tables (created on first use); default `popdock_iac`, or `PG_SCHEMA_NAME`. One schema per project: locks are scoped to schema and workspace.",
+      ),
+  })
+  .describe(
+    "State in PostgreSQL, shared by every machine that reaches the database (as Terraform's pg backend).",
+  );
+
+export const BackendBlock = z
+  .strictObject({
+    pg: PgBackendBlock.optional(),
+  })
+  .describe(
+    "Where the state lives. Without it: `.popdock/state.json` beside the configuration. May appear in at most one file.",
+  );
+
 export const Variable = z
   .strictObject({
     default: Scalar.optional().describe(
@@ -82,3 +111,4 @@ export const CONFIG_FILE_META = {
 export type Output = z.infer<typeof Output>;
 export type Variable = z.infer<typeof Variable>;
 export type ProviderBlock = z.infer<typeof ProviderBlock>;
+export type BackendBlock = z.infer<typeof BackendBlock>;

@@ -17,6 +17,7 @@ import type { DesiredConfig } from "../model/desired.js";
 import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
 import { renderPolicyText } from "../policy/render.js";
+import { readBackendBlock, resolveBackendConfig } from "./backend-config.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
 import { checkPlan, type LoadedPolicy, loadPolicy } from "./policy.js";
 import {
@@ -51,6 +52,15 @@ export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** For commands that only need to find the state: the config location and `--state`. */
+/** `--backend-config key=value`: the pg backend's conn_str / schema_name over the configuration's block. */
+const BACKEND_CONFIG_OPTION: OptionSpec = {
+  type: "string",
+  multiple: true,
+  value: "KEY=VALUE",
+  description:
+    "Backend setting over the configuration's backend block: conn_str=… or schema_name=… (repeatable)",
+};
+
 export const LOCATE_OPTIONS: Record<string, OptionSpec> = {
   config: {
     type: "string",
@@ -64,6 +74,7 @@ export const LOCATE_OPTIONS: Record<string, OptionSpec> = {
     value: "PATH",
     description: "State file (default .popdock/state.json beside the config)",
   },
+  "backend-config": BACKEND_CONFIG_OPTION,
   workspace: WORKSPACE_OPTION,
 };
 
@@ -86,6 +97,7 @@ export const STATE_OPTIONS: Record<string, OptionSpec> = {
     value: "PATH",
     description: "State file (default .popdock/state.json beside the config)",
   },
+  "backend-config": BACKEND_CONFIG_OPTION,
   "lock-timeout": {
     type: "string",
     value: "DURATION",
@@ -235,6 +247,19 @@ export async function openStateBackend(
         hint: "drop --state (workspaces live under .popdock/workspaces/), or select the default workspace",
       },
     );
+  }
+  const pg = resolveBackendConfig(
+    await readBackendBlock(location, io.cwd),
+    list(args, "backend-config"),
+    io.env,
+  );
+  if (pg !== undefined) {
+    if (statePath !== undefined) {
+      throw new UsageError("--state names a local state file, but the configuration stores state in pg", {
+        hint: "drop --state",
+      });
+    }
+    return openBackend({ config: pg, baseDir: location.baseDir, workspace, cwd: io.cwd });
   }
   return openBackend({
     config: {

@@ -217,8 +217,18 @@ const BACKENDS: Record<BackendKind, BackendFactory | undefined> = {
       cwd: o.cwd,
     });
   },
-  // The PostgreSQL backend: `async (o) => (await import("../backends/pg/index.js")).open…(o)`.
-  pg: undefined,
+  pg: async (o) => {
+    if (o.config.kind !== "pg")
+      throw new UsageError("the pg backend needs pg settings (conn_str, schema_name)");
+    const { openPgBackend } = await import("../backends/pg/index.js");
+    const { resourceTypes } = await import("../resources/index.js");
+    return openPgBackend({
+      connStr: o.config.connStr,
+      schemaName: o.config.schemaName,
+      workspace: o.workspace,
+      knownTypes: resourceTypes().map((t) => t.type),
+    });
+  },
 };
 
 /** Opens the backend `opts.config` names, for one workspace. Creates nothing. */

@@ -170,6 +170,32 @@ export const ERROR_CODES = {
     file: "backends/state-codec.ts",
     means: "the stored state's serial is not the one this run read (compare-and-swap lost)",
   },
+  // provider/backends/pg
+  POPDOCK_PG_UNREACHABLE: {
+    error: "PgUnreachableError",
+    file: "backends/pg/errors.ts",
+    means: "the PostgreSQL server cannot be reached (refused, unknown host, timeout, connection lost)",
+  },
+  POPDOCK_PG_ERROR: {
+    error: "PgBackendError",
+    file: "backends/pg/errors.ts",
+    means: "PostgreSQL answered with an error (authentication, permissions, bad stored data)",
+  },
+  POPDOCK_PG_STATE_LOCKED: {
+    error: "PgStateLockedError",
+    file: "backends/pg/errors.ts",
+    means: "another session holds the workspace's advisory lock",
+  },
+  POPDOCK_PG_LOCK_ID_MISMATCH: {
+    error: "PgLockIdMismatchError",
+    file: "backends/pg/errors.ts",
+    means: "force-unlock was given another lock's id",
+  },
+  POPDOCK_PG_NOT_LOCKED: {
+    error: "PgNotLockedError",
+    file: "backends/pg/errors.ts",
+    means: "force-unlock found no lock held",
+  },
   // provider/cli
   POPDOCK_PLAN_INVALID: {
     error: "PlanFileInvalidError",

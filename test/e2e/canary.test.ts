@@ -126,6 +126,9 @@ describe("secrets canary", () => {
     await run(["state", "list"], env);
     await run(["state", "show", 'popdock_api_token.alpha["bi"]'], env);
     await run(["state", "show", "popdock_api_user.alpha"], env);
+    await run(["state", "pull"], env);
+    await run(["state", "history"], env);
+    await run(["workspace", "list"], env);
     await run(["output"]);
     await run(["output", "--json"]);
     await run(["output", "alpha_id"]);

@@ -24,6 +24,8 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/convergence.test.ts",
   "provider/engine/plan.property.test.ts",
   "test/e2e/locking.test.ts",
+  "test/e2e/pg-shared-state.test.ts", // PostgreSQL + sandbox: concurrent applies, kill -9, server restart
+  "provider/backends/pg/backend.test.ts", // a PostgreSQL server, a killed lock holder
   "test/sandbox/behaviour.test.ts",
   "test/sandbox/cli.test.ts",
   "test/e2e/rotation.test.ts", // a kill -9 under latency, and a token's whole life

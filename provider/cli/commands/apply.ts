@@ -184,8 +184,9 @@ async function applySaved(
           given.length > 0 ? given : plan.config_files.length > 0 ? plan.config_files : [io.cwd],
           io.cwd,
         );
+  // a pg plan: the connection settings come from the configuration, flags and environment
   const backend =
-    fromPlan && plan.backend !== undefined
+    fromPlan && plan.backend !== undefined && plan.backend.kind === "local"
       ? await openBackendByIdentity(plan.backend, io.cwd)
       : await openStateBackend(args, io, location);
   // Before the lock, which would create the state's directory: a plan made from a stored state

@@ -24,7 +24,7 @@ import type { CliIO, Command, OptionSpec, ParsedArgs } from "../io.js";
 import { type ConfigLocation, locateConfig, openBackend } from "../wiring.js";
 
 const USAGE =
-  "state list | show ADDRESS | rm ADDRESS | pull [--serial N] | push FILE [--force] | history | migrate --to local --to-path DIR";
+  "state list | show ADDRESS | rm ADDRESS | pull [--serial N] | push FILE [--force] | history | migrate --to local --to-path DIR | migrate --to pg";
 
 export const command: Command = {
   name: "state",
@@ -45,7 +45,11 @@ export const command: Command = {
       description: "push: replace another lineage or a higher serial; migrate: overwrite",
     },
     limit: { type: "string", value: "N", description: "history: how many snapshots (default 20)" },
-    to: { type: "string", value: "KIND", description: "migrate: the target backend kind (local)" },
+    to: {
+      type: "string",
+      value: "KIND",
+      description: "migrate: the target backend kind (local, or pg: the database PG_CONN_STR names)",
+    },
     "to-path": {
       type: "string",
       value: "DIR",
@@ -189,17 +193,34 @@ async function statePush(args: ParsedArgs, io: CliIO, location: ConfigLocation, 
 
 async function stateMigrate(args: ParsedArgs, io: CliIO, location: ConfigLocation) {
   const kind = str(args, "to");
-  if (kind !== "local") {
-    throw new UsageError(`state migrate needs --to local${kind === undefined ? "" : ` (not "${kind}")`}`, {
-      hint: "popdock state migrate --to local --to-path DIR",
-    });
+  if (kind !== "local" && kind !== "pg") {
+    throw new UsageError(
+      `state migrate needs --to local or --to pg${kind === undefined ? "" : ` (not "${kind}")`}`,
+      {
+        hint: "popdock state migrate --to local --to-path DIR, or PG_CONN_STR=… popdock state migrate --to pg",
+      },
+    );
   }
   const dir = str(args, "to-path");
-  if (dir === undefined) throw new UsageError("state migrate --to local needs --to-path DIR");
+  if (kind === "local" && dir === undefined)
+    throw new UsageError("state migrate --to local needs --to-path DIR");
+  // --to pg: the database PG_CONN_STR names (schema PG_SCHEMA_NAME, else popdock_iac)
+  const connStr = io.env.PG_CONN_STR;
+  if (kind === "pg" && (connStr === undefined || connStr === "")) {
+    throw new UsageError(
+      "state migrate --to pg copies into the database PG_CONN_STR names, and it is not set",
+      {
+        hint: "PG_CONN_STR=postgres://USER:PASSWORD@HOST:5432/DB [PG_SCHEMA_NAME=…] popdock state migrate --to pg",
+      },
+    );
+  }
   const from = await openStateBackend(args, io, location);
   const to = await openBackend({
-    config: { kind: "local", path: join(resolve(io.cwd, dir), ".popdock", "state.json") },
-    baseDir: resolve(io.cwd, dir),
+    config:
+      kind === "pg"
+        ? { kind: "pg", connStr: connStr as string, schemaName: io.env.PG_SCHEMA_NAME || "popdock_iac" }
+        : { kind: "local", path: join(resolve(io.cwd, dir as string), ".popdock", "state.json") },
+    baseDir: kind === "pg" ? location.baseDir : resolve(io.cwd, dir as string),
     workspace: from.workspace,
     cwd: io.cwd,
   });

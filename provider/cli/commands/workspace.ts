@@ -24,6 +24,7 @@ export const command: Command = {
   options: {
     config: LOCATE_OPTIONS.config as OptionSpec,
     workspace: LOCATE_OPTIONS.workspace as OptionSpec,
+    "backend-config": LOCATE_OPTIONS["backend-config"] as OptionSpec,
     "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
     force: { type: "boolean", description: "delete: forget a workspace whose state still manages objects" },
   },

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import {
+  BackendBlock,
   CONFIG_FILE_META,
   Output,
   ProviderBlock,
@@ -81,6 +82,7 @@ function buildLayout(types: readonly ConfiguredType[]): YamlLayout {
   }
   const file: Record<string, z.ZodType> = {
     provider: ProviderBlock.optional(),
+    backend: BackendBlock.optional(),
     variables: z
       .record(z.string().regex(VARIABLE_NAME), Variable)
       .optional()
