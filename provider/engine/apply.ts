@@ -18,6 +18,7 @@ import { InternalError } from "../model/errors.js";
 import { sameValue } from "../model/values.js";
 import { resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType, Written } from "../resources/types.js";
+import { applyStateActions } from "./moves.js";
 import { evaluateOutputs } from "./outputs.js";
 import { depose, stateEntryOf } from "./recover.js";
 import { planSteps, type Step } from "./steps.js";
@@ -277,6 +278,11 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const { plan, state } = opts;
   const steps = planSteps(plan);
   opts.onPlanned?.(steps.length);
+  // Moves, removals and imports change the state alone, before any step (no call to Popdock).
+  if ((plan.state_actions?.length ?? 0) > 0) {
+    applyStateActions(state, plan.state_actions ?? []);
+    await opts.persist(state);
+  }
   syncUnchanged(plan, state);
   const run: ApplyRun = {
     api: opts.api,

@@ -5,6 +5,7 @@
 import type { Plan } from "../../../schema/plan.js";
 import type { StateFile } from "../../../schema/state.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
+import { planHasChanges } from "../../engine/moves.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
@@ -209,7 +210,7 @@ function capitalized(word: string): string {
 }
 
 function hasWork(plan: Plan): boolean {
-  return plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+  return planHasChanges(plan);
 }
 
 const VERB: Record<string, [string, string]> = {

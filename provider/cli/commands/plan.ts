@@ -1,6 +1,7 @@
 /** `popdock plan`: refresh, diff, show the plan; `--out FILE` saves it for an exact apply. */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { planHasChanges } from "../../engine/moves.js";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
@@ -56,8 +57,6 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
         const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
         (flag(args, "json") ? io.stderr : io.stdout).write(msg);
       }
-      const changes =
-        plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
-      return flag(args, "detailed-exitcode") && changes ? 2 : 0;
+      return flag(args, "detailed-exitcode") && planHasChanges(plan) ? 2 : 0;
     }),
 };

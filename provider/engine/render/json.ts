@@ -9,6 +9,7 @@
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { parseAddress } from "../../model/desired.js";
 import { compareStrings } from "../../model/values.js";
+import { planHasChanges } from "../moves.js";
 import { sensitiveNames } from "./diff.js";
 
 export { POPDOCK_IAC_VERSION } from "../../model/version.js";
@@ -88,6 +89,8 @@ export interface JsonPlan {
     config_digest: string;
     config_files: string[];
     summary: Plan["summary"];
+    /** Moves, removals from state and imports (engine/moves.ts); absent when none. */
+    state_actions?: NonNullable<Plan["state_actions"]>;
   };
 }
 
@@ -239,7 +242,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
     resource_changes: changes.map(resourceChange),
     output_changes: outputChanges,
     timestamp: plan.created_at,
-    applyable: plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop"),
+    applyable: planHasChanges(plan),
     complete: true,
     errored: false,
     popdock: {
@@ -250,6 +253,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
       config_digest: plan.config_digest,
       config_files: [...plan.config_files],
       summary: { ...plan.summary },
+      ...(plan.state_actions?.length ? { state_actions: structuredClone(plan.state_actions) } : {}),
     },
   };
 }

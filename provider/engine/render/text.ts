@@ -24,6 +24,7 @@ import {
   groupTitleOf,
   replaceMark,
 } from "./diff.js";
+import { importCount, stateActionBlocks, stateActionNote } from "./state-actions.js";
 
 /** What the refresh before planning did, for the first line of the output. */
 export interface RefreshInfo {
@@ -195,8 +196,13 @@ function changeMark(c: ResourceChange, st: Style): string {
   }
 }
 
-function changeBlock(c: ResourceChange & { action: Exclude<ResourceChange["action"], "noop"> }, st: Style) {
+function changeBlock(
+  c: ResourceChange & { action: Exclude<ResourceChange["action"], "noop"> },
+  st: Style,
+  note?: string,
+) {
   const comments = c.deleted_with === undefined ? [] : [`deleted together with ${c.deleted_with}`];
+  if (note !== undefined) comments.push(note);
   return resourceBlock(
     {
       headline: `${clean(c.address)} ${HEADLINE[c.action]}`,
@@ -267,12 +273,13 @@ function outputsSection(outputs: readonly OutputChange[], st: Style): string {
 }
 
 /** `Plan: 3 to add, 1 to change, 2 to destroy. 2 tokens will be created.` without styling. */
-export function formatSummaryLine(summary: Plan["summary"]): string {
+export function formatSummaryLine(summary: Plan["summary"], imports = 0): string {
   const tokens =
     summary.tokens_to_create > 0
       ? ` ${plural(summary.tokens_to_create, "token", "tokens")} will be created.`
       : "";
-  return `${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.${tokens}`;
+  const imported = imports > 0 ? `${imports} to import, ` : "";
+  return `${imported}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.${tokens}`;
 }
 
 /**
@@ -308,7 +315,8 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     .filter((o) => o.action !== "noop")
     .sort((a, b) => compareStrings(a.name, b.name));
 
-  if (changes.length === 0 && outputs.length === 0) {
+  const moves = stateActionBlocks(plan, st.bold);
+  if (changes.length === 0 && outputs.length === 0 && (plan.state_actions?.length ?? 0) === 0) {
     if (plan.mode === "destroy") {
       parts.push(
         st.bold("No changes. No objects need to be destroyed."),
@@ -326,13 +334,18 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     return `${parts.join("\n\n")}\n`;
   }
 
+  if (moves.length > 0) {
+    parts.push("popdock-iac will change these addresses in its state (no call to Popdock):", ...moves);
+  }
   if (changes.length > 0) {
     parts.push(legend(changes, st), "popdock-iac will perform the following actions:");
     for (const g of groupChanges(changes)) {
-      const [first, ...rest] = g.changes.map((c) => changeBlock(c, st));
+      const [first, ...rest] = g.changes.map((c) => changeBlock(c, st, stateActionNote(plan, c.address)));
       parts.push(`${st.bold(groupTitle(g.group))}\n${first ?? ""}`, ...rest);
     }
-    parts.push(`${st.bold("Plan:")} ${formatSummaryLine(plan.summary)}`);
+  }
+  if (changes.length > 0 || moves.length > 0) {
+    parts.push(`${st.bold("Plan:")} ${formatSummaryLine(plan.summary, importCount(plan))}`);
   }
   if (outputs.length > 0) {
     parts.push(outputsSection(outputs, st));
