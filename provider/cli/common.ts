@@ -8,6 +8,7 @@ import { isAbsolute, relative } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
 import { acquireLock, type Lock, parseDuration } from "../engine/lock.js";
+import type { UnconfiguredImport } from "../engine/moves.js";
 import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
 import { PLAN_SIGNING_KEY_ENV, verifyPlanSeal } from "../engine/plan-seal.js";
 import { renderPlanText } from "../engine/render/text.js";
@@ -278,6 +279,8 @@ export async function withPlan(
   command: string,
   mode: "normal" | "destroy",
   body: (p: Planned) => Promise<number>,
+  /** `plan --generate-config-out`: import blocks without configuration are collected here. */
+  unconfiguredImports?: UnconfiguredImport[],
 ): Promise<number> {
   const loaded = await loadConfigOrFail(args, io);
   return withLock(args, io, loaded.location, command, async (store) => {
@@ -295,6 +298,7 @@ export async function withPlan(
         replay: command !== "popdock plan",
         allowDestroyAll: flag(args, "allow-destroy-all"),
         stateName: displayPath(io.cwd, store.path),
+        ...(unconfiguredImports ? { unconfiguredImports } : {}),
       });
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);

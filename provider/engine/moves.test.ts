@@ -228,6 +228,40 @@ describe("moved blocks", () => {
     expect(again.plan?.changes.every((c) => c.action === "noop")).toBe(true);
   });
 
+  it("moves a token's rotation keeper with it, so nothing is destroyed or created", () => {
+    const rotated = (key: string) =>
+      `api_users:\n  ${key}:\n    name: bot\n    tokens:\n      pbi: { name: powerbi, rotation: { triggers: { q: "1" } } }\n`;
+    const first = plan(
+      `${rotated("bot")}import:\n  - { to: popdock_api_user.bot, id: usr_1 }\n  - { to: 'popdock_api_token.bot["pbi"]', id: usr_1/tok_1 }\n`,
+      emptyState(),
+    );
+    expect(first.diagnostics).toEqual([]);
+    const state = emptyState();
+    applyStateActions(state, first.plan?.state_actions ?? []);
+    // The keeper is created by the first apply (a local resource: no call).
+    state.resources["null_resource.bot__pbi_rotation"] = {
+      type: "null_resource",
+      id: "n1",
+      version: 1,
+      attributes: { triggers: { q: "1" } },
+      dependencies: [],
+    };
+    const tokenEntry = state.resources['popdock_api_token.bot["pbi"]'];
+    if (tokenEntry) tokenEntry.dependencies = ["popdock_api_user.bot", "null_resource.bot__pbi_rotation"];
+    const r = plan(`${rotated("robot")}${MOVED}`, state);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.plan?.state_actions?.map((a) => a.kind === "move" && `${a.from} -> ${a.to}`)).toContain(
+      "null_resource.bot__pbi_rotation -> null_resource.robot__pbi_rotation",
+    );
+    expect(r.plan?.changes.filter((c) => c.action !== "noop")).toEqual([]);
+    applyStateActions(state, r.plan?.state_actions ?? []);
+    expect(Object.keys(state.resources).sort()).toEqual([
+      "null_resource.robot__pbi_rotation",
+      'popdock_api_token.robot["pbi"]',
+      "popdock_api_user.robot",
+    ]);
+  });
+
   it("follows chains, and reports cycles, ambiguity and a taken target at the block's line", () => {
     const chained = plan(
       `${BOT("c")}moved:\n  - { from: popdock_api_user.bot, to: popdock_api_user.b }\n  - { from: popdock_api_user.b, to: popdock_api_user.c }\n`,

@@ -147,16 +147,15 @@ export function applyStateActions(state: StateFile, actions: readonly StateActio
   let next = state;
   for (const a of actions) {
     if (a.kind === "move") {
-      if (a.with !== undefined) continue; // renamed with its parent below
+      // Children moved with their parent are already where the plan put them.
+      if (a.with !== undefined && !next.resources[a.from] && next.resources[a.to]) continue;
       if (!next.resources[a.from] || next.resources[a.to]) {
         throw new InternalError(`cannot move ${a.from} to ${a.to}: the state is not the one planned`);
       }
-      const children = new Map(
-        actions
-          .filter((c) => c.kind === "move" && c.with === a.to)
-          .map((c) => [(c as MoveAction).from, (c as MoveAction).to]),
+      const planned = new Map(
+        actions.filter((c): c is MoveAction => c.kind === "move").map((c) => [c.from, c.to]),
       );
-      next = moveInState(next, a.from, a.to, (child) => children.get(child) ?? child).state;
+      next = moveInState(next, a.from, a.to, (child) => planned.get(child) ?? child).state;
     } else if (a.kind === "remove") {
       if (a.with !== undefined) continue;
       if (next.resources[a.address]?.id !== a.id) {
@@ -192,6 +191,8 @@ export interface StatePlan {
 /** `moved` / `removed` / `import` blocks whose `to` has no configuration, for `--generate-config-out`. */
 export interface UnconfiguredImport {
   block: ImportBlock;
+  /** The object's Popdock id. */
+  id: string;
   type: string;
   name: string;
   index?: string;
@@ -505,16 +506,46 @@ function planMove(
     }
   }
   try {
-    return moveInState(state, m.from, m.to, (child, _entry, newTo) => {
+    const edit = moveInState(state, m.from, m.to, (child, _entry, newTo) => {
       if (configured.has(child) && parentOf(configured.get(child)) === newTo) return child;
       const renamed = renamedChild(m.from)(child, _entry, newTo);
       return configured.has(renamed) || !configured.has(child) ? renamed : child;
     });
+    return moveKeepers(edit, configured);
   } catch (err) {
     if (err instanceof StateMoveError)
       return { diagnostic: at(m, "PLAN_MOVED_TARGET_EXISTS", `moved: ${err.message}`, err.hint) };
     throw err;
   }
+}
+
+/**
+ * A moved resource's local helpers go with it: a token's rotation keeper (YAML's
+ * `null_resource.<user>__<token>_rotation`), which the token depends on, is renamed to the
+ * keeper its configuration now names, rather than destroyed and created again.
+ */
+function moveKeepers(edit: StateEdit, configured: ReadonlyMap<string, AnyDesiredResource>): StateEdit {
+  let result = edit;
+  for (const mv of edit.moves) {
+    const entry = result.state.resources[mv.to];
+    const res = configured.get(mv.to);
+    if (!entry || !res) continue;
+    for (const dep of entry.dependencies) {
+      const k = result.state.resources[dep];
+      if (!k || configured.has(dep) || k.parent !== undefined || !findResourceType(k.type)?.local) continue;
+      const wanted = [...new Set([...res.dependsOn, ...res.lifecycle.replaceTriggeredBy])].filter(
+        (a) => parseAddress(a)?.type === k.type && !(a in result.state.resources) && configured.has(a),
+      );
+      if (wanted.length !== 1 || wanted[0] === undefined) continue;
+      const kept = moveInState(result.state, dep, wanted[0]);
+      result = {
+        state: kept.state,
+        moves: [...result.moves, ...kept.moves.map((x) => ({ ...x, with: mv.to }))],
+        removes: [],
+      };
+    }
+  }
+  return result;
 }
 
 function parentOf(res: AnyDesiredResource | undefined): string | undefined {
@@ -641,14 +672,8 @@ function planImport(
     };
   }
   const res = configured.get(b.to);
-  let parent: string | undefined;
-  if (res) parent = parentAddressOf(res);
-  else if (h.parent) {
-    parent = Object.entries(state.resources).find(
-      ([, r]) => r.type === h.parent?.type && r.id === obj.parentId,
-    )?.[0];
-  }
-  if (!res && !opts.collectUnconfigured) {
+  const collect = res === undefined ? opts.collectUnconfigured : undefined;
+  if (!res && !collect) {
     const guess = didYouMean(b.to, [...configured.keys()]);
     return {
       diagnostic: at(
@@ -661,24 +686,28 @@ function planImport(
       ),
     };
   }
-  if (h.parent) {
-    const p = parent !== undefined ? state.resources[parent] : undefined;
-    if (parent === undefined || !p) {
+  // An unconfigured child is written under the API user its address names (YAML's addresses).
+  const parent = res ? parentAddressOf(res) : h.parent ? formatAddress(h.parent.type, addr.name) : undefined;
+  if (h.parent && parent !== undefined) {
+    const p = state.resources[parent];
+    const generated = collect?.find((c) => formatAddress(c.type, c.name, c.index) === parent);
+    const parentId = p?.id ?? generated?.id;
+    if (parentId === undefined) {
       return {
         diagnostic: at(
           b,
           "PLAN_IMPORT_PARENT",
-          `import: ${b.to} belongs to ${parent ?? "an API user"} (${obj.parentId ?? "?"}), which is neither in state nor imported`,
-          `import the API user too: import { to = ${parent ?? "popdock_api_user.NAME"}, id = "${obj.parentId ?? ""}" }`,
+          `import: ${b.to} belongs to ${parent} (${obj.parentId ?? "?"}), which is neither in state nor imported`,
+          `import the API user too: { to: ${parent}, id: ${obj.parentId ?? "…"} }`,
         ),
       };
     }
-    if (p.id !== obj.parentId) {
+    if (parentId !== obj.parentId) {
       return {
         diagnostic: at(
           b,
           "PLAN_IMPORT_PARENT",
-          `import: ${b.id} belongs to API user ${obj.parentId ?? "?"}, but ${parent} is ${p.id}`,
+          `import: ${b.id} belongs to API user ${obj.parentId ?? "?"}, but ${parent} is ${parentId}`,
           "import it under the address of its own API user",
         ),
       };
@@ -696,9 +725,10 @@ function planImport(
       ),
     };
   }
-  if (!res && opts.collectUnconfigured) {
-    opts.collectUnconfigured.push({
+  if (collect) {
+    collect.push({
       block: b,
+      id: obj.id,
       type: h.type,
       name: addr.name,
       ...(addr.index !== undefined ? { index: addr.index } : {}),

@@ -10,7 +10,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { PopdockError } from "../model/errors.js";
 import type { LiveSnapshot } from "../model/live.js";
 import { compareTypes, resourceTypeFor } from "../resources/index.js";
-import { applyStateActions } from "./moves.js";
+import { applyStateActions, type UnconfiguredImport } from "./moves.js";
 import { makePlan } from "./plan.js";
 import { adopt, recoverPending } from "./recover.js";
 import { refresh } from "./refresh.js";
@@ -98,6 +98,8 @@ export async function computePlan(opts: {
   /** `--allow-destroy-all`, and how messages name the state (see `makePlan`). */
   allowDestroyAll?: boolean;
   stateName?: string;
+  /** `--generate-config-out`: import blocks without configuration are collected here. */
+  unconfiguredImports?: UnconfiguredImport[];
 }): Promise<ComputedPlan> {
   const replayed = opts.replay
     ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
@@ -114,6 +116,7 @@ export async function computePlan(opts: {
     mode: opts.mode ?? "normal",
     ...(opts.allowDestroyAll !== undefined ? { allowDestroyAll: opts.allowDestroyAll } : {}),
     ...(opts.stateName !== undefined ? { stateName: opts.stateName } : {}),
+    ...(opts.unconfiguredImports ? { unconfiguredImports: opts.unconfiguredImports } : {}),
   });
   return { ...prepared, ...r };
 }

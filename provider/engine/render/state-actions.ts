@@ -61,7 +61,7 @@ export function stateActionBlocks(plan: Plan, bold: (s: string) => string): stri
           : "  # (it stays in Popdock; popdock-iac no longer manages it)",
       );
     } else if (a.kind === "move" && a.with !== undefined) {
-      lines.push(`  # (with its API user: ${clean(a.with)})`);
+      lines.push(`  # (with ${clean(a.with)})`);
     }
     const p = parseAddress(address);
     const id = a.kind === "move" ? ids.get(address) : a.id;
