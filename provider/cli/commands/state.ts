@@ -1,21 +1,29 @@
-/** `popdock state list | show ADDRESS | rm ADDRESS`: look at or edit the state (rm never touches Popdock). */
+/**
+ * `popdock state list | show ADDRESS | rm ADDRESS | mv SRC DST`: look at or edit the state (rm and
+ * mv never touch Popdock).
+ */
+
+import { moveInState } from "../../engine/moves.js";
 import { StateStore } from "../../engine/state-store.js";
 import { UsageError } from "../../model/errors.js";
-import { LOCATE_OPTIONS, list, STATE_OPTIONS, str, withLock } from "../common.js";
-import type { Command, OptionSpec } from "../io.js";
+import { flag, LOCATE_OPTIONS, list, STATE_OPTIONS, str, withLock } from "../common.js";
+import type { CliIO, Command, OptionSpec, ParsedArgs } from "../io.js";
 import { locateConfig, statePathFor } from "../wiring.js";
 
 export const command: Command = {
   name: "state",
   summary: "List, show or remove resources in state (rm forgets; it deletes nothing in Popdock).",
-  usage: "state list | show ADDRESS | rm ADDRESS [options]",
-  maxPositionals: 2,
+  usage: "state list | show ADDRESS | rm ADDRESS | mv SRC DST [options]",
+  maxPositionals: 3,
   options: {
     ...LOCATE_OPTIONS,
     "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
+    "dry-run": { type: "boolean", description: "mv: show what would move, change nothing" },
   },
   async run(args, io) {
     const [sub, address] = args.positionals;
+    if (sub === "mv") return stateMv(args, io);
+    if (args.positionals.length > 2) throw new UsageError(`state ${sub ?? ""} takes one ADDRESS`);
     const location = await locateConfig(list(args, "config"), io.cwd);
     const statePath = statePathFor(location, str(args, "state"), io.cwd);
     if (sub === "list") {
@@ -53,7 +61,37 @@ export const command: Command = {
       });
     }
     throw new UsageError(`unknown state subcommand "${sub ?? ""}"`, {
-      hint: "popdock state list | show ADDRESS | rm ADDRESS",
+      hint: "popdock state list | show ADDRESS | rm ADDRESS | mv SRC DST",
     });
   },
 };
+
+/**
+ * `state mv SRC DST`: renames an address in state under the lock (an API user's grants and tokens
+ * move with it); Popdock is not touched. Refuses a DST already in state. `--dry-run` prints the
+ * moves and writes nothing.
+ */
+async function stateMv(args: ParsedArgs, io: CliIO): Promise<number> {
+  const [, src, dst] = args.positionals;
+  if (src === undefined || dst === undefined) {
+    throw new UsageError("state mv needs SRC and DST", {
+      hint: "popdock state mv 'popdock_api_user.old' 'popdock_api_user.new'",
+    });
+  }
+  const location = await locateConfig(list(args, "config"), io.cwd);
+  const dryRun = flag(args, "dry-run");
+  return withLock(args, io, location, "popdock state mv", async (store) => {
+    const state = await store.load();
+    const edit = moveInState(state, src, dst);
+    for (const m of edit.moves) io.stdout.write(`${dryRun ? "Would move" : "Moved"} ${m.from} to ${m.to}\n`);
+    if (dryRun) {
+      io.stdout.write("Dry run: the state was not changed.\n");
+      return 0;
+    }
+    await store.write(edit.state);
+    io.stdout.write(
+      `Successfully moved ${edit.moves.length} object${edit.moves.length === 1 ? "" : "s"}. Popdock was not changed.\n`,
+    );
+    return 0;
+  });
+}
