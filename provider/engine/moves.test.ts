@@ -13,6 +13,9 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { buildSnapshot } from "../model/live.js";
 import { applyStateActions, moveInState, planHasChanges, removeFromState, StateMoveError } from "./moves.js";
 import { makePlan } from "./plan.js";
+import { renderPlanJson } from "./render/json.js";
+import { renderPlanMarkdown } from "./render/markdown.js";
+import { renderPlanText } from "./render/text.js";
 
 const T = "2026-01-01T00:00:00Z";
 const live = buildSnapshot({
@@ -226,6 +229,31 @@ describe("moved blocks", () => {
     expect(again.diagnostics).toEqual([]);
     expect(again.plan?.state_actions).toBeUndefined();
     expect(again.plan?.changes.every((c) => c.action === "noop")).toBe(true);
+  });
+
+  it("renders as Terraform does: text headlines, JSON previous_address and importing, markdown list", () => {
+    const p = plan(`${BOT("robot")}${MOVED}`, importedState()).plan as NonNullable<
+      ReturnType<typeof makePlan>["plan"]
+    >;
+    const text = renderPlanText(p, { color: false });
+    expect(text).toContain("  # popdock_api_user.bot has moved to popdock_api_user.robot\n");
+    expect(text).toContain('        id = "usr_1"');
+    expect(text).toContain("Plan: 0 to add, 0 to change, 0 to destroy.");
+    expect(text).not.toContain("No changes");
+    const json = renderPlanJson(p);
+    expect(json.applyable).toBe(true);
+    expect(json.resource_changes.find((c) => c.address === "popdock_api_user.robot")?.previous_address).toBe(
+      "popdock_api_user.bot",
+    );
+    expect(renderPlanMarkdown(p)).toContain("- popdock_api_user.bot has moved to popdock_api_user.robot");
+    const imported = plan(
+      "api_users:\n  bot: { name: bot-renamed }\nimport:\n  - { to: popdock_api_user.bot, id: usr_1 }\n",
+      emptyState(),
+    ).plan as NonNullable<ReturnType<typeof makePlan>["plan"]>;
+    expect(renderPlanJson(imported).resource_changes[0]?.change.importing).toEqual({ id: "usr_1" });
+    const importText = renderPlanText(imported, { color: false });
+    expect(importText).toContain('  # (imported from "usr_1")');
+    expect(importText).toContain("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.");
   });
 
   it("moves a token's rotation keeper with it, so nothing is destroyed or created", () => {

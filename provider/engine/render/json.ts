@@ -29,6 +29,8 @@ export interface JsonChange {
   /** `{ attr: true }` for each sensitive attribute; `false` when there is no object on that side. */
   before_sensitive: Record<string, true> | false;
   after_sensitive: Record<string, true> | false;
+  /** An `import` block adopts the object: its import id (Terraform's `importing`). */
+  importing?: { id: string };
 }
 
 export interface JsonResourceChange {
@@ -41,6 +43,8 @@ export interface JsonResourceChange {
   provider_name: string;
   change: JsonChange;
   action_reason?: "replace_because_cannot_update" | "replace_by_triggers";
+  /** The address a `moved` block (or its user's) moved it from (Terraform's `previous_address`). */
+  previous_address?: string;
 }
 
 export interface JsonPlannedResource {
@@ -173,6 +177,15 @@ function resourceChange(c: ResourceChange): JsonResourceChange {
   return out;
 }
 
+/** Terraform's marks of a moved or imported resource, from the plan's state actions. */
+function withStateAction(plan: Plan, out: JsonResourceChange): JsonResourceChange {
+  for (const a of plan.state_actions ?? []) {
+    if (a.kind === "move" && a.to === out.address) out.previous_address = a.from;
+    if (a.kind === "import" && a.address === out.address) out.change.importing = { id: a.id };
+  }
+  return out;
+}
+
 function driftChange(d: DriftChange): JsonResourceChange {
   const sensitive = sensitiveNames(d.type);
   const { type, name, index } = addressParts(d.address, d.type);
@@ -239,7 +252,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
     popdock_iac_version: POPDOCK_IAC_VERSION,
     planned_values: { outputs: plannedOutputs, root_module: { resources: planned } },
     resource_drift: [...plan.drift].sort(byAddress).map(driftChange),
-    resource_changes: changes.map(resourceChange),
+    resource_changes: changes.map((c) => withStateAction(plan, resourceChange(c))),
     output_changes: outputChanges,
     timestamp: plan.created_at,
     applyable: planHasChanges(plan),
