@@ -460,6 +460,7 @@ describe("state edits (popdock state mv)", () => {
     expect(() => moveInState(taken, "popdock_api_user.bot", "popdock_api_user.x")).toThrow(
       /already in state/,
     );
+    expect(() => moveInState(s, "popdock_api_user.bot", "popdock_api_user.bot")).toThrow(/to itself/);
     expect(removeFromState(s, "popdock_api_user.bot").state.resources).toEqual({});
   });
 });

@@ -59,6 +59,7 @@ export function moveInState(
   to: string,
   childAddress: (child: string, entry: StateResource, to: string) => string = renamedChild(from),
 ): StateEdit {
+  if (from === to) throw new StateMoveError(`${from} would move to itself`, { hint: "name another DST" });
   const entry = state.resources[from];
   if (!entry) {
     const guess = didYouMean(from, Object.keys(state.resources));
