@@ -189,7 +189,7 @@ export interface StatePlan {
   diagnostics: Diagnostic[];
 }
 
-/** `moved` / `removed` / `import` blocks whose `to` has no configuration, for `--generate-config-out`. */
+/** An `import` block whose `to` has no configuration yet, and its object, for `--generate-config-out`. */
 export interface UnconfiguredImport {
   block: ImportBlock;
   /** The object's Popdock id. */
