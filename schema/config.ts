@@ -101,6 +101,53 @@ export const Output = z
   })
   .describe("A value shown after apply and available to `popdock output`.");
 
+const Address = z
+  .string()
+  .min(1)
+  .describe(
+    'A resource address: `popdock_api_user.<key>`, `popdock_api_token.<user>["<token>"]`, `popdock_api_user_grant.<user>["team:Finance"]`.',
+  );
+
+export const MovedEntry = z
+  .strictObject({
+    from: Address.describe("The address the object has in state now."),
+    to: Address.describe("Its new address: a resource in this configuration, of the same type."),
+  })
+  .describe(
+    "Renames an address in state instead of destroying and re-creating the object (Terraform's `moved` block). An API user's grants and tokens move with it. Keep the entry after applying: it does nothing once the move is done.",
+  );
+
+export const RemovedEntry = z
+  .strictObject({
+    from: Address.describe("The address to forget; its resource must no longer be configured."),
+    destroy: z
+      .literal(false)
+      .describe(
+        "Must be `false`: the object stays in Popdock and is only removed from state (to destroy it, delete its configuration instead).",
+      ),
+  })
+  .describe(
+    "Forgets an object (and an API user's grants and tokens) without deleting it in Popdock (Terraform's `removed` block with `lifecycle { destroy = false }`).",
+  );
+
+export const ImportEntry = z
+  .strictObject({
+    to: Address.describe("The configured resource to adopt the object as."),
+    id: z
+      .string()
+      .min(1)
+      .describe(
+        "The object's import id, as `popdock import` takes it: `usr_…`, `usr_…/grt_…`, `usr_…/tok_…`.",
+      ),
+  })
+  .describe(
+    "Adopts an existing Popdock object into state on the next apply (Terraform's `import` block); the plan shows any update needed to match the configuration.",
+  );
+
+export type MovedEntry = z.infer<typeof MovedEntry>;
+export type RemovedEntry = z.infer<typeof RemovedEntry>;
+export type ImportEntry = z.infer<typeof ImportEntry>;
+
 /** The title and description of the whole file (the YAML frontend assembles `ConfigFile` from the registry). */
 export const CONFIG_FILE_META = {
   title: "popdock-iac configuration",

@@ -134,6 +134,42 @@ export const OutputChange = z.strictObject({
 });
 export type OutputChange = z.infer<typeof OutputChange>;
 
+/**
+ * A change to the state alone, made before the resource changes at apply (engine/moves.ts): an
+ * address moved (a `moved` block, or a child of a moved user), an entry forgotten (`removed`
+ * with `destroy = false`), or an object adopted (`import`). No call to Popdock.
+ */
+export const StateAction = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("move"),
+    type: z.string(),
+    from: z.string(),
+    to: z.string(),
+    /** For a child moved with its user: the user's new address. */
+    with: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("remove"),
+    type: z.string(),
+    address: z.string(),
+    id: z.string(),
+    /** For a child forgotten with its user: the user's address. */
+    with: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("import"),
+    type: z.string(),
+    address: z.string(),
+    id: z.string(),
+    parent_id: z.string().optional(),
+    parent: z.string().optional(),
+    version: z.number().int().nonnegative(),
+    /** Non-secret attributes as read from Popdock: the state entry's. */
+    attributes: Attrs,
+  }),
+]);
+export type StateAction = z.infer<typeof StateAction>;
+
 export const PlanFile = z.strictObject({
   format_version: z.literal(PLAN_FORMAT_VERSION),
   tool: z.literal("popdock-iac"),
@@ -158,6 +194,8 @@ export const PlanFile = z.strictObject({
   mode: z.enum(["normal", "destroy"]).default("normal"),
   /** Popdock's clock when the plan read Popdock (the `Date` header), if known. */
   server_time: z.string().optional(),
+  /** State-only changes (moves, removals, imports), applied before `changes`; absent when none. */
+  state_actions: z.array(StateAction).optional(),
   changes: z.array(ResourceChange),
   drift: z.array(DriftChange).default([]),
   outputs: z.array(OutputChange).default([]),

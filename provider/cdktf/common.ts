@@ -104,9 +104,9 @@ export function checkLiterals(
 
 /**
  * What `generateConfigForImport` returns: a note in the synthesized stack, not a Terraform
- * `import` block. popdock-iac does not import on plan or apply (an `import` block in Terraform
- * JSON is an error); adopt an existing object once with `popdock import ADDRESS ID`, after
- * declaring its resource. The note goes into the stack's `"//"` metadata —
+ * `import` block (to import on plan and apply, call `importFrom(id)` on the declared resource,
+ * which synthesizes one; or adopt once with `popdock import ADDRESS ID`). The note goes into the
+ * stack's `"//"` metadata —
  * `"//": { "import": { "popdock_api_user.bot": { "id": "usr_123", … } } }` — which popdock-iac
  * and Terraform ignore, so a stack using it reads without diagnostics.
  */

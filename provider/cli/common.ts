@@ -10,6 +10,7 @@ import type { StateFile } from "../../schema/state.js";
 import { parseDuration } from "../backends/file/lock.js";
 import { emptyState } from "../backends/state-codec.js";
 import type { HeldLock, StateBackend } from "../backends/types.js";
+import type { UnconfiguredImport } from "../engine/moves.js";
 import { type ComputedPlan, computePlan } from "../engine/pipeline.js";
 import { PLAN_SIGNING_KEY_ENV, verifyPlanSeal } from "../engine/plan-seal.js";
 import { renderPlanText } from "../engine/render/text.js";
@@ -397,6 +398,8 @@ export async function withPlan(
   command: string,
   mode: "normal" | "destroy",
   body: (p: Planned) => Promise<number>,
+  /** `plan --generate-config-out`: import blocks without configuration are collected here. */
+  unconfiguredImports?: UnconfiguredImport[],
 ): Promise<number> {
   const loaded = await loadConfigOrFail(args, io);
   const policy = await loadPolicy(args, io, loaded.location);
@@ -418,6 +421,7 @@ export async function withPlan(
         workspace: backend.workspace,
         replace: list(args, "replace"),
         forceRetire: list(args, "force-retire"),
+        ...(unconfiguredImports ? { unconfiguredImports } : {}),
       });
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);

@@ -21,6 +21,7 @@ import { InternalError } from "../model/errors.js";
 import { sameValue } from "../model/values.js";
 import { resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType, Written } from "../resources/types.js";
+import { applyStateActions } from "./moves.js";
 import { evaluateOutputs } from "./outputs.js";
 import { deposedRecord, stateEntryOf } from "./recover.js";
 import { rotationPending, withoutPrevious, withPrevious } from "./rotation.js";
@@ -288,6 +289,9 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const { plan, state } = opts;
   const steps = planSteps(plan);
   opts.onPlanned?.(steps.length);
+  // Moves, removals and imports change the state alone, before any step (no call to Popdock);
+  // the snapshot below records them before the first step runs.
+  if ((plan.state_actions?.length ?? 0) > 0) applyStateActions(state, plan.state_actions ?? []);
   syncUnchanged(plan, state);
   const journal = new StateJournal(opts.backend, state, opts.serial, opts.journal);
   // The reconciled state (recovery, drift the configuration agrees with) as one snapshot first.

@@ -10,6 +10,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { PopdockError } from "../model/errors.js";
 import type { LiveSnapshot } from "../model/live.js";
 import { compareTypes, resourceTypeFor } from "../resources/index.js";
+import { applyStateActions, type UnconfiguredImport } from "./moves.js";
 import { makePlan } from "./plan.js";
 import { adopt, recoverPending } from "./recover.js";
 import { refresh } from "./refresh.js";
@@ -101,6 +102,8 @@ export async function computePlan(opts: {
   /** `-replace` and `--force-retire` addresses (see `makePlan`). */
   replace?: readonly string[];
   forceRetire?: readonly string[];
+  /** `--generate-config-out`: import blocks without configuration are collected here. */
+  unconfiguredImports?: UnconfiguredImport[];
 }): Promise<ComputedPlan> {
   const replayed = opts.replay
     ? await replayPendingCreates(opts.api, opts.loaded, opts.signal)
@@ -120,6 +123,7 @@ export async function computePlan(opts: {
     ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
     ...(opts.replace !== undefined ? { replace: opts.replace } : {}),
     ...(opts.forceRetire !== undefined ? { forceRetire: opts.forceRetire } : {}),
+    ...(opts.unconfiguredImports ? { unconfiguredImports: opts.unconfiguredImports } : {}),
   });
   return { ...prepared, ...r };
 }
@@ -128,8 +132,18 @@ export async function computePlan(opts: {
  * Why a saved plan can no longer be applied exactly: the state moved, or an object it touches
  * changed (or appeared) in Popdock since the plan. Empty when it is still good.
  */
-export function staleReasons(plan: Plan, loaded: StateFile, identity: string, live: LiveSnapshot): string[] {
+export function staleReasons(plan: Plan, onDisk: StateFile, identity: string, live: LiveSnapshot): string[] {
   const reasons: string[] = [];
+  // The changes name the addresses the plan's moves and imports give: look them up after those.
+  let loaded = onDisk;
+  if ((plan.state_actions?.length ?? 0) > 0) {
+    try {
+      loaded = structuredClone(onDisk);
+      applyStateActions(loaded, plan.state_actions ?? []);
+    } catch {
+      loaded = onDisk; // the state moved: the serial check below says so
+    }
+  }
   if (plan.endpoint !== identity) reasons.push(`the plan was made against ${plan.endpoint}, not ${identity}`);
   // A plan made before any state file existed (serial 0) carries a lineage no file ever held:
   // loading a missing state gives a fresh lineage every time. Only its serial can be compared.

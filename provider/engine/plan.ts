@@ -23,6 +23,7 @@ import { compareStrings, sameValue } from "../model/values.js";
 import { compareTypes, parentAddressOf, resourceTypeFor } from "../resources/index.js";
 import type { LiveObject, ResourceType } from "../resources/types.js";
 import { destroyAllProblem } from "./guards.js";
+import { planStateActions, type UnconfiguredImport } from "./moves.js";
 import { planOutputs } from "./plan-outputs.js";
 import { planReplaceRequests } from "./replace.js";
 import { planRotations } from "./rotation.js";
@@ -50,6 +51,8 @@ export interface PlanInput {
   replace?: readonly string[];
   /** `--force-retire ADDR`: delete these tokens' previous generations now. */
   forceRetire?: readonly string[];
+  /** `--generate-config-out`: import blocks without configuration are collected here, not refused. */
+  unconfiguredImports?: UnconfiguredImport[];
 }
 
 export interface PlanResult {
@@ -109,8 +112,15 @@ function identity(address: string): { name: string; index?: string } {
   return p.index === undefined ? { name: p.name } : { name: p.name, index: p.index };
 }
 
-export function makePlan(input: PlanInput): PlanResult {
+export function makePlan(given: PlanInput): PlanResult {
+  // moved / removed / import blocks first: the changes are planned against the state they leave.
+  const moves = planStateActions(given.config, given.state, given.live, {
+    destroy: given.mode === "destroy",
+    ...(given.unconfiguredImports ? { collectUnconfigured: given.unconfiguredImports } : {}),
+  });
+  const input = { ...given, state: moves.state };
   const ctx = planContext(input);
+  ctx.diagnostics.push(...moves.diagnostics);
   planDrift(ctx); // also fills ctx.current
   const drift = driftChanges(ctx);
   resolveDesired(ctx);
@@ -141,6 +151,7 @@ export function makePlan(input: PlanInput): PlanResult {
     state_serial: state.serial,
     mode: input.mode ?? "normal",
     ...(input.live.serverTime !== undefined ? { server_time: input.live.serverTime } : {}),
+    ...(moves.actions.length > 0 ? { state_actions: moves.actions } : {}),
     changes: ordered,
     drift,
     outputs,

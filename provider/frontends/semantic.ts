@@ -17,7 +17,13 @@
  * - a config (with its digest) is returned only when there is no error.
  */
 import { normalizeText } from "../../schema/limits.js";
-import { type AnyDesiredResource, configDigest, type DesiredOutput } from "../model/desired.js";
+import { checkStateBlocks } from "../engine/moves.js";
+import {
+  type AnyDesiredResource,
+  configDigest,
+  type DesiredOutput,
+  type StateBlocks,
+} from "../model/desired.js";
 import { type Diagnostic, hasErrors } from "../model/diagnostics.js";
 import { capDiagnostics } from "./input.js";
 import { referenceableAttrs, sensitiveAttrs } from "./resource-config.js";
@@ -33,14 +39,25 @@ export function analyze<O, P>(out: FrontendOutput<O, P>): LoadResult {
   const resources = kept.map((d) => d.resource);
   checkOutputs(out, resources, diagnostics);
   const outputs = [...automaticOutputs(resources), ...out.outputs.map((o) => o.output)];
+  const blocks = stateBlocksOf(out);
+  diagnostics.push(...checkStateBlocks({ resources, ...blocks }));
   const all = capDiagnostics([...out.readDiagnostics, ...sortDiagnostics(diagnostics, out.files)]);
   if (hasErrors(all)) return { diagnostics: all };
-  const config = { provider: out.provider, resources, outputs };
+  const config = { provider: out.provider, resources, outputs, ...blocks };
   const declaredEmpty = out.explicitEmpty === true && resources.length === 0;
   return {
     config: { files: out.files, digest: configDigest(config), ...config, declaredEmpty },
     diagnostics: all,
   };
+}
+
+/** The frontend's moved / removed / import blocks, only those it has (absent lists stay absent). */
+function stateBlocksOf(out: StateBlocks): StateBlocks {
+  const blocks: StateBlocks = {};
+  if (out.moved?.length) blocks.moved = out.moved;
+  if (out.removed?.length) blocks.removed = out.removed;
+  if (out.imports?.length) blocks.imports = out.imports;
+  return blocks;
 }
 
 /**

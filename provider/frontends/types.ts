@@ -5,7 +5,13 @@
  * sorts the diagnostics and computes the config digest. `index.ts` picks the frontend for a set
  * of paths.
  */
-import type { AnyDesiredResource, AttrRef, DesiredConfig, DesiredOutput } from "../model/desired.js";
+import type {
+  AnyDesiredResource,
+  AttrRef,
+  DesiredConfig,
+  DesiredOutput,
+  StateBlocks,
+} from "../model/desired.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 
 export type FrontendName = "terraform-json" | "yaml";
@@ -101,7 +107,7 @@ export interface DeclaredVariable {
 }
 
 /** What a frontend reads: its syntax turned into drafts, and its own diagnostics. */
-export interface FrontendOutput<O = unknown, P = unknown> {
+export interface FrontendOutput<O = unknown, P = unknown> extends StateBlocks {
   /** Files read, in order (for the config, the digest, and sorting diagnostics). */
   files: string[];
   provider: DesiredConfig["provider"];

@@ -139,7 +139,34 @@ export interface DesiredOutput {
   source: SourceRef;
 }
 
-export interface DesiredConfig {
+/** `moved { from = …, to = … }`: the object in state at `from` is now configured at `to`. */
+export interface MovedBlock {
+  from: string;
+  to: string;
+  source: SourceRef;
+}
+
+/** `removed { from = …, lifecycle { destroy = false } }`: forget `from` (and its children), keep it in Popdock. */
+export interface RemovedBlock {
+  from: string;
+  source: SourceRef;
+}
+
+/** `import { to = …, id = … }`: adopt the Popdock object `id` at `to` (an import id as `popdock import` takes it). */
+export interface ImportBlock {
+  to: string;
+  id: string;
+  source: SourceRef;
+}
+
+/** Blocks that act on the state's addresses rather than on Popdock objects. */
+export interface StateBlocks {
+  moved?: MovedBlock[];
+  removed?: RemovedBlock[];
+  imports?: ImportBlock[];
+}
+
+export interface DesiredConfig extends StateBlocks {
   /** Files the configuration was read from (for the config digest and messages). */
   files: string[];
   /** Digest over the normalized configuration (sha256 hex), recorded in saved plans. */
@@ -192,7 +219,9 @@ export function grantKey(spec: GrantSpec): string {
  * provider settings, resources sorted by address and outputs sorted by name, without `source`
  * positions and file names, so reformatting, reordering or splitting files does not change it.
  */
-export function configDigest(config: Pick<DesiredConfig, "provider" | "resources" | "outputs">): string {
+export function configDigest(
+  config: Pick<DesiredConfig, "provider" | "resources" | "outputs" | "moved" | "removed" | "imports">,
+): string {
   const byKey =
     <T>(key: (x: T) => string) =>
     (a: T, b: T) =>
@@ -201,6 +230,12 @@ export function configDigest(config: Pick<DesiredConfig, "provider" | "resources
     .map(({ source: _source, ...rest }) => rest)
     .sort(byKey((r) => r.address));
   const outputs = config.outputs.map(({ source: _source, ...rest }) => rest).sort(byKey((o) => o.name));
-  const canonical = canonicalJson({ provider: config.provider, resources, outputs });
+  // The state blocks count only when present, so a configuration without them keeps its digest.
+  const blocks: Record<string, unknown> = {};
+  for (const k of ["moved", "removed", "imports"] as const) {
+    const list = config[k];
+    if (list !== undefined && list.length > 0) blocks[k] = list.map(({ source: _source, ...rest }) => rest);
+  }
+  const canonical = canonicalJson({ provider: config.provider, resources, outputs, ...blocks });
   return createHash("sha256").update(canonical).digest("hex");
 }

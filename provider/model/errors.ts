@@ -140,6 +140,11 @@ export const ERROR_CODES = {
     file: "engine/plan-seal.ts",
     means: "a saved plan fails its integrity digest or signature check",
   },
+  POPDOCK_STATE_MOVE: {
+    error: "StateMoveError",
+    file: "engine/moves.ts",
+    means: "a state move or removal cannot be made (address not in state, target taken, type changed)",
+  },
   POPDOCK_STATE_LOCKED: {
     error: "StateLockedError",
     file: "backends/file/lock.ts",

@@ -143,6 +143,41 @@ describe("secrets canary", () => {
     expect(named.stdout).toBe(`${JSON.stringify(fresh[0])}\n`);
     expect(raw.stderr, "the debug log of `output NAME` stays redacted").not.toContain(raw.stdout);
 
+    // 4b. State-only changes: a moved rename (saved plan, shown, applied), state mv, a removed
+    //     block, and import blocks with --generate-config-out. No new token ID may appear.
+    const q2 = config({ biName: "bi-2026-q2", withSync: true });
+    const betaBlock = "  beta:\n    name: canary-beta\n    tokens:\n      sync: {}\n";
+    expect(q2).toContain(betaBlock);
+    await writeFile(
+      join(dir, "popdock.yaml"),
+      `${q2.replace("  beta:", "  gamma:")}moved:\n  - { from: popdock_api_user.beta, to: popdock_api_user.gamma }\n`,
+    );
+    await run(["plan", "--out", "moved.plan"]);
+    await run(["show", "--json", "moved.plan"], env);
+    await run(["show", "--markdown", "moved.plan"], env);
+    await run(["apply", "moved.plan"]);
+    await run(["state", "mv", "--dry-run", "popdock_api_user.gamma", "popdock_api_user.delta"], env);
+    const stateNow = JSON.parse(await readFile(join(dir, ".popdock", "state.json"), "utf8"));
+    const gammaId = stateNow.resources["popdock_api_user.gamma"].id as string;
+    const syncId = stateNow.resources['popdock_api_token.gamma["sync"]'].id as string;
+    const withoutBeta = q2.replace(betaBlock, "");
+    await writeFile(
+      join(dir, "popdock.yaml"),
+      `${withoutBeta}removed:\n  - { from: popdock_api_user.gamma, destroy: false }\n`,
+    );
+    await run(["apply", "--auto-approve"]);
+    await writeFile(
+      join(dir, "popdock.yaml"),
+      `${withoutBeta}import:\n  - { to: popdock_api_user.beta, id: ${gammaId} }\n  - { to: 'popdock_api_token.beta["sync"]', id: ${gammaId}/${syncId} }\n`,
+    );
+    await run(["plan", "--generate-config-out", "gen.yaml"]);
+    await run(["apply", "--auto-approve", "-c", "popdock.yaml", "-c", "gen.yaml"]);
+    await writeFile(join(dir, "popdock.yaml"), q2);
+    await run(["plan", "--detailed-exitcode", "-c", "popdock.yaml"]);
+    const beforeMoves = secrets.size;
+    await collectSecrets();
+    expect(secrets.size, "moves, removals and imports issue no token").toBe(beforeMoves);
+
     // 5. Delete one token, then everything.
     await collectSecrets();
     await writeFile(join(dir, "popdock.yaml"), config({ biName: "bi-2026-q2", withSync: false }));

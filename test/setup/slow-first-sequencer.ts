@@ -39,6 +39,7 @@ export const SLOW_FILES: readonly string[] = [
   "test/e2e/state-sync.test.ts",
   "test/e2e/policy.test.ts", // TypeScript policy modules loaded with tsx, ~8 s
   "test/e2e/validate.test.ts",
+  "test/e2e/moves.test.ts", // moved, removed, import, state mv against the sandbox (~6 s)
 ];
 
 export default class SlowFirstSequencer extends BaseSequencer {

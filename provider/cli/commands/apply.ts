@@ -9,6 +9,7 @@ import type { Plan } from "../../../schema/plan.js";
 import type { StateFile } from "../../../schema/state.js";
 import type { StateBackend } from "../../backends/types.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
+import { planHasChanges } from "../../engine/moves.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
 import { previousSecrets } from "../../engine/rotation.js";
@@ -334,8 +335,19 @@ function capitalized(word: string): string {
   return `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 }
 
+/** `, 1 imported, 3 moved, 2 removed from state` for the apply's last line; empty when none. */
+function stateActionsDone(plan: Plan): string {
+  const count = (kind: string) => (plan.state_actions ?? []).filter((a) => a.kind === kind).length;
+  const parts = [
+    [count("import"), "imported"],
+    [count("move"), "moved"],
+    [count("remove"), "removed from state"],
+  ].filter(([n]) => Number(n) > 0);
+  return parts.map(([n, what]) => `, ${n} ${what}`).join("");
+}
+
 function hasWork(plan: Plan): boolean {
-  return plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+  return planHasChanges(plan);
 }
 
 const VERB: Record<string, [string, string]> = {
@@ -465,7 +477,7 @@ async function execute(
   const resources =
     plan.mode === "destroy"
       ? `${s.destroy} destroyed`
-      : `${s.add} added, ${s.change} changed, ${s.destroy} destroyed`;
+      : `${s.add} added, ${s.change} changed, ${s.destroy} destroyed${stateActionsDone(plan)}`;
   io.stdout.write(
     `\n${capitalized(verbOf(plan.mode))} complete! Resources: ${resources}. ${sent.attempts} requests to Popdock${retried}.\n`,
   );

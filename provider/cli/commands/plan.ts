@@ -1,9 +1,13 @@
 /** `popdock plan`: refresh, diff, show the plan; `--out FILE` saves it for an exact apply. */
-import { writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { Plan } from "../../../schema/plan.js";
+import { planHasChanges, type UnconfiguredImport } from "../../engine/moves.js";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
 import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
+import { generateImportYaml } from "../../frontends/yaml/generate.js";
+import { UsageError } from "../../model/errors.js";
 import { verdict } from "../../policy/evaluate.js";
 import { renderPolicyMarkdown } from "../../policy/render.js";
 import {
@@ -20,7 +24,7 @@ import {
   str,
   withPlan,
 } from "../common.js";
-import type { Command } from "../io.js";
+import type { CliIO, Command } from "../io.js";
 import { POLICY_OPTIONS } from "../policy.js";
 
 export const command: Command = {
@@ -43,36 +47,85 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
     destroy: { type: "boolean", description: "Plan to destroy everything in state" },
+    "generate-config-out": {
+      type: "string",
+      value: "FILE",
+      description:
+        "Write YAML for import blocks whose object has no configuration yet (never overwrites FILE)",
+    },
     "detailed-exitcode": {
       type: "boolean",
       description: "Exit 0 for no changes, 2 for changes, 1 for errors",
     },
   },
-  run: (args, io) =>
-    withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
-      const { plan } = p;
-      if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-      else if (flag(args, "markdown"))
-        io.stdout.write(
-          renderPlanMarkdown(plan) + renderPolicyMarkdown(plan.policy_results ?? [], p.policy.rules.length),
-        );
-      else io.stdout.write(planText(args, io, p));
-      const out = str(args, "out");
-      if (out !== undefined) {
-        const saved = sealPlan({ ...plan, backend: p.backend.identity() }, io.env[PLAN_SIGNING_KEY_ENV]);
-        await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
-        const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
-        (flag(args, "json") ? io.stderr : io.stdout).write(msg);
-      }
-      // A plan that fails policy is shown (and saved: `policy check` and apply re-check it) but fails.
-      const failing = verdict(plan.policy_results ?? []).failing;
-      if (failing.length > 0) {
-        const rules = [...new Set(failing.map((r) => r.rule))].join(", ");
-        io.stderr.write(`Error: the plan fails policy (${rules}); apply will refuse it.\n`);
-        return 1;
-      }
-      const changes =
-        plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
-      return flag(args, "detailed-exitcode") && changes ? 2 : 0;
-    }),
+  run: async (args, io) => {
+    const generateOut = str(args, "generate-config-out");
+    if (generateOut !== undefined) await refuseExisting(resolve(io.cwd, generateOut), generateOut);
+    const unconfigured: UnconfiguredImport[] = [];
+    return withPlan(
+      args,
+      io,
+      "popdock plan",
+      flag(args, "destroy") ? "destroy" : "normal",
+      async (p) => {
+        const { plan } = p;
+        if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
+        else if (flag(args, "markdown"))
+          io.stdout.write(
+            renderPlanMarkdown(plan) + renderPolicyMarkdown(plan.policy_results ?? [], p.policy.rules.length),
+          );
+        else io.stdout.write(planText(args, io, p));
+        const out = str(args, "out");
+        if (out !== undefined) {
+          const saved = sealPlan({ ...plan, backend: p.backend.identity() }, io.env[PLAN_SIGNING_KEY_ENV]);
+          await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+          const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
+          (flag(args, "json") ? io.stderr : io.stdout).write(msg);
+        }
+        if (generateOut !== undefined) await writeGenerated(io, generateOut, unconfigured, plan);
+        // A plan that fails policy is shown (and saved: `policy check` and apply re-check it) but fails.
+        const failing = verdict(plan.policy_results ?? []).failing;
+        if (failing.length > 0) {
+          const rules = [...new Set(failing.map((r) => r.rule))].join(", ");
+          io.stderr.write(`Error: the plan fails policy (${rules}); apply will refuse it.\n`);
+          return 1;
+        }
+        return flag(args, "detailed-exitcode") && (planHasChanges(plan) || unconfigured.length > 0) ? 2 : 0;
+      },
+      generateOut !== undefined ? unconfigured : undefined,
+    );
+  },
 };
+
+/** `--generate-config-out` never overwrites: an existing file is refused before anything runs. */
+async function refuseExisting(abs: string, given: string): Promise<void> {
+  const exists = await stat(abs).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code !== "ENOENT",
+  );
+  if (exists) {
+    throw new UsageError(`${given} already exists; --generate-config-out does not overwrite a file`, {
+      hint: "pass a new file name, or move the existing file away",
+    });
+  }
+}
+
+async function writeGenerated(
+  io: CliIO,
+  file: string,
+  imports: readonly UnconfiguredImport[],
+  plan: Plan,
+): Promise<void> {
+  const text = generateImportYaml(imports, plan.created_at);
+  if (text === undefined) {
+    io.stderr.write(`\nEvery import block's object is already configured; ${file} was not written.\n`);
+    return;
+  }
+  // "wx": created here, never over a file that appeared since the check.
+  await writeFile(resolve(io.cwd, file), text, { flag: "wx" });
+  const next = [...plan.config_files, file].map((f) => `-c ${f}`).join(" ");
+  const n = imports.length;
+  io.stdout.write(
+    `\nWrote the configuration of ${n} imported object${n === 1 ? "" : "s"} to ${file}. Review it, then plan with it (\`popdock plan ${next}\`) or paste it into your configuration.\n`,
+  );
+}

@@ -1,12 +1,13 @@
 /**
- * `popdock state list | show ADDRESS | rm ADDRESS | pull | push FILE | history | migrate`: look
- * at, edit, copy or move the state. None of them touches Popdock.
+ * `popdock state list | show ADDRESS | rm ADDRESS | mv SRC DST | pull | push FILE | history |
+ * migrate`: look at, edit, copy or move the state. None of them touches Popdock.
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { migrateState } from "../../backends/migrate.js";
 import { parseState, stringifyState } from "../../backends/state-codec.js";
 import type { StateBackend } from "../../backends/types.js";
+import { moveInState } from "../../engine/moves.js";
 import { previousLabel } from "../../engine/rotation.js";
 import { UsageError } from "../../model/errors.js";
 import { resourceTypes } from "../../resources/index.js";
@@ -24,17 +25,18 @@ import type { CliIO, Command, OptionSpec, ParsedArgs } from "../io.js";
 import { type ConfigLocation, locateConfig, openBackend } from "../wiring.js";
 
 const USAGE =
-  "state list | show ADDRESS | rm ADDRESS | pull [--serial N] | push FILE [--force] | history | migrate --to local --to-path DIR | migrate --to pg";
+  "state list | show ADDRESS | rm ADDRESS | mv SRC DST [--dry-run] | pull [--serial N] | push FILE [--force] | history | migrate --to local --to-path DIR | migrate --to pg";
 
 export const command: Command = {
   name: "state",
-  summary: "List, show, remove, pull, push, migrate state entries (Popdock is never changed).",
+  summary: "List, show, remove, move, pull, push, migrate state entries (Popdock is never changed).",
   usage: `${USAGE} [options]`,
   help: "rm forgets an object (it deletes nothing in Popdock). pull prints the state as JSON; push replaces it with a file (refusing another lineage or a lower serial unless --force). history lists the snapshots kept (the local backend keeps the last 20 under .popdock/history/). migrate copies every workspace to another backend.",
-  maxPositionals: 2,
+  maxPositionals: 3,
   options: {
     ...LOCATE_OPTIONS,
     "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
+    "dry-run": { type: "boolean", description: "mv: show what would move, change nothing" },
     serial: {
       type: "string",
       value: "N",
@@ -97,6 +99,8 @@ export const command: Command = {
       }
       case "rm":
         return stateRm(args, io, location, address);
+      case "mv":
+        return stateMv(args, io, location);
       case "pull":
         return opened(async (b) => {
           const serial = str(args, "serial");
@@ -133,6 +137,35 @@ export const command: Command = {
     }
   },
 };
+
+/**
+ * `state mv SRC DST`: renames an address in state under the lock (an API user's grants and tokens
+ * move with it); Popdock is not touched. Refuses a DST already in state. `--dry-run` prints the
+ * moves and writes nothing.
+ */
+async function stateMv(args: ParsedArgs, io: CliIO, location: ConfigLocation): Promise<number> {
+  const [, src, dst] = args.positionals;
+  if (src === undefined || dst === undefined) {
+    throw new UsageError("state mv needs SRC and DST", {
+      hint: "popdock state mv 'popdock_api_user.old' 'popdock_api_user.new'",
+    });
+  }
+  const dryRun = flag(args, "dry-run");
+  return withLock(args, io, location, "popdock state mv", async (backend) => {
+    const { state, serial } = await loadOrEmpty(backend);
+    const edit = moveInState(state, src, dst);
+    for (const m of edit.moves) io.stdout.write(`${dryRun ? "Would move" : "Moved"} ${m.from} to ${m.to}\n`);
+    if (dryRun) {
+      io.stdout.write("Dry run: the state was not changed.\n");
+      return 0;
+    }
+    await backend.write(edit.state, serial);
+    io.stdout.write(
+      `Successfully moved ${edit.moves.length} object${edit.moves.length === 1 ? "" : "s"}. Popdock was not changed.\n`,
+    );
+    return 0;
+  });
+}
 
 function wholeNumber(text: string, what: string): number {
   const n = Number(text);

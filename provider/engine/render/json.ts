@@ -9,6 +9,7 @@
 import type { DriftChange, OutputChange, Plan, ResourceChange, TokenTiming } from "../../../schema/plan.js";
 import { parseAddress } from "../../model/desired.js";
 import { compareStrings } from "../../model/values.js";
+import { planHasChanges } from "../moves.js";
 import { sensitiveNames } from "./diff.js";
 
 export { POPDOCK_IAC_VERSION } from "../../model/version.js";
@@ -28,6 +29,8 @@ export interface JsonChange {
   /** `{ attr: true }` for each sensitive attribute; `false` when there is no object on that side. */
   before_sensitive: Record<string, true> | false;
   after_sensitive: Record<string, true> | false;
+  /** An `import` block adopts the object: its import id (Terraform's `importing`). */
+  importing?: { id: string };
 }
 
 export interface JsonResourceChange {
@@ -44,6 +47,8 @@ export interface JsonResourceChange {
   token?: TokenTiming;
   /** popdock-iac's own: for the change of a rotating token's previous generation, the token's address. */
   previous_of?: string;
+  /** The address a `moved` block (or its user's) moved it from (Terraform's `previous_address`). */
+  previous_address?: string;
 }
 
 export interface JsonPlannedResource {
@@ -96,6 +101,8 @@ export interface JsonPlan {
     summary: Plan["summary"];
     /** Popdock's clock when the plan read Popdock (token ages are measured by it). */
     server_time?: string;
+    /** Moves, removals from state and imports (engine/moves.ts); absent when none. */
+    state_actions?: NonNullable<Plan["state_actions"]>;
   };
 }
 
@@ -180,6 +187,15 @@ function resourceChange(c: ResourceChange): JsonResourceChange {
   return out;
 }
 
+/** Terraform's marks of a moved or imported resource, from the plan's state actions. */
+function withStateAction(plan: Plan, out: JsonResourceChange): JsonResourceChange {
+  for (const a of plan.state_actions ?? []) {
+    if (a.kind === "move" && a.to === out.address) out.previous_address = a.from;
+    if (a.kind === "import" && a.address === out.address) out.change.importing = { id: a.id };
+  }
+  return out;
+}
+
 function driftChange(d: DriftChange): JsonResourceChange {
   const sensitive = sensitiveNames(d.type);
   const { type, name, index } = addressParts(d.address, d.type);
@@ -246,11 +262,11 @@ export function renderPlanJson(plan: Plan): JsonPlan {
     popdock_iac_version: POPDOCK_IAC_VERSION,
     planned_values: { outputs: plannedOutputs, root_module: { resources: planned } },
     resource_drift: [...plan.drift].sort(byAddress).map(driftChange),
-    resource_changes: changes.map(resourceChange),
+    resource_changes: changes.map((c) => withStateAction(plan, resourceChange(c))),
     output_changes: outputChanges,
     ...(plan.policy_results !== undefined ? { policy_results: structuredClone(plan.policy_results) } : {}),
     timestamp: plan.created_at,
-    applyable: plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop"),
+    applyable: planHasChanges(plan),
     complete: true,
     errored: false,
     popdock: {
@@ -262,6 +278,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
       config_files: [...plan.config_files],
       summary: { ...plan.summary },
       ...(plan.server_time !== undefined ? { server_time: plan.server_time } : {}),
+      ...(plan.state_actions?.length ? { state_actions: structuredClone(plan.state_actions) } : {}),
     },
   };
 }

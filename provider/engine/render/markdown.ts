@@ -22,6 +22,7 @@ import {
   groupChanges,
   groupTitleOf,
 } from "./diff.js";
+import { importCount, stateActionHeadline } from "./state-actions.js";
 import { displayAddress, renderPlanText } from "./text.js";
 
 /** Inline code for any text: a fence longer than any backtick run inside, padded when needed. */
@@ -142,9 +143,11 @@ export function toDiffLines(text: string): string {
 /** The summary line's text, e.g. `3 to add, 1 to change, 2 to destroy · 2 tokens will be created`. */
 function summaryText(plan: Plan): string {
   const s = plan.summary;
+  const imports = importCount(plan);
+  const imported = imports > 0 ? `${imports} to import, ` : "";
   const tokens =
     s.tokens_to_create > 0 ? ` · ${plural(s.tokens_to_create, "token", "tokens")} will be created` : "";
-  return `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${tokens}`;
+  return `${imported}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${tokens}`;
 }
 
 /**
@@ -161,12 +164,17 @@ export function renderPlanMarkdown(plan: Plan): string {
     .sort((a, b) => compareStrings(a.name, b.name));
   const blocks: string[] = [];
 
-  if (changes.length === 0 && outputs.length === 0) {
+  const moves = plan.state_actions ?? [];
+  if (changes.length === 0 && outputs.length === 0 && moves.length === 0) {
     blocks.push("**Plan:** no changes · your Popdock API users match the configuration");
-  } else if (changes.length === 0) {
+  } else if (changes.length === 0 && moves.length === 0) {
     blocks.push(`**Plan:** ${summaryText(plan)} · only outputs change`);
   } else {
     blocks.push(`**Plan:** ${summaryText(plan)}`);
+  }
+  if (moves.length > 0) {
+    // State-only changes: moved, forgotten or imported addresses (no call to Popdock).
+    blocks.push(moves.map((a) => `- ${stateActionHeadline(a).replaceAll("|", "\\|")}`).join("\n"));
   }
 
   const drift = [...plan.drift].sort(compareForDisplay);

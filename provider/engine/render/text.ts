@@ -26,6 +26,7 @@ import {
   groupTitleOf,
   replaceMark,
 } from "./diff.js";
+import { importCount, stateActionBlocks, stateActionNote } from "./state-actions.js";
 
 /** What the refresh before planning did, for the first line of the output. */
 export interface RefreshInfo {
@@ -218,12 +219,17 @@ function changeMark(c: ResourceChange, st: Style): string {
   }
 }
 
-function changeBlock(c: ResourceChange & { action: Exclude<ResourceChange["action"], "noop"> }, st: Style) {
+function changeBlock(
+  c: ResourceChange & { action: Exclude<ResourceChange["action"], "noop"> },
+  st: Style,
+  note?: string,
+) {
   const comments = c.deleted_with === undefined ? [] : [`deleted together with ${c.deleted_with}`];
   const headline =
     c.rotation !== undefined
       ? `${clean(c.address)} will be rotated: its next generation will be created`
       : `${clean(displayAddress(c))} ${HEADLINE[c.action]}`;
+  if (note !== undefined) comments.push(note);
   return resourceBlock(
     {
       headline,
@@ -294,12 +300,13 @@ function outputsSection(outputs: readonly OutputChange[], st: Style): string {
 }
 
 /** `Plan: 3 to add, 1 to change, 2 to destroy. 2 tokens will be created.` without styling. */
-export function formatSummaryLine(summary: Plan["summary"]): string {
+export function formatSummaryLine(summary: Plan["summary"], imports = 0): string {
   const tokens =
     summary.tokens_to_create > 0
       ? ` ${plural(summary.tokens_to_create, "token", "tokens")} will be created.`
       : "";
-  return `${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.${tokens}`;
+  const imported = imports > 0 ? `${imports} to import, ` : "";
+  return `${imported}${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.${tokens}`;
 }
 
 /**
@@ -336,7 +343,8 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     .sort((a, b) => compareStrings(a.name, b.name));
 
   const ages = tokenAges(plan);
-  if (changes.length === 0 && outputs.length === 0) {
+  const moves = stateActionBlocks(plan, st.bold);
+  if (changes.length === 0 && outputs.length === 0 && (plan.state_actions?.length ?? 0) === 0) {
     if (ages) parts.push(ages);
     if (plan.mode === "destroy") {
       parts.push(
@@ -355,6 +363,9 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     return `${parts.join("\n\n")}\n`;
   }
 
+  if (moves.length > 0) {
+    parts.push("popdock-iac will change these addresses in its state (no call to Popdock):", ...moves);
+  }
   if (changes.length > 0) {
     parts.push(legend(changes, st), "popdock-iac will perform the following actions:");
     // A huge change set stays readable: the first N of each type and action in full, then a count.
@@ -367,7 +378,7 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
         seen.set(key, n);
         return n <= shown;
       });
-      const [first, ...rest] = visible.map((c) => changeBlock(c, st));
+      const [first, ...rest] = visible.map((c) => changeBlock(c, st, stateActionNote(plan, c.address)));
       if (first !== undefined) parts.push(`${st.bold(groupTitle(g.group))}\n${first}`, ...rest);
     }
     const hidden = [...seen]
@@ -383,9 +394,11 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
         `${hidden.join("\n")}\n(the full list: --full, or --json, or save the plan with --out and run popdock show --full)`,
       );
     }
-    if (ages) parts.push(ages);
-    parts.push(`${st.bold("Plan:")} ${formatSummaryLine(plan.summary)}`);
-  } else if (ages) parts.push(ages);
+  }
+  if (ages) parts.push(ages);
+  if (changes.length > 0 || moves.length > 0) {
+    parts.push(`${st.bold("Plan:")} ${formatSummaryLine(plan.summary, importCount(plan))}`);
+  }
   if (outputs.length > 0) {
     parts.push(outputsSection(outputs, st));
     if (changes.length === 0) {

@@ -12,6 +12,11 @@ import type { Block, ReadContext } from "./context.js";
 import { parseTemplate, parseWholeReference, refKey, type TfRef } from "./expressions.js";
 import { describeValue, PROVIDER_NAME, ProviderArgs } from "./schema.js";
 import { constructPathOf, type DocPath, type JsonSource, outputConstructPaths } from "./source.js";
+import { collectStateBlocks, STATE_BLOCK_KINDS, type StateBlockKind } from "./state-blocks.js";
+
+function isStateBlockKind(blockType: string): blockType is StateBlockKind {
+  return (STATE_BLOCK_KINDS as readonly string[]).includes(blockType);
+}
 
 export const UNSUPPORTED_BLOCKS: Readonly<Record<string, { what: string; hint?: string }>> = {
   data: {
@@ -24,9 +29,6 @@ export const UNSUPPORTED_BLOCKS: Readonly<Record<string, { what: string; hint?: 
   },
   locals: { what: "locals are not supported", hint: "write the values where they are used" },
   module: { what: "modules are not supported", hint: "use constructs (CDKTF) to share structure" },
-  moved: { what: "moved blocks are not supported", hint: "use `popdock state mv`" },
-  import: { what: "import blocks are not supported", hint: "use `popdock import`" },
-  removed: { what: "removed blocks are not supported", hint: "use `popdock state rm`" },
   check: { what: "check blocks are not supported" },
 };
 
@@ -59,6 +61,10 @@ export function collect(ctx: ReadContext, src: JsonSource): void {
       });
       continue;
     }
+    if (isStateBlockKind(blockType)) {
+      collectStateBlocks(ctx, src, blockType, value, ctx.stateBlocks);
+      continue;
+    }
     if (!isRecord(value)) {
       ctx.diag(src, "TF_JSON_INVALID", `"${blockType}" must be an object, got ${describeValue(value)}`, path);
       continue;
@@ -80,7 +86,13 @@ export function collect(ctx: ReadContext, src: JsonSource): void {
       }
     } else if (blockType === "provider") collectProviders(ctx, src, value);
     else {
-      const guess = didYouMean(blockType, ["resource", "output", "provider", "terraform"]);
+      const guess = didYouMean(blockType, [
+        "resource",
+        "output",
+        "provider",
+        "terraform",
+        ...STATE_BLOCK_KINDS,
+      ]);
       ctx.diag(src, "TF_JSON_UNKNOWN_BLOCK", `unknown top-level block "${blockType}"`, path, {
         at: "key",
         hint:

@@ -8,6 +8,7 @@ import type { Diagnostic } from "../../model/diagnostics.js";
 import type { ResourceConfig } from "../../resources/config.js";
 import type { TfRef } from "./expressions.js";
 import type { DiagOptions, DocPath, JsonSource } from "./source.js";
+import type { CollectedStateBlocks } from "./state-blocks.js";
 
 export interface LifecycleIn {
   createBeforeDestroy?: boolean;
@@ -65,6 +66,8 @@ export class ReadContext {
   /** Terraform keys of resources of unsupported types (reported once, where declared). */
   readonly foreign = new Set<string>();
   readonly outputs: OutputBlock[] = [];
+  /** `moved`, `removed` and `import` blocks, as written (./state-blocks.ts). */
+  readonly stateBlocks: CollectedStateBlocks = { moved: [], removed: [], import: [] };
   provider: DesiredConfig["provider"] = {};
   providerSeen: { src: JsonSource; path: DocPath } | undefined;
   /** Terraform keys being evaluated (evaluate.ts), to report reference cycles. */

@@ -39,11 +39,15 @@ import { resolve } from "./evaluate.js";
 import { identify } from "./identify.js";
 import { type TfOutputOrigin, toOutput } from "./outputs.js";
 import type { JsonSource } from "./source.js";
+import { resolveStateBlocks } from "./state-blocks.js";
 
 export type { Block } from "./context.js";
 export { terraformPhrasing } from "./phrasing.js";
 
-export type ReadConfig = Pick<FrontendOutput<Block, TfOutputOrigin>, "provider" | "resources" | "outputs">;
+export type ReadConfig = Pick<
+  FrontendOutput<Block, TfOutputOrigin>,
+  "provider" | "resources" | "outputs" | "moved" | "removed" | "imports"
+>;
 
 /**
  * Reads the documents (in order, as one Terraform module) into drafts for the semantic pass.
@@ -85,5 +89,10 @@ export function readTerraformJson(
     );
     return ctx.diags.splice(before);
   };
-  return { config: { provider: ctx.provider, resources, outputs }, diagnostics: ctx.diags, afterDuplicates };
+  const blocks = resolveStateBlocks(ctx.stateBlocks, (key) => ctx.blocks.get(key)?.address);
+  return {
+    config: { provider: ctx.provider, resources, outputs, ...blocks },
+    diagnostics: ctx.diags,
+    afterDuplicates,
+  };
 }

@@ -10,8 +10,11 @@ import { z } from "zod";
 import {
   BackendBlock,
   CONFIG_FILE_META,
+  ImportEntry,
+  MovedEntry,
   Output,
   ProviderBlock,
+  RemovedEntry,
   ResourceKey,
   VARIABLE_NAME,
   Variable,
@@ -95,6 +98,9 @@ function buildLayout(types: readonly ConfiguredType[]): YamlLayout {
   }
   file.outputs = z.record(ResourceKey, Output).optional().describe("Outputs, by name.");
   file.policy = policySectionSchema().optional();
+  file.moved = z.array(MovedEntry).optional().describe("Address moves (renames) in state.");
+  file.removed = z.array(RemovedEntry).optional().describe("Objects to forget without destroying them.");
+  file.import = z.array(ImportEntry).optional().describe("Existing Popdock objects to adopt.");
   if (resources.length > 0) {
     const byType: Record<string, z.ZodType> = {};
     for (const t of resources) {

@@ -18,6 +18,7 @@ import type { FrontendOutput, LoadResult } from "../types.js";
 import { expandFiles, type YamlOrigin, yamlPhrasing } from "./expand.js";
 import { readYamlFiles, type YamlSource } from "./files.js";
 import { DEFAULT_LIMITS, type Limits, type ParsedFile, parseYamlFile } from "./parse.js";
+import { yamlStateBlocks } from "./state-blocks.js";
 
 export { formatCodeFrame } from "./codeframe.js";
 export type { YamlSource } from "./files.js";
@@ -87,6 +88,7 @@ function yamlDrafts(
   return {
     files: sources.map((s) => s.file),
     ...expanded.config,
+    ...yamlStateBlocks(parsed),
     // `api_users: {}` in any file says on purpose that no API user is managed.
     explicitEmpty: parsed.some(
       (p) => isRecord(p.data) && isRecord(p.data.api_users) && Object.keys(p.data.api_users).length === 0,
