@@ -4,6 +4,7 @@
  */
 
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { isAbsolute, relative } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
@@ -15,7 +16,9 @@ import { removeTempFiles, StateStore } from "../engine/state-store.js";
 import type { DesiredConfig } from "../model/desired.js";
 import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../model/diagnostics.js";
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
+import { INPUT_OPTION, LOCK_OPTION, VAR_FILE_OPTION } from "./common-options.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+import { readVarFiles } from "./var-file.js";
 import {
   type ConfigLocation,
   type Connection,
@@ -34,6 +37,7 @@ export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
     description: "Config file or directory (repeatable; default ./popdock.yaml)",
   },
   var: { type: "string", multiple: true, value: "NAME=VALUE", description: "Set a variable (repeatable)" },
+  "var-file": VAR_FILE_OPTION,
   stack: { type: "string", value: "NAME", description: "CDKTF stack to read when the app has several" },
 };
 
@@ -77,6 +81,7 @@ export const STATE_OPTIONS: Record<string, OptionSpec> = {
     value: "DURATION",
     description: "Wait this long for a held lock (e.g. 30s)",
   },
+  lock: LOCK_OPTION,
 };
 
 /** Planning safety switches, for every command that plans (plan, apply). */
@@ -85,11 +90,22 @@ export const PLAN_SAFETY_OPTIONS: Record<string, OptionSpec> = {
     type: "boolean",
     description: "Allow a plan that deletes every object in the state (otherwise refused; see `destroy`)",
   },
+  input: INPUT_OPTION,
 };
 
 export const COLOR_OPTIONS: Record<string, OptionSpec> = {
   "no-color": { type: "boolean", description: "No colour (also NO_COLOR)" },
 };
+
+/** `--parallelism N`: 1 to 100, default 10. */
+export function parallelismOf(args: ParsedArgs): number {
+  const p = str(args, "parallelism");
+  if (p === undefined) return 10;
+  const n = Number(p);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
+  return n;
+}
 
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
@@ -155,10 +171,12 @@ export async function loadConfigFromArgs(
 ): Promise<{ location: ConfigLocation; result: Awaited<ReturnType<typeof loadConfig>> }> {
   const location = await locateConfig(list(args, "config"), io.cwd);
   const stack = str(args, "stack");
+  const fromFiles = await readVarFiles(list(args, "var-file"), io.cwd);
+  if (hasErrors(fromFiles.diagnostics)) return { location, result: { diagnostics: fromFiles.diagnostics } };
   const result = await loadConfig({
     location,
     cwd: io.cwd,
-    vars: parseVars(list(args, "var")),
+    vars: { ...fromFiles.vars, ...parseVars(list(args, "var")) },
     env: io.env,
     signal: io.signal,
     ...(stack !== undefined ? { stack } : {}),
@@ -192,6 +210,12 @@ export async function withLock<T>(
 ): Promise<T> {
   const statePath = statePathFor(location, str(args, "state"), io.cwd);
   const timeout = str(args, "lock-timeout");
+  if (args.values.lock === false) {
+    // --lock=false (Terraform's -lock=false): the caller vouches that nothing else runs at once.
+    if (timeout !== undefined) throw new UsageError("--lock-timeout has no use with --lock=false");
+    await removeTempFiles(statePath);
+    return body(new StateStore(statePath), unlocked(statePath, command));
+  }
   const lock = await acquireLock({
     statePath,
     command,
@@ -209,6 +233,23 @@ export async function withLock<T>(
   } finally {
     await lock.release();
   }
+}
+
+/** The stand-in for a lock not taken (`--lock=false`): releasing it does nothing. */
+function unlocked(statePath: string, command: string): Lock {
+  return {
+    id: "none",
+    info: {
+      id: "none",
+      pid: process.pid,
+      host: hostname(),
+      user: "",
+      command,
+      created_at: new Date().toISOString(),
+    },
+    path: `${statePath}.lock`,
+    release: async () => {},
+  };
 }
 
 /** State belongs to one endpoint: refuse to use it against another. */

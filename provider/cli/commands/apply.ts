@@ -18,6 +18,7 @@ import {
   flag,
   list,
   PLAN_SAFETY_OPTIONS,
+  parallelismOf,
   planText,
   readPlanFile,
   STATE_OPTIONS,
@@ -25,6 +26,7 @@ import {
   withLock,
   withPlan,
 } from "../common.js";
+import { PARALLELISM_OPTION } from "../common-options.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
 import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
 import { locateConfig } from "../wiring.js";
@@ -44,7 +46,7 @@ const APPLY_OPTIONS = {
   ...COLOR_OPTIONS,
   ...PLAN_SAFETY_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
-  parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
+  parallelism: PARALLELISM_OPTION,
   "secrets-out": {
     type: "string",
     value: "FILE",
@@ -56,6 +58,12 @@ export const command: Command = {
   name: "apply",
   summary: "Make Popdock match the configuration, or apply a saved plan exactly.",
   usage: "apply [PLANFILE] [options]",
+  examples: [
+    "popdock apply",
+    "popdock plan -out=plan.json && popdock apply plan.json",
+    "popdock apply plan.json --secrets-out tokens.env",
+    "popdock apply -auto-approve -input=false",
+  ],
   help: "Without PLANFILE: plans, shows the plan and asks for confirmation (a non-interactive run needs --auto-approve).\nWith PLANFILE: applies exactly that plan; a stale plan is refused and nothing is changed.",
   maxPositionals: 1,
   options: { ...APPLY_OPTIONS, destroy: { type: "boolean", description: "Destroy everything in state" } },
@@ -66,19 +74,12 @@ export const destroyCommand: Command = {
   name: "destroy",
   summary: "Delete every API user, grant and token in state from Popdock.",
   usage: "destroy [options]",
+  examples: ["popdock destroy", "popdock plan --destroy --out destroy.json && popdock apply destroy.json"],
   maxPositionals: 0,
-  options: APPLY_OPTIONS,
+  // A destroy creates no token: no --secrets-out.
+  options: Object.fromEntries(Object.entries(APPLY_OPTIONS).filter(([k]) => k !== "secrets-out")),
   run: (args, io) => runApply(args, io, "destroy"),
 };
-
-function parallelismOf(args: ParsedArgs): number {
-  const p = str(args, "parallelism");
-  if (p === undefined) return 10;
-  const n = Number(p);
-  if (!Number.isInteger(n) || n < 1 || n > 100)
-    throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
-  return n;
-}
 
 async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy"): Promise<number> {
   const planFile = args.positionals[0];
@@ -99,8 +100,11 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
       return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
     }
     if (!flag(args, "auto-approve")) {
-      if (!io.prompt) {
-        throw new UsageError(`${verbOf(mode)} needs confirmation, and this run is not interactive`, {
+      // --input=false: never ask, as when stdin is not a terminal.
+      const prompt = args.values.input === false ? undefined : io.prompt;
+      if (!prompt) {
+        const why = args.values.input === false ? "--input=false was given" : "this run is not interactive";
+        throw new UsageError(`${verbOf(mode)} needs confirmation, and ${why}`, {
           hint:
             mode === "destroy"
               ? "pass --auto-approve, or review a saved plan: `popdock plan --destroy --out FILE` then `popdock apply FILE`"
@@ -108,7 +112,7 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
         });
       }
       const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
-      const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
+      const answer = await prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
       if (answer.trim() !== "yes") {
         io.stderr.write(`${capitalized(verbOf(mode))} cancelled; nothing was changed.\n`);
         return 1;

@@ -11,17 +11,25 @@ import {
   displayPath,
   flag,
   PLAN_SAFETY_OPTIONS,
+  parallelismOf,
   planText,
   STATE_OPTIONS,
   str,
   withPlan,
 } from "../common.js";
+import { PARALLELISM_OPTION } from "../common-options.js";
 import type { Command } from "../io.js";
 
 export const command: Command = {
   name: "plan",
   summary: "Show what apply would change in Popdock.",
   usage: "plan [options]",
+  examples: [
+    "popdock plan",
+    "popdock plan -out=plan.json -detailed-exitcode",
+    "popdock plan --markdown > plan.md",
+    "popdock plan --destroy --out destroy.json",
+  ],
   help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (--detailed-exitcode only).
 The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly it, or refuses if it went stale.`,
   maxPositionals: 0,
@@ -31,6 +39,11 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     ...STATE_OPTIONS,
     ...COLOR_OPTIONS,
     ...PLAN_SAFETY_OPTIONS,
+    parallelism: {
+      ...PARALLELISM_OPTION,
+      description:
+        "Accepted as apply takes it (checked, 1–100); plan's refresh makes at most 4 requests at once",
+    },
     out: { type: "string", value: "FILE", description: "Save the plan to FILE for `popdock apply FILE`" },
     json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
@@ -40,8 +53,9 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       description: "Exit 0 for no changes, 2 for changes, 1 for errors",
     },
   },
-  run: (args, io) =>
-    withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
+  run: (args, io) => {
+    parallelismOf(args);
+    return withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
       const { plan } = p;
       if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
       else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
@@ -59,5 +73,6 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       const changes =
         plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
       return flag(args, "detailed-exitcode") && changes ? 2 : 0;
-    }),
+    });
+  },
 };

@@ -10,6 +10,11 @@ export const command: Command = {
   name: "show",
   summary: "Show a saved plan.",
   usage: "show PLANFILE [--json|--markdown]",
+  examples: [
+    "popdock show plan.json",
+    "popdock show plan.json --markdown > comment.md",
+    "popdock show plan.json --json | jq '.resource_changes | length'",
+  ],
   maxPositionals: 1,
   options: {
     ...COLOR_OPTIONS,

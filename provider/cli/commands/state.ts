@@ -9,10 +9,16 @@ export const command: Command = {
   name: "state",
   summary: "List, show or remove resources in state (rm forgets; it deletes nothing in Popdock).",
   usage: "state list | show ADDRESS | rm ADDRESS [options]",
+  examples: [
+    "popdock state list",
+    "popdock state show popdock_api_user.reporting_bot",
+    "popdock state rm 'popdock_api_token.reporting_bot[\"ci\"]'",
+  ],
   maxPositionals: 2,
   options: {
     ...LOCATE_OPTIONS,
     "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
+    lock: STATE_OPTIONS.lock as OptionSpec,
   },
   async run(args, io) {
     const [sub, address] = args.positionals;
