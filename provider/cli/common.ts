@@ -18,6 +18,7 @@ import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../mo
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
 import { INPUT_OPTION, LOCK_OPTION, VAR_FILE_OPTION } from "./common-options.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+import { jsonUiOf } from "./json-ui.js";
 import { readVarFiles } from "./var-file.js";
 import {
   type ConfigLocation,
@@ -145,7 +146,11 @@ export function parseVars(pairs: readonly string[]): Record<string, string> {
 }
 
 export function printDiagnostics(io: CliIO, diags: readonly Diagnostic[]): void {
-  for (const d of diags) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  const ui = jsonUiOf(io); // --json: as `diagnostic` messages on stdout
+  for (const d of diags) {
+    if (ui) ui.diagnostic(d);
+    else io.stderr.write(`${formatDiagnostic(d)}\n`);
+  }
 }
 
 export interface Loaded {

@@ -7,6 +7,14 @@ import type { StateFile } from "../../../schema/state.js";
 import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engine/apply.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
+import {
+  applyEventMessage,
+  applyProgressMessage,
+  changeSummaryMessage,
+  diagnosticMessage,
+  outputsMessage,
+  planMessages,
+} from "../../engine/render/ui-json.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
 import { LOCAL_ENDPOINT } from "../../model/provider.js";
 import {
@@ -28,6 +36,7 @@ import {
 } from "../common.js";
 import { PARALLELISM_OPTION } from "../common-options.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
+import { jsonUiOf, withJsonUi } from "../json-ui.js";
 import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
 import { locateConfig } from "../wiring.js";
 
@@ -47,6 +56,11 @@ const APPLY_OPTIONS = {
   ...PLAN_SAFETY_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
   parallelism: PARALLELISM_OPTION,
+  json: {
+    type: "boolean",
+    description:
+      "Stream machine-readable UI messages, one JSON object per line (needs --auto-approve or PLANFILE)",
+  },
   "secrets-out": {
     type: "string",
     value: "FILE",
@@ -67,7 +81,8 @@ export const command: Command = {
   help: "Without PLANFILE: plans, shows the plan and asks for confirmation (a non-interactive run needs --auto-approve).\nWith PLANFILE: applies exactly that plan; a stale plan is refused and nothing is changed.",
   maxPositionals: 1,
   options: { ...APPLY_OPTIONS, destroy: { type: "boolean", description: "Destroy everything in state" } },
-  run: (args, io) => runApply(args, io, flag(args, "destroy") ? "destroy" : "normal"),
+  run: (args, io) =>
+    withJsonUi(args, io, () => runApply(args, io, flag(args, "destroy") ? "destroy" : "normal")),
 };
 
 export const destroyCommand: Command = {
@@ -78,7 +93,7 @@ export const destroyCommand: Command = {
   maxPositionals: 0,
   // A destroy creates no token: no --secrets-out.
   options: Object.fromEntries(Object.entries(APPLY_OPTIONS).filter(([k]) => k !== "secrets-out")),
-  run: (args, io) => runApply(args, io, "destroy"),
+  run: (args, io) => withJsonUi(args, io, () => runApply(args, io, "destroy")),
 };
 
 async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy"): Promise<number> {
@@ -86,16 +101,26 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const parallelism = parallelismOf(args);
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
+  if (flag(args, "json") && planFile === undefined && !flag(args, "auto-approve")) {
+    // A prompt cannot share stdout with the message stream (Terraform refuses this too).
+    throw new UsageError(`${verbOf(mode)} --json needs --auto-approve or a saved PLANFILE`, {
+      hint: "pass --auto-approve, or apply a reviewed plan: `popdock plan --out FILE` then `popdock apply FILE --json`",
+    });
+  }
   if (planFile !== undefined) return applySaved(args, io, planFile, parallelism);
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, store, conn } = p;
-    io.stdout.write(planText(args, io, p));
+    const ui = jsonUiOf(io);
+    if (ui) {
+      ui.emitAll(planMessages(plan));
+      ui.emit(changeSummaryMessage(plan, "plan"));
+    } else io.stdout.write(planText(args, io, p));
     if (!hasWork(plan) && computed.notes.length === 0) {
       // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
       // configuration agrees with, a newly set prevent_destroy).
       if (!syncUnchanged(plan, structuredClone(computed.state))) return 0;
-      io.stdout.write("\nNo changes to Popdock; recording what it has in the state.\n");
+      say(io, "\nNo changes to Popdock; recording what it has in the state.\n");
       computed.state.endpoint = conn.identity;
       return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
     }
@@ -247,7 +272,35 @@ async function execute(
   let done = 0;
   let total = 0;
   const prefix = () => (tty ? `[${done}/${total}] ` : "");
-  const onEvent = (ev: ApplyEvent) => {
+  const ui = jsonUiOf(io);
+  const progress = new Map<string, ReturnType<typeof setInterval>>();
+  const onJsonEvent = (ev: ApplyEvent) => {
+    ui?.emit(applyEventMessage(ev));
+    if (ev.type === "start") {
+      // Terraform's "Still creating... [10s elapsed]", every 10 s while a step runs.
+      const started = Date.now();
+      const timer = setInterval(
+        () => ui?.emit(applyProgressMessage(ev.step, Math.round((Date.now() - started) / 1000))),
+        10_000,
+      );
+      timer.unref();
+      progress.set(ev.step.id, timer);
+      return;
+    }
+    clearInterval(progress.get(ev.step.id));
+    progress.delete(ev.step.id);
+    if (ev.type === "failed") {
+      ui?.emit(
+        diagnosticMessage({
+          severity: "error",
+          summary: `${ev.step.address}: ${ev.error instanceof PopdockError ? ev.error.message : String((ev.error as Error)?.message ?? ev.error)}`,
+          address: ev.step.address,
+          ...(ev.error instanceof PopdockError ? { code: ev.error.code } : {}),
+        }),
+      );
+    }
+  };
+  const onTextEvent = (ev: ApplyEvent) => {
     const [start, end] = describeStep(ev.step);
     if (ev.type === "start") io.stdout.write(`${prefix()}${ev.step.address}: ${start}\n`);
     else if (ev.type === "done") {
@@ -273,7 +326,7 @@ async function execute(
       plan.outputs.filter((o) => o.sensitive && o.action !== "delete").map((o) => o.name),
     );
   }
-  io.stdout.write("\n");
+  if (!ui) io.stdout.write("\n");
   const result = await applyPlan({
     plan,
     api,
@@ -281,8 +334,10 @@ async function execute(
     persist,
     parallelism,
     signal: io.signal,
-    onEvent,
+    onEvent: ui ? onJsonEvent : onTextEvent,
     onPlanned: (n) => (total = n),
+  }).finally(() => {
+    for (const t of progress.values()) clearInterval(t);
   });
   const s = plan.summary;
   if (secretsOut !== undefined && result.secrets.size > 0) {
@@ -311,11 +366,11 @@ async function execute(
         },
       );
     }
-    io.stdout.write(
-      `\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`,
-    );
+    say(io, `\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`);
   }
-  printOutputs(io, state.outputs);
+  if (ui) {
+    if (Object.keys(state.outputs).length > 0) ui.emit(outputsMessage(state.outputs));
+  } else printOutputs(io, state.outputs);
   if (result.interrupted) {
     throw new ApplyInterruptedError(
       `interrupted: ${[...result.outcomes.values()].filter((o) => o === "ok").length} of ${result.steps.length} steps completed; state is saved`,
@@ -337,11 +392,14 @@ async function execute(
     plan.mode === "destroy"
       ? `${s.destroy} destroyed`
       : `${s.add} added, ${s.change} changed, ${s.destroy} destroyed`;
-  io.stdout.write(
-    `\n${capitalized(verbOf(plan.mode))} complete! Resources: ${resources}. ${sent.attempts} requests to Popdock${retried}.\n`,
-  );
-  if (s.tokens_to_create > 0 && secretsOut === undefined) {
+  if (ui) ui.emit(changeSummaryMessage(plan, plan.mode === "destroy" ? "destroy" : "apply"));
+  else
     io.stdout.write(
+      `\n${capitalized(verbOf(plan.mode))} complete! Resources: ${resources}. ${sent.attempts} requests to Popdock${retried}.\n`,
+    );
+  if (s.tokens_to_create > 0 && secretsOut === undefined) {
+    say(
+      io,
       `New token IDs are sensitive: read one with \`popdock output NAME --raw\`, or apply with --secrets-out FILE.\n`,
     );
   }
@@ -361,4 +419,11 @@ function printOutputs(
     const v = o?.sensitive ? "<sensitive>" : o?.value !== undefined ? JSON.stringify(o.value) : "(not known)";
     io.stdout.write(`${n.padEnd(width)} = ${v}\n`);
   }
+}
+
+/** A line for people: on stdout, or a `log` message in --json mode. */
+function say(io: CliIO, text: string): void {
+  const ui = jsonUiOf(io);
+  if (ui) ui.emit({ "@level": "info", "@message": text.trim(), type: "log" });
+  else io.stdout.write(text);
 }

@@ -2,8 +2,8 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
-import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
+import { changeSummaryMessage, planMessages, plannedOutputsMessage } from "../../engine/render/ui-json.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
@@ -19,6 +19,7 @@ import {
 } from "../common.js";
 import { PARALLELISM_OPTION } from "../common-options.js";
 import type { Command } from "../io.js";
+import { jsonUiOf, withJsonUi } from "../json-ui.js";
 
 export const command: Command = {
   name: "plan",
@@ -45,7 +46,10 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
         "Accepted as apply takes it (checked, 1–100); plan's refresh makes at most 4 requests at once",
     },
     out: { type: "string", value: "FILE", description: "Save the plan to FILE for `popdock apply FILE`" },
-    json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
+    json: {
+      type: "boolean",
+      description: "Stream machine-readable UI messages, one JSON object per line (terraform plan -json)",
+    },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
     destroy: { type: "boolean", description: "Plan to destroy everything in state" },
     "detailed-exitcode": {
@@ -53,26 +57,31 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       description: "Exit 0 for no changes, 2 for changes, 1 for errors",
     },
   },
-  run: (args, io) => {
-    parallelismOf(args);
-    return withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
-      const { plan } = p;
-      if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-      else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
-      else io.stdout.write(planText(args, io, p));
-      const out = str(args, "out");
-      if (out !== undefined) {
-        const saved = sealPlan(
-          { ...plan, state_path: displayPath(io.cwd, p.store.path) },
-          io.env[PLAN_SIGNING_KEY_ENV],
-        );
-        await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
-        const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
-        (flag(args, "json") ? io.stderr : io.stdout).write(msg);
-      }
-      const changes =
-        plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
-      return flag(args, "detailed-exitcode") && changes ? 2 : 0;
-    });
-  },
+  run: (args, io) =>
+    withJsonUi(args, io, () => {
+      parallelismOf(args);
+      return withPlan(args, io, "popdock plan", flag(args, "destroy") ? "destroy" : "normal", async (p) => {
+        const { plan } = p;
+        const ui = jsonUiOf(io);
+        if (ui) {
+          ui.emitAll(planMessages(plan));
+          if (plan.outputs.length > 0) ui.emit(plannedOutputsMessage(plan));
+          ui.emit(changeSummaryMessage(plan, "plan"));
+        } else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
+        else io.stdout.write(planText(args, io, p));
+        const out = str(args, "out");
+        if (out !== undefined) {
+          const saved = sealPlan(
+            { ...plan, state_path: displayPath(io.cwd, p.store.path) },
+            io.env[PLAN_SIGNING_KEY_ENV],
+          );
+          await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+          const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
+          (flag(args, "json") ? io.stderr : io.stdout).write(msg);
+        }
+        const changes =
+          plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+        return flag(args, "detailed-exitcode") && changes ? 2 : 0;
+      });
+    }),
 };
