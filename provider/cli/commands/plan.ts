@@ -20,6 +20,7 @@ import {
 import { PARALLELISM_OPTION } from "../common-options.js";
 import type { Command } from "../io.js";
 import { jsonUiOf, withJsonUi } from "../json-ui.js";
+import { MARKDOWN_OPTIONS, markdownOptions } from "../markdown-options.js";
 
 export const command: Command = {
   name: "plan",
@@ -51,6 +52,7 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       description: "Stream machine-readable UI messages, one JSON object per line (terraform plan -json)",
     },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
+    ...MARKDOWN_OPTIONS,
     destroy: { type: "boolean", description: "Plan to destroy everything in state" },
     "detailed-exitcode": {
       type: "boolean",
@@ -67,7 +69,7 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
           ui.emitAll(planMessages(plan));
           if (plan.outputs.length > 0) ui.emit(plannedOutputsMessage(plan));
           ui.emit(changeSummaryMessage(plan, "plan"));
-        } else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
+        } else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan, markdownOptions(args)));
         else io.stdout.write(planText(args, io, p));
         const out = str(args, "out");
         if (out !== undefined) {

@@ -5,6 +5,7 @@ import { renderPlanText } from "../../engine/render/text.js";
 import { UsageError } from "../../model/errors.js";
 import { COLOR_OPTIONS, flag, readPlanFile, useColor } from "../common.js";
 import type { Command } from "../io.js";
+import { MARKDOWN_OPTIONS, markdownOptions } from "../markdown-options.js";
 
 export const command: Command = {
   name: "show",
@@ -20,6 +21,7 @@ export const command: Command = {
     ...COLOR_OPTIONS,
     json: { type: "boolean", description: "JSON (terraform show -json shape, no secrets)" },
     markdown: { type: "boolean", description: "PR-comment Markdown" },
+    ...MARKDOWN_OPTIONS,
   },
   async run(args, io) {
     const file = args.positionals[0];
@@ -27,7 +29,7 @@ export const command: Command = {
       throw new UsageError("show needs a PLANFILE", { hint: "make one with `popdock plan --out FILE`" });
     const plan = await readPlanFile(file, io.cwd, { env: io.env, forApply: false });
     if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-    else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan));
+    else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan, markdownOptions(args)));
     else io.stdout.write(renderPlanText(plan, { color: useColor(args, io) }));
     return 0;
   },
