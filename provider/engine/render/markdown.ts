@@ -104,11 +104,6 @@ function details(c: ResourceChange & { action: Exclude<ResourceChange["action"],
   return parts.join("; ");
 }
 
-function groupTitle(group: string): string {
-  const title = groupTitleOf(group);
-  return title ? `${title} ${code(group)}` : code(group);
-}
-
 function driftLine(d: DriftChange): string {
   if (d.action === "delete") return `> - ${code(d.address)} was deleted`;
   const changed = diffDrift(d).shown.filter((e) => e.op !== "same");
