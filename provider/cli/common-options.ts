@@ -68,6 +68,7 @@ const SCOPES: Readonly<Record<string, Scope>> = {
   plan: {},
   apply: {},
   destroy: {},
+  refresh: {},
   import: { noParallel: "it reads one object", noInput: true },
   output: {
     noVars: "it reads the outputs recorded in the state; the configuration is not evaluated",

@@ -19,6 +19,7 @@ import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
 import { INPUT_OPTION, LOCK_OPTION, VAR_FILE_OPTION } from "./common-options.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
 import { jsonUiOf } from "./json-ui.js";
+import { checkPlanningModes, withPlanningModes } from "./planning.js";
 import { readVarFiles } from "./var-file.js";
 import {
   type ConfigLocation,
@@ -325,23 +326,27 @@ export async function withPlan(
   mode: "normal" | "destroy",
   body: (p: Planned) => Promise<number>,
 ): Promise<number> {
+  checkPlanningModes(args, mode);
   const loaded = await loadConfigOrFail(args, io);
   return withLock(args, io, loaded.location, command, async (store) => {
     const state = await store.load();
     const conn = await connectFor(args, io, loaded);
     try {
       checkStateEndpoint(state, conn.identity, store.path);
-      const computed = await computePlan({
-        api: conn.api,
-        config: loaded.config,
-        loaded: state,
-        identity: conn.identity,
-        mode,
-        signal: io.signal,
-        replay: command !== "popdock plan",
-        allowDestroyAll: flag(args, "allow-destroy-all"),
-        stateName: displayPath(io.cwd, store.path),
-      });
+      const computed = withPlanningModes(
+        args,
+        await computePlan({
+          api: conn.api,
+          config: loaded.config,
+          loaded: state,
+          identity: conn.identity,
+          mode,
+          signal: io.signal,
+          replay: command !== "popdock plan",
+          allowDestroyAll: flag(args, "allow-destroy-all"),
+          stateName: displayPath(io.cwd, store.path),
+        }),
+      );
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);
       if (!computed.plan || hasErrors(computed.diagnostics)) {

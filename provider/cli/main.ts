@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   plan: async () => (await import("./commands/plan.js")).command,
   apply: async () => (await import("./commands/apply.js")).command,
   destroy: async () => (await import("./commands/apply.js")).destroyCommand,
+  refresh: async () => (await import("./commands/apply.js")).refreshCommand,
   import: async () => (await import("./commands/import.js")).command,
   output: async () => (await import("./commands/output.js")).command,
   show: async () => (await import("./commands/show.js")).command,

@@ -37,6 +37,7 @@ import {
 import { PARALLELISM_OPTION } from "../common-options.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
 import { jsonUiOf, withJsonUi } from "../json-ui.js";
+import { isRefreshOnly, REFRESH_ONLY_OPTION, refreshOnlyText, TARGET_OPTION } from "../planning.js";
 import { checkSecretsDestination, checkSecretsNames, SecretsOutError, writeSecretsFile } from "../secrets.js";
 import { locateConfig } from "../wiring.js";
 
@@ -61,6 +62,8 @@ const APPLY_OPTIONS = {
     description:
       "Stream machine-readable UI messages, one JSON object per line (needs --auto-approve or PLANFILE)",
   },
+  target: TARGET_OPTION,
+  "refresh-only": REFRESH_ONLY_OPTION,
   "secrets-out": {
     type: "string",
     value: "FILE",
@@ -92,7 +95,9 @@ export const destroyCommand: Command = {
   examples: ["popdock destroy", "popdock plan --destroy --out destroy.json && popdock apply destroy.json"],
   maxPositionals: 0,
   // A destroy creates no token: no --secrets-out.
-  options: Object.fromEntries(Object.entries(APPLY_OPTIONS).filter(([k]) => k !== "secrets-out")),
+  options: Object.fromEntries(
+    Object.entries(APPLY_OPTIONS).filter(([k]) => k !== "secrets-out" && k !== "refresh-only"),
+  ),
   run: (args, io) => withJsonUi(args, io, () => runApply(args, io, "destroy")),
 };
 
@@ -115,7 +120,20 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
     if (ui) {
       ui.emitAll(planMessages(plan));
       ui.emit(changeSummaryMessage(plan, "plan"));
-    } else io.stdout.write(planText(args, io, p));
+    } else if (isRefreshOnly(args))
+      io.stdout.write(refreshOnlyText(planText(args, io, p), plan.drift.length));
+    else io.stdout.write(planText(args, io, p));
+    if (isRefreshOnly(args)) {
+      // Nothing is sent to Popdock: confirm, then record what it has (execute runs no step).
+      if (plan.drift.length === 0) return 0;
+      if (
+        !flag(args, "auto-approve") &&
+        !(await confirmed(args, io, mode, "record these changes in the state"))
+      )
+        return 1;
+      computed.state.endpoint = conn.identity;
+      return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
+    }
     if (!hasWork(plan) && computed.notes.length === 0) {
       // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
       // configuration agrees with, a newly set prevent_destroy).
@@ -125,23 +143,8 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
       return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
     }
     if (!flag(args, "auto-approve")) {
-      // --input=false: never ask, as when stdin is not a terminal.
-      const prompt = args.values.input === false ? undefined : io.prompt;
-      if (!prompt) {
-        const why = args.values.input === false ? "--input=false was given" : "this run is not interactive";
-        throw new UsageError(`${verbOf(mode)} needs confirmation, and ${why}`, {
-          hint:
-            mode === "destroy"
-              ? "pass --auto-approve, or review a saved plan: `popdock plan --destroy --out FILE` then `popdock apply FILE`"
-              : "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
-        });
-      }
       const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
-      const answer = await prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
-      if (answer.trim() !== "yes") {
-        io.stderr.write(`${capitalized(verbOf(mode))} cancelled; nothing was changed.\n`);
-        return 1;
-      }
+      if (!(await confirmed(args, io, mode, what))) return 1;
     }
     computed.state.endpoint = conn.identity;
     return await execute(args, io, plan, computed.state, (s) => store.write(s), conn.api, parallelism);
@@ -427,3 +430,51 @@ function say(io: CliIO, text: string): void {
   if (ui) ui.emit({ "@level": "info", "@message": text.trim(), type: "log" });
   else io.stdout.write(text);
 }
+
+/** Asks "Do you want to …?"; false (and says so) unless the answer is yes. */
+async function confirmed(
+  args: ParsedArgs,
+  io: CliIO,
+  mode: "normal" | "destroy",
+  what: string,
+): Promise<boolean> {
+  // --input=false: never ask, as when stdin is not a terminal.
+  const prompt = args.values.input === false ? undefined : io.prompt;
+  if (!prompt) {
+    const why = args.values.input === false ? "--input=false was given" : "this run is not interactive";
+    throw new UsageError(`${verbOf(mode)} needs confirmation, and ${why}`, {
+      hint: isRefreshOnly(args)
+        ? "pass --auto-approve (or run `popdock refresh`)"
+        : mode === "destroy"
+          ? "pass --auto-approve, or review a saved plan: `popdock plan --destroy --out FILE` then `popdock apply FILE`"
+          : "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
+    });
+  }
+  const answer = await prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
+  if (answer.trim() === "yes") return true;
+  io.stderr.write(`${capitalized(verbOf(mode))} cancelled; nothing was changed.\n`);
+  return false;
+}
+
+/** `popdock refresh`: Terraform's alias for `apply -refresh-only -auto-approve`. */
+export const refreshCommand: Command = {
+  name: "refresh",
+  summary:
+    "Record in the state what changed in Popdock, changing nothing there (apply -refresh-only -auto-approve).",
+  usage: "refresh [options]",
+  examples: ["popdock refresh", "popdock plan -refresh-only -detailed-exitcode   # review first"],
+  maxPositionals: 0,
+  options: Object.fromEntries(
+    Object.entries(APPLY_OPTIONS).filter(
+      ([k]) => !["secrets-out", "target", "refresh-only", "auto-approve", "allow-destroy-all"].includes(k),
+    ),
+  ),
+  run: (args, io) =>
+    withJsonUi(args, io, () =>
+      runApply(
+        { ...args, values: { ...args.values, "refresh-only": true, "auto-approve": true } },
+        io,
+        "normal",
+      ),
+    ),
+};

@@ -21,6 +21,7 @@ import { PARALLELISM_OPTION } from "../common-options.js";
 import type { Command } from "../io.js";
 import { jsonUiOf, withJsonUi } from "../json-ui.js";
 import { MARKDOWN_OPTIONS, markdownOptions } from "../markdown-options.js";
+import { isRefreshOnly, REFRESH_ONLY_OPTION, refreshOnlyText, TARGET_OPTION } from "../planning.js";
 
 export const command: Command = {
   name: "plan",
@@ -32,7 +33,8 @@ export const command: Command = {
     "popdock plan --markdown > plan.md",
     "popdock plan --destroy --out destroy.json",
   ],
-  help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (--detailed-exitcode only).
+  help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (--detailed-exitcode only;
+with -refresh-only: changes made outside popdock-iac).
 The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly it, or refuses if it went stale.`,
   maxPositionals: 0,
   options: {
@@ -46,6 +48,8 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       description:
         "Accepted as apply takes it (checked, 1–100); plan's refresh makes at most 4 requests at once",
     },
+    target: TARGET_OPTION,
+    "refresh-only": REFRESH_ONLY_OPTION,
     out: { type: "string", value: "FILE", description: "Save the plan to FILE for `popdock apply FILE`" },
     json: {
       type: "boolean",
@@ -70,6 +74,8 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
           if (plan.outputs.length > 0) ui.emit(plannedOutputsMessage(plan));
           ui.emit(changeSummaryMessage(plan, "plan"));
         } else if (flag(args, "markdown")) io.stdout.write(renderPlanMarkdown(plan, markdownOptions(args)));
+        else if (isRefreshOnly(args))
+          io.stdout.write(refreshOnlyText(planText(args, io, p), plan.drift.length));
         else io.stdout.write(planText(args, io, p));
         const out = str(args, "out");
         if (out !== undefined) {
@@ -81,8 +87,9 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
           const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
           (flag(args, "json") ? io.stderr : io.stdout).write(msg);
         }
-        const changes =
-          plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
+        const changes = isRefreshOnly(args)
+          ? plan.drift.length > 0
+          : plan.changes.some((c) => c.action !== "noop") || plan.outputs.some((o) => o.action !== "noop");
         return flag(args, "detailed-exitcode") && changes ? 2 : 0;
       });
     }),
