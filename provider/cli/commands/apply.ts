@@ -459,8 +459,7 @@ async function confirmed(
 /** `popdock refresh`: Terraform's alias for `apply -refresh-only -auto-approve`. */
 export const refreshCommand: Command = {
   name: "refresh",
-  summary:
-    "Record in the state what changed in Popdock, changing nothing there (apply -refresh-only -auto-approve).",
+  summary: "Record in the state what changed in Popdock; change nothing there (apply -refresh-only).",
   usage: "refresh [options]",
   examples: ["popdock refresh", "popdock plan -refresh-only -detailed-exitcode   # review first"],
   maxPositionals: 0,
