@@ -9,13 +9,7 @@
  * `lifecycle: { replaceTriggeredBy: [keeper] }` with a `NullResource` keeper whose `triggers`
  * you change (`{ quarter: "2026-Q4" }`).
  */
-import {
-  stringToHclTerraform,
-  stringToTerraform,
-  type TerraformProvider,
-  TerraformResource,
-  Token,
-} from "cdktf";
+import type * as Cdk from "cdktf";
 import type { Construct } from "constructs";
 import type { z } from "zod";
 import {
@@ -35,11 +29,27 @@ import {
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
+import { cdk } from "./lib.js";
 import { dropUndefined } from "./provider.js";
+
+const {
+  stringToHclTerraform,
+  stringToTerraform,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+  Token,
+} = cdk;
 
 export type PopdockApiTokenConfig = PopdockMetaArguments & {
   /** The owning API user: `user.id` of a `PopdockApiUser` in the same stack. */
   readonly apiUserId: string;
+  /**
+   * Planned rotation, as the YAML `rotation` block: changing any trigger replaces the token (new
+   * one first). The construct adds a keeper `null_resource.<id>_rotation` holding the triggers and
+   * a `replace_triggered_by` on it — no null provider package needed (CDK Terrain has none).
+   */
+  readonly rotation?: { readonly triggers: Readonly<Record<string, string | number | boolean>> };
 } & Readonly<Omit<z.input<typeof ApiTokenArgs>, "api_user_id">>;
 
 /** An API token of an API user. */
@@ -56,7 +66,7 @@ export class PopdockApiToken extends TerraformResource {
     scope: Construct,
     importToId: string,
     importFromId: string,
-    provider?: TerraformProvider,
+    provider?: Cdk.TerraformProvider,
   ): PopdockImport {
     return importable(TOKEN_TYPE, scope, importToId, importFromId, provider);
   }
@@ -64,11 +74,23 @@ export class PopdockApiToken extends TerraformResource {
   private readonly _args: z.infer<typeof ApiTokenArgs>;
 
   constructor(scope: Construct, id: string, config: PopdockApiTokenConfig) {
+    const { rotation, ...rest } = config;
+    const keeper = rotation === undefined ? undefined : rotationKeeper(scope, id, rotation.triggers);
+    const meta = metaArguments("PopdockApiToken", scope, id, rest);
     super(scope, id, {
       terraformResourceType: TOKEN_TYPE,
       terraformGeneratorMetadata: { providerName: PROVIDER_NAME },
-      ...metaArguments("PopdockApiToken", scope, id, config),
+      ...meta,
+      ...(keeper
+        ? {
+            lifecycle: {
+              ...meta.lifecycle,
+              replaceTriggeredBy: [...(meta.lifecycle?.replaceTriggeredBy ?? []), keeper],
+            },
+          }
+        : {}),
     });
+    config = rest;
     if (config.key !== undefined && Token.isUnresolved(config.key)) {
       throw new PopdockConstructError(
         this.node.path,
@@ -132,5 +154,57 @@ export class PopdockApiToken extends TerraformResource {
       name: simple(this._args.name),
       key: simple(this._args.key),
     });
+  }
+}
+
+/** The keeper of a token's `rotation`: a `null_resource` whose triggers replace the token. */
+function rotationKeeper(
+  scope: Construct,
+  id: string,
+  triggers: Readonly<Record<string, string | number | boolean>>,
+): InstanceType<typeof TerraformResource> {
+  ensureNullProvider(scope);
+  const keeper = new TerraformResource(scope, `${id}_rotation`, {
+    terraformResourceType: "null_resource",
+    terraformGeneratorMetadata: { providerName: "null" },
+  });
+  if (Object.keys(triggers).length === 0) {
+    throw new PopdockConstructError(
+      keeper.node.path,
+      `PopdockApiToken ${id}: rotation.triggers is empty`,
+      'give it at least one value, e.g. { quarter: "2026-Q4" }',
+    );
+  }
+  keeper.addOverride(
+    "triggers",
+    Object.fromEntries(Object.entries(triggers).map(([k, v]) => [k, String(v)])),
+  );
+  return keeper;
+}
+
+/**
+ * The `null` provider block a keeper needs (the CDK validates that every resource has one), unless
+ * the stack already has one (e.g. `@cdktf/provider-null`'s `NullProvider`).
+ */
+function ensureNullProvider(scope: Construct): void {
+  const stack = TerraformStack.of(scope);
+  const has = stack.node
+    .findAll()
+    .some((c) => (c as { terraformResourceType?: unknown }).terraformResourceType === "null" && c !== stack);
+  if (has) return;
+  new NullProviderBlock(stack, "popdock_null_provider");
+}
+
+/** A bare `provider "null" {}` with `hashicorp/null` as its source. */
+class NullProviderBlock extends TerraformProvider {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      terraformResourceType: "null",
+      terraformGeneratorMetadata: { providerName: "null" },
+      terraformProviderSource: "hashicorp/null",
+    });
+  }
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return {};
   }
 }
