@@ -33,8 +33,8 @@ function withoutMetadata(v: unknown): unknown {
 }
 
 async function synthStack(dir: string): Promise<Record<string, unknown>> {
-  const env = { ...process.env, ROTATION_QUARTER: "2027-Q1" };
-  delete env.POPDOCK_CDK_FLAVOUR;
+  const env: Record<string, string | undefined> = { ...process.env, ROTATION_QUARTER: "2027-Q1" };
+  delete env.POPDOCK_CDK_FLAVOUR; // the runner decides
   const r = await synthesize({ dir, display: "cdktf.json", displayDir: dir, env, timeoutMs: 120_000 });
   expect(r.diagnostics).toEqual([]);
   if (!r.result) throw new Error("no synthesis");
