@@ -219,7 +219,7 @@ export async function withLock<T>(
   if (args.values.lock === false) {
     // --lock=false (Terraform's -lock=false): the caller vouches that nothing else runs at once.
     if (timeout !== undefined) throw new UsageError("--lock-timeout has no use with --lock=false");
-    await removeTempFiles(statePath);
+    // Temporary files are left alone: without the lock, one may be another run's write in flight.
     return body(new StateStore(statePath), unlocked(statePath, command));
   }
   const lock = await acquireLock({
