@@ -278,3 +278,31 @@ describe("--var-file", () => {
     expect(c.err()).toContain("variable x must be a string, number or boolean");
   });
 });
+
+describe("--lock=false", () => {
+  it("runs without the state lock, which another holder keeps", async () => {
+    const { acquireLock } = await import("../engine/lock.js");
+    const dir = tempDir("popdock-nolock-");
+    writeFileSync(join(dir, "popdock.yaml"), "api_users: {}\n");
+    const held = await acquireLock({
+      statePath: join(dir, ".popdock", "state.json"),
+      command: "popdock apply",
+    });
+    try {
+      const locked = capture();
+      locked.io.cwd = dir;
+      expect(await runMain(["state", "rm", "popdock_api_user.x"], locked.io)).toBe(1);
+      expect(locked.err()).toContain("POPDOCK_STATE_LOCKED");
+      const free = capture();
+      free.io.cwd = dir;
+      expect(await runMain(["state", "rm", "popdock_api_user.x", "-lock=false"], free.io)).toBe(1);
+      expect(free.err()).toContain("popdock_api_user.x is not in state"); // it got past the lock
+      const both = capture();
+      both.io.cwd = dir;
+      expect(await runMain(["state", "rm", "a", "--lock=false", "--lock-timeout", "5s"], both.io)).toBe(1);
+      expect(both.err()).toContain("--lock-timeout has no use with --lock=false");
+    } finally {
+      await held.release();
+    }
+  });
+});
