@@ -10,13 +10,7 @@
  * `lifecycle: { replaceTriggeredBy: [keeper] }` with a `NullResource` keeper whose `triggers`
  * you change (`{ quarter: "2026-Q4" }`).
  */
-import {
-  stringToHclTerraform,
-  stringToTerraform,
-  type TerraformProvider,
-  TerraformResource,
-  Token,
-} from "cdktf";
+import type * as Cdk from "cdktf";
 import type { Construct } from "constructs";
 import type { z } from "zod";
 import {
@@ -36,30 +30,46 @@ import {
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
+import { cdk } from "./lib.js";
 import { dropUndefined } from "./provider.js";
+
+const {
+  stringToHclTerraform,
+  stringToTerraform,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+  Token,
+} = cdk;
 
 /**
  * Generations without downtime (as YAML's `rotation`): rotate once the current token is `every`
  * old, keep the previous one valid for `overlap`, and, with `retireWhenUnused`, until it has not
- * been used for that long. Durations: a whole number and a unit, s m h d or w (`"90d"`).
+ * been used for that long. Durations: a whole number and a unit, s m h d or w (`"90d"`). Without
+ * `overlap`, `triggers` alone replace the token through a keeper (no generations).
  */
 export interface PopdockTokenRotation {
   readonly every?: string;
-  readonly overlap: string;
+  readonly overlap?: string;
   readonly retireWhenUnused?: string;
-  /** A change of any value rotates the token now (through the overlap). */
+  /** A change of any value rotates the token now (through the overlap, when there is one). */
   readonly triggers?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export type PopdockApiTokenConfig = PopdockMetaArguments & {
   /** The owning API user: `user.id` of a `PopdockApiUser` in the same stack. */
   readonly apiUserId: string;
+  /**
+   * Rotation. With `overlap` (and usually `every`): generations without downtime, as YAML's
+   * `rotation` (Terraform JSON `rotation` block; works with cdktf and CDK Terrain alike). With
+   * `triggers` only: changing any trigger replaces the token (new one first) through a keeper
+   * `null_resource.<id>_rotation` the construct adds itself — no null provider package needed.
+   */
   readonly rotation?: PopdockTokenRotation;
 } & Readonly<Omit<z.input<typeof ApiTokenArgs>, "api_user_id" | "rotation">>;
 
-/** `rotation` as Terraform JSON spells it. */
-function rotationArgs(r: PopdockTokenRotation | undefined): Record<string, unknown> | undefined {
-  if (r === undefined) return undefined;
+/** `rotation` as Terraform JSON spells it (generations: with `overlap`). */
+function rotationArgs(r: PopdockTokenRotation): Record<string, unknown> {
   return {
     ...(r.every !== undefined ? { every: r.every } : {}),
     overlap: r.overlap,
@@ -82,7 +92,7 @@ export class PopdockApiToken extends TerraformResource {
     scope: Construct,
     importToId: string,
     importFromId: string,
-    provider?: TerraformProvider,
+    provider?: Cdk.TerraformProvider,
   ): PopdockImport {
     return importable(TOKEN_TYPE, scope, importToId, importFromId, provider);
   }
@@ -90,21 +100,33 @@ export class PopdockApiToken extends TerraformResource {
   private readonly _args: z.infer<typeof ApiTokenArgs>;
 
   constructor(scope: Construct, id: string, config: PopdockApiTokenConfig) {
+    const { rotation, ...rest } = config;
+    const generations = rotation?.overlap !== undefined;
+    const keeper =
+      rotation === undefined || generations ? undefined : rotationKeeper(scope, id, rotation.triggers ?? {});
+    const meta = metaArguments("PopdockApiToken", scope, id, rest);
     super(scope, id, {
       terraformResourceType: TOKEN_TYPE,
       terraformGeneratorMetadata: { providerName: PROVIDER_NAME },
-      ...metaArguments("PopdockApiToken", scope, id, config),
+      ...meta,
+      ...(keeper
+        ? {
+            lifecycle: {
+              ...meta.lifecycle,
+              replaceTriggeredBy: [...(meta.lifecycle?.replaceTriggeredBy ?? []), keeper],
+            },
+          }
+        : {}),
     });
-    if (config.key !== undefined && Token.isUnresolved(config.key)) {
+    if (rest.key !== undefined && Token.isUnresolved(rest.key)) {
       throw new PopdockConstructError(
         this.node.path,
         `PopdockApiToken ${this.node.path}: key must be a literal string`,
       );
     }
-    const { rotation, ...rest } = config;
     const snake = snakeArgs(rest);
-    const rot = rotationArgs(rotation);
-    if (rot !== undefined) snake.rotation = rot;
+    if (rotation !== undefined && generations)
+      snake.rotation = rotationArgs({ ...rotation, overlap: rotation.overlap as string });
     const args = orThrow("PopdockApiToken", this, checkArgs(TOKEN_TYPE, snake));
     this._args = args as z.infer<typeof ApiTokenArgs>;
     checkLiterals("PopdockApiToken", this, TOKEN_TYPE, this._args);
@@ -173,5 +195,57 @@ export class PopdockApiToken extends TerraformResource {
       ...attrs,
       rotation: { value: rotation, isBlock: false, type: "map", storageClassType: "anyMap" },
     };
+  }
+}
+
+/** The keeper of a token's `rotation`: a `null_resource` whose triggers replace the token. */
+function rotationKeeper(
+  scope: Construct,
+  id: string,
+  triggers: Readonly<Record<string, string | number | boolean>>,
+): InstanceType<typeof TerraformResource> {
+  ensureNullProvider(scope);
+  const keeper = new TerraformResource(scope, `${id}_rotation`, {
+    terraformResourceType: "null_resource",
+    terraformGeneratorMetadata: { providerName: "null" },
+  });
+  if (Object.keys(triggers).length === 0) {
+    throw new PopdockConstructError(
+      keeper.node.path,
+      `PopdockApiToken ${id}: rotation has neither overlap (generations) nor triggers`,
+      'give it overlap (and every), e.g. { every: "90d", overlap: "7d" }, or at least one trigger, e.g. { triggers: { quarter: "2026-Q4" } }',
+    );
+  }
+  keeper.addOverride(
+    "triggers",
+    Object.fromEntries(Object.entries(triggers).map(([k, v]) => [k, String(v)])),
+  );
+  return keeper;
+}
+
+/**
+ * The `null` provider block a keeper needs (the CDK validates that every resource has one), unless
+ * the stack already has one (e.g. `@cdktf/provider-null`'s `NullProvider`).
+ */
+function ensureNullProvider(scope: Construct): void {
+  const stack = TerraformStack.of(scope);
+  const has = stack.node
+    .findAll()
+    .some((c) => (c as { terraformResourceType?: unknown }).terraformResourceType === "null" && c !== stack);
+  if (has) return;
+  new NullProviderBlock(stack, "popdock_null_provider");
+}
+
+/** A bare `provider "null" {}` with `hashicorp/null` as its source. */
+class NullProviderBlock extends TerraformProvider {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      terraformResourceType: "null",
+      terraformGeneratorMetadata: { providerName: "null" },
+      terraformProviderSource: "hashicorp/null",
+    });
+  }
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return {};
   }
 }

@@ -6,15 +6,7 @@
  * `popdock_api_user_grant.<user key>["team:Finance"]`, `…["role:Contributor"]`,
  * `…["connector:GP Production"]` (the same address the YAML format gives it).
  */
-import {
-  listMapper,
-  listMapperHcl,
-  stringToHclTerraform,
-  stringToTerraform,
-  type TerraformProvider,
-  TerraformResource,
-  Token,
-} from "cdktf";
+import type { TerraformProvider } from "cdktf";
 import type { Construct } from "constructs";
 import type { z } from "zod";
 import {
@@ -35,7 +27,10 @@ import {
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
+import { cdk } from "./lib.js";
 import { dropUndefined } from "./provider.js";
+
+const { listMapper, listMapperHcl, stringToHclTerraform, stringToTerraform, TerraformResource, Token } = cdk;
 
 type Scope = "roles" | "companies" | "lists" | "actions" | "details";
 type NoneOf<K extends string> = { readonly [P in K]?: never };

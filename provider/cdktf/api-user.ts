@@ -8,13 +8,7 @@
  * construct id when that is a valid key: `new PopdockApiUser(stack, "reporting_bot", …)`
  * synthesizes `popdock_api_user.reporting_bot` wherever the construct sits in the tree.
  */
-import {
-  stringToHclTerraform,
-  stringToTerraform,
-  type TerraformProvider,
-  TerraformResource,
-  TerraformStack,
-} from "cdktf";
+import type { TerraformProvider } from "cdktf";
 import type { Construct } from "constructs";
 import type { z } from "zod";
 import { RESOURCE_KEY } from "../../schema/config.js";
@@ -29,7 +23,11 @@ import {
   type PopdockMetaArguments,
   snakeArgs,
 } from "./common.js";
+import { cdk } from "./lib.js";
 import { dropUndefined } from "./provider.js";
+
+const { stringToHclTerraform, stringToTerraform, TerraformResource, TerraformStack } = cdk;
+type TerraformStack = InstanceType<typeof cdk.TerraformStack>;
 
 export type PopdockApiUserConfig = PopdockMetaArguments &
   Readonly<z.input<typeof ApiUserArgs>> & {

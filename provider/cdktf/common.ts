@@ -3,13 +3,7 @@
  * cannot honour, refused at construct time), argument checks against the same zod schemas the
  * reader uses, and the error they throw, which names the construct path.
  */
-import {
-  TerraformElement,
-  type TerraformMetaArguments,
-  type TerraformProvider,
-  type TerraformResourceConfig,
-  Token,
-} from "cdktf";
+import type { TerraformMetaArguments, TerraformProvider, TerraformResourceConfig } from "cdktf";
 import type { Construct } from "constructs";
 import {
   type ArgIssue,
@@ -18,6 +12,9 @@ import {
   type SupportedType,
 } from "../frontends/terraform-json/schema.js";
 import { PopdockError } from "../model/errors.js";
+import { cdk } from "./lib.js";
+
+const { TerraformElement, Token } = cdk;
 
 /** The provider source recorded in `terraform.required_providers` (the JSON is read by popdock-iac, not Terraform). */
 export const PROVIDER_SOURCE = "popdock/popdock";

@@ -3,8 +3,10 @@
  * tokens. Synthesize a stack with them and run `popdock plan` in the app's directory: popdock-iac
  * runs the app (`cdktf.json`'s `app`), reads the stack's Terraform JSON and plans it.
  *
- * `cdktf`, `constructs` and (for rotation keepers) `@cdktf/provider-null` are peer dependencies of
- * this entry only; the CLI and the YAML format never load them.
+ * They build on CDK Terrain (`cdktn` 0.24) or CDK for Terraform (`cdktf` 0.21), whichever the
+ * app uses (see ./lib.ts); those and `constructs` are optional peer dependencies of this entry
+ * only, and the CLI and the YAML format never load them. A token's `rotation` block needs no null
+ * provider package (`@cdktf/provider-null`'s `NullResource` keepers still work with cdktf).
  */
 export {
   PopdockApiToken,
@@ -17,4 +19,5 @@ export {
   type PopdockGrantTarget,
 } from "./api-user-grant.js";
 export { PopdockConstructError, PopdockImport, type PopdockMetaArguments } from "./common.js";
+export { type CdkFlavour, cdkFlavour } from "./lib.js";
 export { PopdockProvider, type PopdockProviderConfig } from "./provider.js";

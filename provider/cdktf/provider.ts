@@ -3,11 +3,15 @@
  * bindings are (`@cdktf/provider-null`'s `NullProvider`). CDKTF requires a provider construct in
  * every stack that has resources of its type.
  */
-import { stringToHclTerraform, stringToTerraform, TerraformProvider } from "cdktf";
+
 import type { Construct } from "constructs";
 import type { z } from "zod";
 import { PROVIDER_NAME, ProviderArgs, parseWith } from "../frontends/terraform-json/schema.js";
 import { importable, orThrow, type PopdockImport, PROVIDER_SOURCE } from "./common.js";
+import { cdk } from "./lib.js";
+
+const { stringToHclTerraform, stringToTerraform, TerraformProvider } = cdk;
+type TerraformProvider = InstanceType<typeof cdk.TerraformProvider>;
 
 /** The provider's arguments (the YAML format's `provider:` block). */
 export type PopdockProviderConfig = Readonly<z.input<typeof ProviderArgs>>;

@@ -4,6 +4,7 @@
  */
 
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { isAbsolute, relative } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { StateFile } from "../../schema/state.js";
@@ -19,8 +20,12 @@ import { countErrors, type Diagnostic, formatDiagnostic, hasErrors } from "../mo
 import { ConfigError, PopdockError, UsageError } from "../model/errors.js";
 import { renderPolicyText } from "../policy/render.js";
 import { readBackendBlock, resolveBackendConfig } from "./backend-config.js";
+import { INPUT_OPTION, LOCK_OPTION, VAR_FILE_OPTION } from "./common-options.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
+import { jsonUiOf } from "./json-ui.js";
+import { checkPlanningModes, withPlanningModes } from "./planning.js";
 import { checkPlan, type LoadedPolicy, loadPolicy } from "./policy.js";
+import { readVarFiles } from "./var-file.js";
 import {
   type ConfigLocation,
   type Connection,
@@ -48,6 +53,7 @@ export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
     description: "Config file or directory (repeatable; default ./popdock.yaml)",
   },
   var: { type: "string", multiple: true, value: "NAME=VALUE", description: "Set a variable (repeatable)" },
+  "var-file": VAR_FILE_OPTION,
   stack: { type: "string", value: "NAME", description: "CDKTF stack to read when the app has several" },
   workspace: WORKSPACE_OPTION,
 };
@@ -105,6 +111,7 @@ export const STATE_OPTIONS: Record<string, OptionSpec> = {
     description: "Wait this long for a held lock (e.g. 30s)",
   },
   workspace: WORKSPACE_OPTION,
+  lock: LOCK_OPTION,
 };
 
 /** Planning safety switches, for every command that plans (plan, apply). */
@@ -113,6 +120,7 @@ export const PLAN_SAFETY_OPTIONS: Record<string, OptionSpec> = {
     type: "boolean",
     description: "Allow a plan that deletes every object in the state (otherwise refused; see `destroy`)",
   },
+  input: INPUT_OPTION,
 };
 
 /** `-replace ADDR` and `--force-retire ADDR` (plan and apply). */
@@ -136,6 +144,16 @@ export const REPLACE_OPTIONS: Record<string, OptionSpec> = {
 export const COLOR_OPTIONS: Record<string, OptionSpec> = {
   "no-color": { type: "boolean", description: "No colour (also NO_COLOR)" },
 };
+
+/** `--parallelism N`: 1 to 100, default 10. */
+export function parallelismOf(args: ParsedArgs): number {
+  const p = str(args, "parallelism");
+  if (p === undefined) return 10;
+  const n = Number(p);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
+  return n;
+}
 
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
@@ -175,7 +193,11 @@ export function parseVars(pairs: readonly string[]): Record<string, string> {
 }
 
 export function printDiagnostics(io: CliIO, diags: readonly Diagnostic[]): void {
-  for (const d of diags) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  const ui = jsonUiOf(io); // --json: as `diagnostic` messages on stdout
+  for (const d of diags) {
+    if (ui) ui.diagnostic(d);
+    else io.stderr.write(`${formatDiagnostic(d)}\n`);
+  }
 }
 
 export interface Loaded {
@@ -202,11 +224,13 @@ export async function loadConfigFromArgs(
   const location = await locateConfig(list(args, "config"), io.cwd);
   const stack = str(args, "stack");
   const workspace = await resolveWorkspace(str(args, "workspace"), io.env, location.baseDir);
+  const fromFiles = await readVarFiles(list(args, "var-file"), io.cwd);
+  if (hasErrors(fromFiles.diagnostics)) return { location, result: { diagnostics: fromFiles.diagnostics } };
   const result = await loadConfig({
     location,
     cwd: io.cwd,
     workspace,
-    vars: parseVars(list(args, "var")),
+    vars: { ...fromFiles.vars, ...parseVars(list(args, "var")) },
     env: io.env,
     signal: io.signal,
     ...(stack !== undefined ? { stack } : {}),
@@ -281,6 +305,11 @@ export function lockBackend(
   command: string,
 ): Promise<HeldLock> {
   const timeout = str(args, "lock-timeout");
+  if (args.values.lock === false) {
+    // --lock=false (Terraform's -lock=false): the caller vouches that nothing else runs at once.
+    if (timeout !== undefined) throw new UsageError("--lock-timeout has no use with --lock=false");
+    return Promise.resolve(unlocked(command));
+  }
   return backend.lock({
     command,
     timeoutMs: timeout !== undefined ? parseDuration(timeout) : 0,
@@ -288,6 +317,26 @@ export function lockBackend(
     onWait: (message) => io.stderr.write(`${message}\n`),
     onTakeover: (message) => io.stderr.write(`${message}\n`),
   });
+}
+
+/**
+ * The stand-in for a lock not taken (`--lock=false`): releasing it does nothing. The local
+ * backend's clean-up of temp files happens only under a real lock (without one, a temp file may
+ * be another run's write in flight).
+ */
+function unlocked(command: string): HeldLock {
+  return {
+    id: "none",
+    info: {
+      id: "none",
+      pid: process.pid,
+      host: hostname(),
+      user: "",
+      command,
+      created_at: new Date().toISOString(),
+    },
+    release: async () => {},
+  };
 }
 
 /** Runs `body` holding the state lock; always releases it (and closes the backend). */
@@ -401,6 +450,7 @@ export async function withPlan(
   /** `plan --generate-config-out`: import blocks without configuration are collected here. */
   unconfiguredImports?: UnconfiguredImport[],
 ): Promise<number> {
+  checkPlanningModes(args, mode);
   const loaded = await loadConfigOrFail(args, io);
   const policy = await loadPolicy(args, io, loaded.location);
   return withLock(args, io, loaded.location, command, async (backend) => {
@@ -408,21 +458,24 @@ export async function withPlan(
     const conn = await connectFor(args, io, loaded);
     try {
       checkStateEndpoint(state, conn.identity, backend.describe());
-      const computed = await computePlan({
-        api: conn.api,
-        config: loaded.config,
-        loaded: state,
-        identity: conn.identity,
-        mode,
-        signal: io.signal,
-        replay: command !== "popdock plan",
-        allowDestroyAll: flag(args, "allow-destroy-all"),
-        stateName: backend.describe(),
-        workspace: backend.workspace,
-        replace: list(args, "replace"),
-        forceRetire: list(args, "force-retire"),
-        ...(unconfiguredImports ? { unconfiguredImports } : {}),
-      });
+      const computed = withPlanningModes(
+        args,
+        await computePlan({
+          api: conn.api,
+          config: loaded.config,
+          loaded: state,
+          identity: conn.identity,
+          mode,
+          signal: io.signal,
+          replay: command !== "popdock plan",
+          allowDestroyAll: flag(args, "allow-destroy-all"),
+          stateName: backend.describe(),
+          workspace: backend.workspace,
+          replace: list(args, "replace"),
+          forceRetire: list(args, "force-retire"),
+          ...(unconfiguredImports ? { unconfiguredImports } : {}),
+        }),
+      );
       printDiagnostics(io, computed.diagnostics);
       for (const n of computed.notes) io.stderr.write(`note: ${n}\n`);
       if (!computed.plan || hasErrors(computed.diagnostics)) {

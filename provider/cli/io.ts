@@ -31,7 +31,7 @@ export interface OptionSpec {
   multiple?: boolean;
   /** One line for --help. */
   description: string;
-  /** Placeholder shown in --help, e.g. FILE. */
+  /** Placeholder shown in --help, e.g. FILE; for a boolean, the value it is usually given (`--lock=false`). */
   value?: string;
 }
 
@@ -42,6 +42,8 @@ export interface Command {
   usage: string;
   /** Longer text for --help (optional). */
   help?: string;
+  /** Example command lines for --help, each a whole line after two spaces (optional). */
+  examples?: readonly string[];
   options: Record<string, OptionSpec>;
   /** Whether the command accepts positional arguments (and how many at most). */
   maxPositionals: number;

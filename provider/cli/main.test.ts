@@ -102,9 +102,9 @@ describe("Terraform's single-dash spellings", () => {
     ]);
   });
 
-  it("leave unknown names, one-letter options, values and anything after -- alone", () => {
+  it("make any single-dash word long (so an unknown one gets a suggestion); leave one-letter options, values and anything after -- alone", () => {
     expect(terraformSpellings(["-nope", "-h", "--out", "-x", "--", "-no-color"], options)).toEqual([
-      "-nope",
+      "--nope",
       "-h",
       "--out",
       "-x",

@@ -2,11 +2,14 @@
  * `popdock` command line: parses argv, dispatches to a command, prints errors. Commands are
  * loaded lazily so that `popdock validate` on YAML never loads the sandbox, CDKTF, etc.
  */
-import { parseArgs } from "node:util";
 import { logLevelFromEnv } from "../client/options.js";
+import { didYouMean } from "../model/diagnostics.js";
 import { POPDOCK_IAC_VERSION } from "../model/version.js";
 import { formatError } from "./format-error.js";
-import type { CliIO, Command, OptionSpec } from "./io.js";
+import type { CliIO, Command } from "./io.js";
+import { commandHelp, parseCommand } from "./program.js";
+
+export { commandHelp, terraformSpellings } from "./program.js";
 
 type Loader = () => Promise<Command>;
 
@@ -16,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   plan: async () => (await import("./commands/plan.js")).command,
   apply: async () => (await import("./commands/apply.js")).command,
   destroy: async () => (await import("./commands/apply.js")).destroyCommand,
+  refresh: async () => (await import("./commands/apply.js")).refreshCommand,
   import: async () => (await import("./commands/import.js")).command,
   output: async () => (await import("./commands/output.js")).command,
   show: async () => (await import("./commands/show.js")).command,
@@ -26,7 +30,14 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   tokens: async () => (await import("./commands/tokens.js")).command,
   sandbox: async () => (await import("./commands/sandbox.js")).command,
   policy: async () => (await import("./commands/policy.js")).command,
+  completion: async () => (await import("./commands/completion.js")).command,
 };
+
+/** `error: unknown command "plna" (did you mean plan?)` and the general help. */
+async function unknownCommand(name: string): Promise<string> {
+  const guess = didYouMean(name, [...Object.keys(COMMANDS), "help", "version"]);
+  return `error: unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ""}\n\n${await globalHelp()}`;
+}
 
 /** The general help: every command with its summary (loads the command modules; help only). */
 async function globalHelp(): Promise<string> {
@@ -45,37 +56,6 @@ ${entries.map(([n, summary]) => `  ${n.padEnd(width)}${summary}`).join("\n")}
 
 Run \`popdock help <command>\` (or \`popdock <command> --help\`) for a command's options.
 `;
-}
-
-/**
- * Options every command takes, whether or not it prints in colour: scripts pass them to every
- * call (the README lists them as common).
- */
-const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  "no-color": { type: "boolean", description: "No colour (also NO_COLOR)" },
-};
-
-function withCommonOptions(cmd: Command): Record<string, OptionSpec> {
-  return {
-    ...cmd.options,
-    ...Object.fromEntries(Object.entries(COMMON_OPTIONS).filter(([k]) => !(k in cmd.options))),
-  };
-}
-
-export function commandHelp(cmd: Command): string {
-  const lines = [`Usage: popdock ${cmd.usage}`, "", cmd.summary];
-  if (cmd.help) lines.push("", cmd.help.trimEnd());
-  const entries = Object.entries(withCommonOptions(cmd));
-  if (entries.length > 0) {
-    lines.push("", "Options:");
-    for (const [name, spec] of entries) {
-      const short = spec.short ? `-${spec.short}, ` : "    ";
-      const val = spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : "";
-      lines.push(`  ${short}--${name}${val}`.padEnd(34) + spec.description);
-    }
-  }
-  lines.push(`${"  -h, --help".padEnd(34)}Show this help`);
-  return `${lines.join("\n")}\n`;
 }
 
 function defaultIO(): CliIO {
@@ -110,30 +90,6 @@ function defaultIO(): CliIO {
   return io;
 }
 
-/**
- * Terraform's single-dash spellings of long options, for muscle memory: `-no-color`,
- * `-auto-approve`, `-out=FILE`, `-lock-timeout=30s`, `-var NAME=VALUE` become their `--` forms
- * when the command has that option. One-letter options (`-c`, `-h`) and everything after `--`
- * are left alone.
- */
-export function terraformSpellings(
-  args: readonly string[],
-  options: Readonly<Record<string, unknown>>,
-): string[] {
-  const out: string[] = [];
-  let rest = false;
-  for (const a of args) {
-    if (rest || a === "--") {
-      rest = true;
-      out.push(a);
-      continue;
-    }
-    const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
-    out.push(m?.[1] !== undefined && Object.hasOwn(options, m[1]) ? `-${a}` : a);
-  }
-  return out;
-}
-
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runMain(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
@@ -141,7 +97,7 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
     // `popdock help plan` is `popdock plan --help`.
     const loadHelp = COMMANDS[rest[0]];
     if (!loadHelp) {
-      io.stderr.write(`error: unknown command "${rest[0]}"\n\n${await globalHelp()}`);
+      io.stderr.write(await unknownCommand(rest[0]));
       return 1;
     }
     io.stdout.write(commandHelp(await loadHelp()));
@@ -157,48 +113,25 @@ export async function runMain(argv: readonly string[], io: CliIO = defaultIO()):
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr.write(`error: unknown command "${name}"\n\n${await globalHelp()}`);
+    io.stderr.write(await unknownCommand(name));
     return 1;
   }
   const cmd = await load();
-  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
-    help: { type: "boolean", short: "h" },
-  };
-  for (const [k, spec] of Object.entries(withCommonOptions(cmd)) as [string, OptionSpec][]) {
-    options[k] = {
-      type: spec.type,
-      ...(spec.short ? { short: spec.short } : {}),
-      ...(spec.multiple ? { multiple: true } : {}),
-    };
-  }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: terraformSpellings(rest, options),
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    io.stderr.write(`error: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
-    return 1;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(commandHelp(cmd));
+  const parsed = parseCommand(cmd, rest);
+  if (parsed.kind === "help") {
+    io.stdout.write(parsed.text);
     return 0;
   }
-  if (parsed.positionals.length > cmd.maxPositionals) {
-    io.stderr.write(
-      `error: unexpected argument "${parsed.positionals[cmd.maxPositionals]}"\n\n${commandHelp(cmd)}`,
-    );
+  if (parsed.kind === "error") {
+    io.stderr.write(`error: ${parsed.message}\nRun \`popdock ${name} --help\` for its options.\n`);
     return 1;
   }
   try {
     logLevelFromEnv(io.env); // an unknown POPDOCK_LOG level is an error, not ignored
     return await cmd.run(
       {
-        values: parsed.values as Record<string, string | boolean | string[] | undefined>,
-        positionals: parsed.positionals,
+        values: parsed.args.values,
+        positionals: parsed.args.positionals,
       },
       io,
     );

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Plan } from "../../schema/plan.js";
 import type { PolicyResult } from "../../schema/policy.js";
 import type { PolicyOverrideRecord } from "../../schema/state.js";
+import type { MarkdownSection } from "../engine/render/markdown.js";
 import { type Diagnostic, hasErrors } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import type { LiveSnapshot } from "../model/live.js";
@@ -17,6 +18,7 @@ import { activeRules, POLICY_FILE_NAME, type PolicySource, readPolicyConfig } fr
 import { PolicyConfigError, PolicyFailedError } from "../policy/errors.js";
 import { type ActiveRule, evaluatePolicies, type PolicyOverride, verdict } from "../policy/evaluate.js";
 import { loadPolicyModules, policyModulesIn } from "../policy/modules.js";
+import { renderPolicyMarkdown } from "../policy/render.js";
 import { displayPath, list, printDiagnostics, str } from "./common.js";
 import type { CliIO, OptionSpec, ParsedArgs } from "./io.js";
 import type { ConfigLocation } from "./wiring.js";
@@ -256,4 +258,13 @@ export async function recordOverrides(statePath: string, entry: OverrideEntry): 
   await mkdir(dirname(path), { recursive: true });
   await appendFile(path, `${JSON.stringify(overrideRecord(entry))}\n`, { mode: 0o600 });
   return path;
+}
+
+/** The policy table of a PR comment, as a markdown section (none without rules or results). */
+export function policyMarkdownSections(
+  results: readonly PolicyResult[],
+  ruleCount: number,
+): MarkdownSection[] {
+  const md = renderPolicyMarkdown(results, ruleCount).trim();
+  return md === "" ? [] : [{ id: "policy", kind: "policy table", head: md }];
 }

@@ -98,6 +98,8 @@ describe("secrets canary", () => {
     await run(["show", "--markdown", "rotate.plan"], env);
     await run(["plan", "--markdown"]);
     await run(["plan", "--json"]);
+    await run(["plan", "--markdown", "--markdown-max-chars", "2000"]); // the cut comment
+    await run(["plan", "-refresh-only", "--json"]);
 
     // 2b. Attempts that must fail without leaking: a tampered plan, the plan sent to another
     //     endpoint, and a `*.localhost` endpoint over plain http (DNS could point it anywhere).
@@ -184,7 +186,7 @@ describe("secrets canary", () => {
     const removed = await run(["apply", "--auto-approve"]);
     expect(removed.stdout).toMatch(/popdock_api_token\.beta\["sync"\]: destroyed/);
     await collectSecrets();
-    await run(["destroy", "--auto-approve"]);
+    await run(["destroy", "--auto-approve", "--json"]); // the machine-readable stream
     expect((await sandbox.inventory()).userCount).toBe(0);
 
     expect(secrets.size).toBe(4); // ci, bi (old), bi (new), sync

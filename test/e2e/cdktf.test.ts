@@ -64,8 +64,14 @@ describe("the CDKTF example", () => {
         outputs: doc.output_changes,
       };
     };
-    const fromApp = await cdktf(["plan", "--json"]);
-    const fromYaml = await cdktf(["plan", "--json", "-c", "examples/cdktf/popdock.yaml"]);
+    // The plan document (terraform show -json shape) of each: plan --out, then show --json.
+    expectExit(await cdktf(["plan", "--out", join(dir, "app.plan")]), 0);
+    expectExit(
+      await cdktf(["plan", "--out", join(dir, "yaml.plan"), "-c", "examples/cdktf/popdock.yaml"]),
+      0,
+    );
+    const fromApp = await sandbox.popdock(["show", "--json", "app.plan"], dir);
+    const fromYaml = await sandbox.popdock(["show", "--json", "yaml.plan"], dir);
     expectExit(fromApp, 0);
     expectExit(fromYaml, 0);
     expect(shape(fromApp.stdout).resources.length).toBe(13);

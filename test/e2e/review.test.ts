@@ -134,10 +134,12 @@ describe("exit codes and confirmation", () => {
     const dir = await project();
     await writeConfig(dir, { users: { e: { name: `rv-exit-${uniq()}` } } });
     const changes = await sb.run(dir, ["plan", "--detailed-exitcode", "--json", "--out", "p.json"], 2);
-    // With --json, stdout is only the JSON plan; the "saved" note goes to stderr.
-    expect(JSON.parse(changes.stdout).resource_changes.map((c: Json) => c.change.actions)).toEqual([
-      ["create"],
-    ]);
+    // With --json, stdout is only the message stream; the "saved" note goes to stderr.
+    const lines = changes.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Json);
+    expect(lines.filter((m) => m.type === "planned_change").map((m) => m.change.action)).toEqual(["create"]);
     expect(changes.stderr).toContain("Saved the plan to p.json.");
     await sb.run(dir, ["apply", "--auto-approve"]);
     await sb.run(dir, ["plan", "--detailed-exitcode"], 0);

@@ -155,7 +155,7 @@ describe("popdock sandbox (in-process)", () => {
     const { io, out } = memoryIO(new AbortController().signal);
     expect(await runMain(["sandbox", "--help"], io)).toBe(0);
     expect(out()).toContain("--fail-after-commit-mode");
-    expect(out()).toContain("--clock TIME");
+    expect(out()).toContain("--clock <TIME>");
     expect(out()).toContain("/api/v2/user");
   });
 });

@@ -29,6 +29,9 @@ export const SLOW_FILES: readonly string[] = [
   "test/sandbox/behaviour.test.ts",
   "test/sandbox/cli.test.ts",
   "test/e2e/rotation.test.ts", // a kill -9 under latency, and a token's whole life
+  "test/e2e/cdk-flavours.test.ts", // two CDK syntheses and a CDK Terrain apply
+  "test/e2e/github-actions.test.ts", // the workflows' steps as bash processes, ~25 CLI processes
+  "test/e2e/planning-modes.test.ts", // -target, -refresh-only and -var-file applies (~7 s)
   "test/sandbox/crash.test.ts",
   "test/e2e/review.test.ts",
   "test/e2e/lifecycle.test.ts",

@@ -12,6 +12,14 @@ import { type ApplyEvent, applyPlan, type Step, syncUnchanged } from "../../engi
 import { planHasChanges } from "../../engine/moves.js";
 import { isSensitiveRef, resolveOutput } from "../../engine/outputs.js";
 import { PlanStaleError, refreshAndRecover, staleReasons } from "../../engine/pipeline.js";
+import {
+  applyEventMessage,
+  applyProgressMessage,
+  changeSummaryMessage,
+  diagnosticMessage,
+  outputsMessage,
+  planMessages,
+} from "../../engine/render/ui-json.js";
 import { previousSecrets } from "../../engine/rotation.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
 import { LOCAL_ENDPOINT } from "../../model/provider.js";
@@ -28,6 +36,7 @@ import {
   loadOrEmpty,
   openStateBackend,
   PLAN_SAFETY_OPTIONS,
+  parallelismOf,
   planText,
   REPLACE_OPTIONS,
   readPlanFile,
@@ -36,7 +45,10 @@ import {
   withBackendLocked,
   withPlan,
 } from "../common.js";
+import { PARALLELISM_OPTION } from "../common-options.js";
 import type { CliIO, Command, ParsedArgs } from "../io.js";
+import { jsonUiOf, withJsonUi } from "../json-ui.js";
+import { isRefreshOnly, REFRESH_ONLY_OPTION, refreshOnlyText, TARGET_OPTION } from "../planning.js";
 import {
   checkPlan,
   enforcePolicy,
@@ -70,7 +82,14 @@ const APPLY_OPTIONS = {
   ...FULL_OPTION,
   ...REPLACE_OPTIONS,
   "auto-approve": { type: "boolean", description: "Skip the confirmation prompt" },
-  parallelism: { type: "string", value: "N", description: "Steps run at once (default 10)" },
+  parallelism: PARALLELISM_OPTION,
+  json: {
+    type: "boolean",
+    description:
+      "Stream machine-readable UI messages, one JSON object per line (needs --auto-approve or PLANFILE)",
+  },
+  target: TARGET_OPTION,
+  "refresh-only": REFRESH_ONLY_OPTION,
   "secrets-out": {
     type: "string",
     value: "FILE",
@@ -82,35 +101,43 @@ export const command: Command = {
   name: "apply",
   summary: "Make Popdock match the configuration, or apply a saved plan exactly.",
   usage: "apply [PLANFILE] [options]",
+  examples: [
+    "popdock apply",
+    "popdock plan -out=plan.json && popdock apply plan.json",
+    "popdock apply plan.json --secrets-out tokens.env",
+    "popdock apply -auto-approve -input=false",
+  ],
   help: "Without PLANFILE: plans, shows the plan and asks for confirmation (a non-interactive run needs --auto-approve).\nWith PLANFILE: applies exactly that plan; a stale plan is refused and nothing is changed.",
   maxPositionals: 1,
   options: { ...APPLY_OPTIONS, destroy: { type: "boolean", description: "Destroy everything in state" } },
-  run: (args, io) => runApply(args, io, flag(args, "destroy") ? "destroy" : "normal"),
+  run: (args, io) =>
+    withJsonUi(args, io, () => runApply(args, io, flag(args, "destroy") ? "destroy" : "normal")),
 };
 
 export const destroyCommand: Command = {
   name: "destroy",
   summary: "Delete every API user, grant and token in state from Popdock.",
   usage: "destroy [options]",
+  examples: ["popdock destroy", "popdock plan --destroy --out destroy.json && popdock apply destroy.json"],
   maxPositionals: 0,
-  options: APPLY_OPTIONS,
-  run: (args, io) => runApply(args, io, "destroy"),
+  // A destroy creates no token: no --secrets-out.
+  options: Object.fromEntries(
+    Object.entries(APPLY_OPTIONS).filter(([k]) => k !== "secrets-out" && k !== "refresh-only"),
+  ),
+  run: (args, io) => withJsonUi(args, io, () => runApply(args, io, "destroy")),
 };
-
-function parallelismOf(args: ParsedArgs): number {
-  const p = str(args, "parallelism");
-  if (p === undefined) return 10;
-  const n = Number(p);
-  if (!Number.isInteger(n) || n < 1 || n > 100)
-    throw new UsageError(`--parallelism must be a whole number from 1 to 100, not "${p}"`);
-  return n;
-}
 
 async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy"): Promise<number> {
   const planFile = args.positionals[0];
   const parallelism = parallelismOf(args);
   const secretsOut = str(args, "secrets-out");
   if (secretsOut !== undefined) await checkSecretsDestination(io, secretsOut);
+  if (flag(args, "json") && planFile === undefined && !flag(args, "auto-approve")) {
+    // A prompt cannot share stdout with the message stream (Terraform refuses this too).
+    throw new UsageError(`${verbOf(mode)} --json needs --auto-approve or a saved PLANFILE`, {
+      hint: "pass --auto-approve, or apply a reviewed plan: `popdock plan --out FILE` then `popdock apply FILE --json`",
+    });
+  }
   const overrides = overridesOf(args);
   if (planFile !== undefined) {
     for (const opt of ["replace", "force-retire"]) {
@@ -128,31 +155,36 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
   const command = mode === "destroy" ? "popdock destroy" : "popdock apply";
   return withPlan(args, io, command, mode, async (p) => {
     const { plan, computed, conn } = p;
-    io.stdout.write(planText(args, io, p));
+    const ui = jsonUiOf(io);
+    if (ui) {
+      ui.emitAll(planMessages(plan));
+      ui.emit(changeSummaryMessage(plan, "plan"));
+    } else if (isRefreshOnly(args))
+      io.stdout.write(refreshOnlyText(planText(args, io, p), plan.drift.length));
+    else io.stdout.write(planText(args, io, p));
     const used = enforcePolicy(io, plan.policy_results ?? [], overrides);
+    if (isRefreshOnly(args)) {
+      // Nothing is sent to Popdock: confirm, then record what it has (execute runs no step).
+      if (plan.drift.length === 0) return 0;
+      if (
+        !flag(args, "auto-approve") &&
+        !(await confirmed(args, io, mode, "record these changes in the state"))
+      )
+        return 1;
+      computed.state.endpoint = conn.identity;
+      return await execute(args, io, plan, computed.state, p, conn.api, parallelism);
+    }
     if (!hasWork(plan) && computed.notes.length === 0) {
       // Nothing to change in Popdock; the state may still need what the refresh saw (drift the
       // configuration agrees with, a newly set prevent_destroy).
       if (!syncUnchanged(plan, structuredClone(computed.state))) return 0;
-      io.stdout.write("\nNo changes to Popdock; recording what it has in the state.\n");
+      say(io, "\nNo changes to Popdock; recording what it has in the state.\n");
       computed.state.endpoint = conn.identity;
       return await execute(args, io, plan, computed.state, p, conn.api, parallelism);
     }
     if (!flag(args, "auto-approve")) {
-      if (!io.prompt) {
-        throw new UsageError(`${verbOf(mode)} needs confirmation, and this run is not interactive`, {
-          hint:
-            mode === "destroy"
-              ? "pass --auto-approve, or review a saved plan: `popdock plan --destroy --out FILE` then `popdock apply FILE`"
-              : "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
-        });
-      }
       const what = mode === "destroy" ? "destroy all these objects" : "perform these actions";
-      const answer = await io.prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
-      if (answer.trim() !== "yes") {
-        io.stderr.write(`${capitalized(verbOf(mode))} cancelled; nothing was changed.\n`);
-        return 1;
-      }
+      if (!(await confirmed(args, io, mode, what))) return 1;
     }
     if (used.length > 0)
       await logOverrides(io, p.backend, computed.state, command, conn.identity, plan, used);
@@ -381,7 +413,35 @@ async function execute(
   let done = 0;
   let total = 0;
   const prefix = () => (tty ? `[${done}/${total}] ` : "");
-  const onEvent = (ev: ApplyEvent) => {
+  const ui = jsonUiOf(io);
+  const progress = new Map<string, ReturnType<typeof setInterval>>();
+  const onJsonEvent = (ev: ApplyEvent) => {
+    ui?.emit(applyEventMessage(ev));
+    if (ev.type === "start") {
+      // Terraform's "Still creating... [10s elapsed]", every 10 s while a step runs.
+      const started = Date.now();
+      const timer = setInterval(
+        () => ui?.emit(applyProgressMessage(ev.step, Math.round((Date.now() - started) / 1000))),
+        10_000,
+      );
+      timer.unref();
+      progress.set(ev.step.id, timer);
+      return;
+    }
+    clearInterval(progress.get(ev.step.id));
+    progress.delete(ev.step.id);
+    if (ev.type === "failed") {
+      ui?.emit(
+        diagnosticMessage({
+          severity: "error",
+          summary: `${ev.step.address}: ${ev.error instanceof PopdockError ? ev.error.message : String((ev.error as Error)?.message ?? ev.error)}`,
+          address: ev.step.address,
+          ...(ev.error instanceof PopdockError ? { code: ev.error.code } : {}),
+        }),
+      );
+    }
+  };
+  const onTextEvent = (ev: ApplyEvent) => {
     const [start, end] = describeStep(ev.step);
     if (ev.type === "start") io.stdout.write(`${prefix()}${ev.step.address}: ${start}\n`);
     else if (ev.type === "done") {
@@ -407,7 +467,7 @@ async function execute(
       plan.outputs.filter((o) => o.sensitive && o.action !== "delete").map((o) => o.name),
     );
   }
-  io.stdout.write("\n");
+  if (!ui) io.stdout.write("\n");
   const result = await applyPlan({
     plan,
     api,
@@ -416,8 +476,10 @@ async function execute(
     serial: stored.serial,
     parallelism,
     signal: io.signal,
-    onEvent,
+    onEvent: ui ? onJsonEvent : onTextEvent,
     onPlanned: (n) => (total = n),
+  }).finally(() => {
+    for (const t of progress.values()) clearInterval(t);
   });
   const s = plan.summary;
   if (secretsOut !== undefined && result.secrets.size > 0) {
@@ -452,11 +514,11 @@ async function execute(
         },
       );
     }
-    io.stdout.write(
-      `\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`,
-    );
+    say(io, `\nWrote ${values.size} token ID${values.size === 1 ? "" : "s"} to ${secretsOut} (mode 0600).\n`);
   }
-  printOutputs(io, state.outputs);
+  if (ui) {
+    if (Object.keys(state.outputs).length > 0) ui.emit(outputsMessage(state.outputs));
+  } else printOutputs(io, state.outputs);
   if (result.interrupted) {
     throw new ApplyInterruptedError(
       `interrupted: ${[...result.outcomes.values()].filter((o) => o === "ok").length} of ${result.steps.length} steps completed; state is saved`,
@@ -478,11 +540,14 @@ async function execute(
     plan.mode === "destroy"
       ? `${s.destroy} destroyed`
       : `${s.add} added, ${s.change} changed, ${s.destroy} destroyed${stateActionsDone(plan)}`;
-  io.stdout.write(
-    `\n${capitalized(verbOf(plan.mode))} complete! Resources: ${resources}. ${sent.attempts} requests to Popdock${retried}.\n`,
-  );
-  if (s.tokens_to_create > 0 && secretsOut === undefined) {
+  if (ui) ui.emit(changeSummaryMessage(plan, plan.mode === "destroy" ? "destroy" : "apply"));
+  else
     io.stdout.write(
+      `\n${capitalized(verbOf(plan.mode))} complete! Resources: ${resources}. ${sent.attempts} requests to Popdock${retried}.\n`,
+    );
+  if (s.tokens_to_create > 0 && secretsOut === undefined) {
+    say(
+      io,
       `New token IDs are sensitive: read one with \`popdock output NAME --raw\`, or apply with --secrets-out FILE.\n`,
     );
   }
@@ -503,3 +568,57 @@ function printOutputs(
     io.stdout.write(`${n.padEnd(width)} = ${v}\n`);
   }
 }
+
+/** A line for people: on stdout, or a `log` message in --json mode. */
+function say(io: CliIO, text: string): void {
+  const ui = jsonUiOf(io);
+  if (ui) ui.emit({ "@level": "info", "@message": text.trim(), type: "log" });
+  else io.stdout.write(text);
+}
+
+/** Asks "Do you want to …?"; false (and says so) unless the answer is yes. */
+async function confirmed(
+  args: ParsedArgs,
+  io: CliIO,
+  mode: "normal" | "destroy",
+  what: string,
+): Promise<boolean> {
+  // --input=false: never ask, as when stdin is not a terminal.
+  const prompt = args.values.input === false ? undefined : io.prompt;
+  if (!prompt) {
+    const why = args.values.input === false ? "--input=false was given" : "this run is not interactive";
+    throw new UsageError(`${verbOf(mode)} needs confirmation, and ${why}`, {
+      hint: isRefreshOnly(args)
+        ? "pass --auto-approve (or run `popdock refresh`)"
+        : mode === "destroy"
+          ? "pass --auto-approve, or review a saved plan: `popdock plan --destroy --out FILE` then `popdock apply FILE`"
+          : "pass --auto-approve, or review a saved plan: `popdock plan --out FILE` then `popdock apply FILE`",
+    });
+  }
+  const answer = await prompt(`\nDo you want to ${what}? Only 'yes' will be accepted: `);
+  if (answer.trim() === "yes") return true;
+  io.stderr.write(`${capitalized(verbOf(mode))} cancelled; nothing was changed.\n`);
+  return false;
+}
+
+/** `popdock refresh`: Terraform's alias for `apply -refresh-only -auto-approve`. */
+export const refreshCommand: Command = {
+  name: "refresh",
+  summary: "Record in the state what changed in Popdock; change nothing there (apply -refresh-only).",
+  usage: "refresh [options]",
+  examples: ["popdock refresh", "popdock plan -refresh-only -detailed-exitcode   # review first"],
+  maxPositionals: 0,
+  options: Object.fromEntries(
+    Object.entries(APPLY_OPTIONS).filter(
+      ([k]) => !["secrets-out", "target", "refresh-only", "auto-approve", "allow-destroy-all"].includes(k),
+    ),
+  ),
+  run: (args, io) =>
+    withJsonUi(args, io, () =>
+      runApply(
+        { ...args, values: { ...args.values, "refresh-only": true, "auto-approve": true } },
+        io,
+        "normal",
+      ),
+    ),
+};

@@ -8,6 +8,7 @@ export const command: Command = {
   name: "force-unlock",
   summary: "Remove a stale state lock. Only when its holder is gone.",
   usage: "force-unlock LOCK_ID [options]",
+  examples: ["popdock force-unlock 3f2a9c1e-0b7d-4e55-9a0e-2d1c6b8f4a10"],
   maxPositionals: 1,
   options: {
     ...LOCATE_OPTIONS,

@@ -8,6 +8,7 @@ export const command: Command = {
   name: "graph",
   summary: "Print the dependency graph (Graphviz dot or Mermaid).",
   usage: "graph [--format dot|mermaid] [options]",
+  examples: ["popdock graph | dot -Tsvg > graph.svg", "popdock graph --format mermaid"],
   maxPositionals: 0,
   options: {
     ...CONFIG_OPTIONS,

@@ -28,8 +28,9 @@ export const command: Command = {
       .filter((t) => !t.local)
       .map((t) => `${t.import.format} (${t.type})`);
     return `ID is ${ids.slice(0, -1).join(", ")} or ${ids.at(-1) ?? ""}.
-Example: popdock import 'popdock_api_user.reporting_bot' usr_123`;
+`;
   },
+  examples: ["popdock import 'popdock_api_user.reporting_bot' usr_123"],
   maxPositionals: 2,
   options: { ...CONFIG_OPTIONS, ...CONNECTION_OPTIONS, ...STATE_OPTIONS },
   async run(args, io) {

@@ -21,6 +21,11 @@ export const command: Command = {
   name: "output",
   summary: "Show outputs; a named output prints its value (token IDs read live from Popdock).",
   usage: "output [NAME] [options]",
+  examples: [
+    "popdock output",
+    "popdock output --json",
+    "popdock output reporting_bot_token --raw > token.txt",
+  ],
   maxPositionals: 1,
   options: {
     ...LOCATE_OPTIONS,

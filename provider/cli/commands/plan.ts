@@ -4,8 +4,8 @@ import { resolve } from "node:path";
 import type { Plan } from "../../../schema/plan.js";
 import { planHasChanges, type UnconfiguredImport } from "../../engine/moves.js";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
-import { renderPlanJson } from "../../engine/render/json.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
+import { changeSummaryMessage, planMessages, plannedOutputsMessage } from "../../engine/render/ui-json.js";
 import { generateImportYaml } from "../../frontends/yaml/generate.js";
 import { UsageError } from "../../model/errors.js";
 import { verdict } from "../../policy/evaluate.js";
@@ -18,20 +18,32 @@ import {
   FULL_OPTION,
   flag,
   PLAN_SAFETY_OPTIONS,
+  parallelismOf,
   planText,
   REPLACE_OPTIONS,
   STATE_OPTIONS,
   str,
   withPlan,
 } from "../common.js";
+import { PARALLELISM_OPTION } from "../common-options.js";
 import type { CliIO, Command } from "../io.js";
-import { POLICY_OPTIONS } from "../policy.js";
+import { jsonUiOf, withJsonUi } from "../json-ui.js";
+import { MARKDOWN_OPTIONS, markdownOptions } from "../markdown-options.js";
+import { isRefreshOnly, REFRESH_ONLY_OPTION, refreshOnlyText, TARGET_OPTION } from "../planning.js";
+import { POLICY_OPTIONS, policyMarkdownSections } from "../policy.js";
 
 export const command: Command = {
   name: "plan",
   summary: "Show what apply would change in Popdock.",
   usage: "plan [options]",
-  help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error or a plan that fails a mandatory/hard policy rule, 2 changes present (--detailed-exitcode only).
+  examples: [
+    "popdock plan",
+    "popdock plan -out=plan.json -detailed-exitcode",
+    "popdock plan --markdown > plan.md",
+    "popdock plan --destroy --out destroy.json",
+  ],
+  help: `Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error or a plan that fails a mandatory/hard policy rule, 2 changes present (--detailed-exitcode only;
+with -refresh-only: changes made outside popdock-iac).
 The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly it, or refuses if it went stale.`,
   maxPositionals: 0,
   options: {
@@ -43,9 +55,20 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
     ...POLICY_OPTIONS,
     ...FULL_OPTION,
     ...REPLACE_OPTIONS,
+    parallelism: {
+      ...PARALLELISM_OPTION,
+      description:
+        "Accepted as apply takes it (checked, 1–100); plan's refresh makes at most 4 requests at once",
+    },
+    target: TARGET_OPTION,
+    "refresh-only": REFRESH_ONLY_OPTION,
     out: { type: "string", value: "FILE", description: "Save the plan to FILE for `popdock apply FILE`" },
-    json: { type: "boolean", description: "Print the plan as JSON (terraform show -json shape, no secrets)" },
+    json: {
+      type: "boolean",
+      description: "Stream machine-readable UI messages, one JSON object per line (terraform plan -json)",
+    },
     markdown: { type: "boolean", description: "Print a PR-comment summary in Markdown" },
+    ...MARKDOWN_OPTIONS,
     destroy: { type: "boolean", description: "Plan to destroy everything in state" },
     "generate-config-out": {
       type: "string",
@@ -58,43 +81,58 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
       description: "Exit 0 for no changes, 2 for changes, 1 for errors",
     },
   },
-  run: async (args, io) => {
-    const generateOut = str(args, "generate-config-out");
-    if (generateOut !== undefined) await refuseExisting(resolve(io.cwd, generateOut), generateOut);
-    const unconfigured: UnconfiguredImport[] = [];
-    return withPlan(
-      args,
-      io,
-      "popdock plan",
-      flag(args, "destroy") ? "destroy" : "normal",
-      async (p) => {
-        const { plan } = p;
-        if (flag(args, "json")) io.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-        else if (flag(args, "markdown"))
-          io.stdout.write(
-            renderPlanMarkdown(plan) + renderPolicyMarkdown(plan.policy_results ?? [], p.policy.rules.length),
-          );
-        else io.stdout.write(planText(args, io, p));
-        const out = str(args, "out");
-        if (out !== undefined) {
-          const saved = sealPlan({ ...plan, backend: p.backend.identity() }, io.env[PLAN_SIGNING_KEY_ENV]);
-          await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
-          const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
-          (flag(args, "json") ? io.stderr : io.stdout).write(msg);
-        }
-        if (generateOut !== undefined) await writeGenerated(io, generateOut, unconfigured, plan);
-        // A plan that fails policy is shown (and saved: `policy check` and apply re-check it) but fails.
-        const failing = verdict(plan.policy_results ?? []).failing;
-        if (failing.length > 0) {
-          const rules = [...new Set(failing.map((r) => r.rule))].join(", ");
-          io.stderr.write(`Error: the plan fails policy (${rules}); apply will refuse it.\n`);
-          return 1;
-        }
-        return flag(args, "detailed-exitcode") && (planHasChanges(plan) || unconfigured.length > 0) ? 2 : 0;
-      },
-      generateOut !== undefined ? unconfigured : undefined,
-    );
-  },
+  run: (args, io) =>
+    withJsonUi(args, io, async () => {
+      parallelismOf(args);
+      const generateOut = str(args, "generate-config-out");
+      if (generateOut !== undefined) await refuseExisting(resolve(io.cwd, generateOut), generateOut);
+      const unconfigured: UnconfiguredImport[] = [];
+      return withPlan(
+        args,
+        io,
+        "popdock plan",
+        flag(args, "destroy") ? "destroy" : "normal",
+        async (p) => {
+          const { plan } = p;
+          const ui = jsonUiOf(io);
+          if (ui) {
+            ui.emitAll(planMessages(plan));
+            if (plan.outputs.length > 0) ui.emit(plannedOutputsMessage(plan));
+            ui.emit(changeSummaryMessage(plan, "plan"));
+          } else if (flag(args, "markdown")) {
+            io.stdout.write(
+              renderPlanMarkdown(plan, {
+                ...markdownOptions(args),
+                workspace: p.backend.workspace,
+                extra: policyMarkdownSections(plan.policy_results ?? [], p.policy.rules.length),
+              }),
+            );
+          } else if (isRefreshOnly(args))
+            io.stdout.write(refreshOnlyText(planText(args, io, p), plan.drift.length));
+          else io.stdout.write(planText(args, io, p));
+          const out = str(args, "out");
+          if (out !== undefined) {
+            const saved = sealPlan({ ...plan, backend: p.backend.identity() }, io.env[PLAN_SIGNING_KEY_ENV]);
+            await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+            const msg = `\nSaved the plan to ${out}. Apply exactly it with: popdock apply ${out}\n`;
+            (flag(args, "json") ? io.stderr : io.stdout).write(msg);
+          }
+          if (generateOut !== undefined) await writeGenerated(io, generateOut, unconfigured, plan);
+          // A plan that fails policy is shown (and saved: `policy check` and apply re-check it) but fails.
+          const failing = verdict(plan.policy_results ?? []).failing;
+          if (failing.length > 0) {
+            const rules = [...new Set(failing.map((r) => r.rule))].join(", ");
+            io.stderr.write(`Error: the plan fails policy (${rules}); apply will refuse it.\n`);
+            return 1;
+          }
+          const changes = isRefreshOnly(args)
+            ? plan.drift.length > 0
+            : planHasChanges(plan) || unconfigured.length > 0;
+          return flag(args, "detailed-exitcode") && changes ? 2 : 0;
+        },
+        generateOut !== undefined ? unconfigured : undefined,
+      );
+    }),
 };
 
 /** `--generate-config-out` never overwrites: an existing file is refused before anything runs. */

@@ -17,6 +17,11 @@ export const command: Command = {
   name: "policy",
   summary: "Show the policy rules in force (list), or check a saved plan against them (check PLANFILE).",
   usage: "policy list|check [PLANFILE] [options]",
+  examples: [
+    "popdock policy list",
+    "popdock policy list --all",
+    "popdock policy check plan.json --policy org-policy.yaml",
+  ],
   help: `policy list            the active rules, their levels and where they come from (--all: every built-in rule)
 policy check PLANFILE  evaluate a saved plan (offline; rules that need the refresh snapshot, such as
                        token-unused, are evaluated at plan and apply); exit 1 when it fails policy`,

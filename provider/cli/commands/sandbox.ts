@@ -35,6 +35,7 @@ export const command: Command = {
   name: "sandbox",
   summary: "Run the local Popdock sandbox: the security API, in memory or in a data directory.",
   usage: "sandbox [options]",
+  examples: ["popdock sandbox --port 8787", "popdock sandbox --port 0 --data .sandbox"],
   help: `Prints \`listening on http://HOST:PORT\` as its first line, then (only when it generated the
 key) \`api key: KEY\`. Runs until SIGINT or SIGTERM, then exits 0.
 

@@ -32,10 +32,18 @@ export const command: Command = {
   summary: "List, show, remove, move, pull, push, migrate state entries (Popdock is never changed).",
   usage: `${USAGE} [options]`,
   help: "rm forgets an object (it deletes nothing in Popdock). pull prints the state as JSON; push replaces it with a file (refusing another lineage or a lower serial unless --force). history lists the snapshots kept (the local backend keeps the last 20 under .popdock/history/). migrate copies every workspace to another backend.",
+  examples: [
+    "popdock state list",
+    "popdock state show popdock_api_user.reporting_bot",
+    "popdock state rm 'popdock_api_token.reporting_bot[\"ci\"]'",
+    "popdock state mv popdock_api_user.old popdock_api_user.new --dry-run",
+    "popdock state pull > state.json",
+  ],
   maxPositionals: 3,
   options: {
     ...LOCATE_OPTIONS,
     "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
+    lock: STATE_OPTIONS.lock as OptionSpec,
     "dry-run": { type: "boolean", description: "mv: show what would move, change nothing" },
     serial: {
       type: "string",

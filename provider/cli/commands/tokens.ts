@@ -33,12 +33,18 @@ export const command: Command = {
   name: "tokens",
   summary: "Report every token's age and last use by Popdock's clock; --max-age/--unused for CI checks.",
   usage: "tokens [options]",
+  examples: [
+    "popdock tokens",
+    "popdock tokens --all --json",
+    "popdock tokens --max-age 90d --unused 30d   # exit 1 on findings: a nightly CI check",
+  ],
   help: 'Lists the tokens of the API users in state (--all: of every API user): address or "unmanaged", generation (current/previous), name, token_id_hint, created, last used, age and rotation due. With --max-age or --unused, rows past the limit are findings and the exit code is 1 when there is any. No token ID is ever printed.',
   maxPositionals: 0,
   options: {
     ...CONFIG_OPTIONS,
     ...CONNECTION_OPTIONS,
     state: STATE_OPTIONS.state as OptionSpec,
+    "backend-config": STATE_OPTIONS["backend-config"] as OptionSpec,
     all: { type: "boolean", description: "Every API user's tokens, not only the managed users'" },
     json: { type: "boolean", description: "Print JSON (rows and findings)" },
     "max-age": {

@@ -20,6 +20,12 @@ export const command: Command = {
   name: "validate",
   summary: "Check the configuration (offline; --remote also checks team, role, connector and scope names).",
   usage: "validate [options]",
+  examples: [
+    "popdock validate",
+    "popdock validate -c infra/ --var-file prod.yaml",
+    "popdock validate --json | jq '.diagnostics[] | .summary'",
+    "popdock validate --remote --endpoint local",
+  ],
   maxPositionals: 0,
   options: {
     ...CONFIG_OPTIONS,

@@ -18,6 +18,12 @@ export const command: Command = {
   name: "workspace",
   summary: "List, create, select or delete workspaces (one state each for one configuration).",
   usage: `${USAGE} [options]`,
+  examples: [
+    "popdock workspace new staging",
+    "popdock workspace list",
+    "popdock plan --workspace prod",
+    "popdock workspace delete staging --force",
+  ],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration formats' own syntax, quoted
   help: "The selected workspace is recorded in .popdock/environment; --workspace or POPDOCK_WORKSPACE override it for one command.\nIn the configuration, ${workspace} (YAML) and ${terraform.workspace} (Terraform JSON) are its name.",
   maxPositionals: 2,
@@ -26,6 +32,7 @@ export const command: Command = {
     workspace: LOCATE_OPTIONS.workspace as OptionSpec,
     "backend-config": LOCATE_OPTIONS["backend-config"] as OptionSpec,
     "lock-timeout": STATE_OPTIONS["lock-timeout"] as OptionSpec,
+    lock: STATE_OPTIONS.lock as OptionSpec,
     force: { type: "boolean", description: "delete: forget a workspace whose state still manages objects" },
   },
   async run(args, io) {

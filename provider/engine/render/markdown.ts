@@ -6,7 +6,6 @@
  * Untrusted text (names, addresses, values) goes into code spans, and `|` is escaped in table
  * cells, so no value can break the table or inject markup.
  */
-
 import type { DriftChange, OutputChange, Plan, ResourceChange } from "../../../schema/plan.js";
 import { compareStrings, isRecord } from "../../model/values.js";
 import { formatAge } from "../../resources/api-token/duration.js";
@@ -107,11 +106,6 @@ function details(c: ResourceChange & { action: Exclude<ResourceChange["action"],
   return parts.join("; ");
 }
 
-function groupTitle(group: string): string {
-  const title = groupTitleOf(group);
-  return title ? `${title} ${code(group)}` : code(group);
-}
-
 function driftLine(d: DriftChange): string {
   if (d.action === "delete") return `> - ${code(d.address)} was deleted`;
   const changed = diffDrift(d).shown.filter((e) => e.op !== "same");
@@ -150,91 +144,287 @@ function summaryText(plan: Plan): string {
   return `${imported}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${tokens}`;
 }
 
+/** GitHub's limit on a comment is 65,536 characters; the default cap leaves room for a footer. */
+export const MARKDOWN_MAX_CHARS = 65_000;
+/** Below this there is no room for the summary, the marker and the truncation note. */
+export const MARKDOWN_MIN_CHARS = 2_000;
+
 /**
- * Renders a plan as GitHub-flavoured markdown for a pull-request comment. Tables list the
- * non-noop changes per API user with plain action words (create, update, replace, destroy);
- * the full text plan follows in a collapsed `diff` block. Ends with a newline.
+ * One block of the comment. `head` + `rows` + `tail` make its text; when the comment is over its
+ * cap, a section `droppable` as a whole is left out (and counted in the truncation note), one with
+ * `rows` loses rows from the end (with a "… N more" row). `kind` names it in that note. New
+ * sections (a policy table, a token-age table) are one more entry in `planMarkdownSections`.
  */
-export function renderPlanMarkdown(plan: Plan): string {
+export interface MarkdownSection {
+  id: string;
+  kind: string;
+  head: string;
+  rows?: string[];
+  tail?: string;
+  /** Left out whole rather than cut (a per-user block, the full text plan). */
+  droppable?: boolean;
+  /** The row that replaces the rows cut; `n` is how many. */
+  more?: (n: number) => string;
+}
+
+export interface PlanMarkdownOptions {
+  /** For the hidden marker a workflow finds its comment by (default `default`). */
+  workspace?: string;
+  /** The cap on the whole comment, in characters (default 65,000). */
+  maxChars?: number;
+  /** Where the full plan is (a workflow run's artefacts, a file name): named in the truncation note. */
+  fullPlan?: string;
+  /** Sections from outside the engine (the policy table), placed right after the summary and drift. */
+  extra?: readonly MarkdownSection[];
+}
+
+/** HTML text: for `<summary>`, where markdown code spans are not reliable. */
+export function html(value: string): string {
+  return clean(value)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/\r?\n/g, " ");
+}
+
+/** The hidden marker: `<!-- popdock-iac:plan workspace=NAME -->` (NAME safe inside a comment). */
+export function planMarker(workspace = "default"): string {
+  const safe = workspace.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/-{2,}/g, "-");
+  return `<!-- popdock-iac:plan workspace=${safe} -->`;
+}
+
+function sectionText(s: MarkdownSection, rows = s.rows): string {
+  return `${s.head}${rows ? rows.join("\n") : ""}${s.tail ?? ""}`;
+}
+
+const TOKEN_ACTION: Record<Exclude<ResourceChange["action"], "noop">, string> = {
+  create: "create",
+  update: "update",
+  replace: "rotate (replace)",
+  delete: "destroy",
+};
+
+/** The sections of the comment, in order; the first is never cut. */
+export function planMarkdownSections(
+  plan: Plan,
+  opts: Pick<PlanMarkdownOptions, "workspace" | "extra"> = {},
+): MarkdownSection[] {
   const changes = plan.changes.filter(
     (c): c is ResourceChange & { action: Exclude<ResourceChange["action"], "noop"> } => c.action !== "noop",
   );
   const outputs = plan.outputs
     .filter((o) => o.action !== "noop")
     .sort((a, b) => compareStrings(a.name, b.name));
-  const blocks: string[] = [];
+  const sections: MarkdownSection[] = [];
 
+  const head = [planMarker(opts.workspace)];
   const moves = plan.state_actions ?? [];
   if (changes.length === 0 && outputs.length === 0 && moves.length === 0) {
-    blocks.push("**Plan:** no changes · your Popdock API users match the configuration");
+    head.push("**Plan:** no changes · your Popdock API users match the configuration");
   } else if (changes.length === 0 && moves.length === 0) {
-    blocks.push(`**Plan:** ${summaryText(plan)} · only outputs change`);
+    head.push(`**Plan:** ${summaryText(plan)} · only outputs change`);
   } else {
-    blocks.push(`**Plan:** ${summaryText(plan)}`);
+    head.push(`**Plan:** ${summaryText(plan)}`);
   }
   if (moves.length > 0) {
     // State-only changes: moved, forgotten or imported addresses (no call to Popdock).
-    blocks.push(moves.map((a) => `- ${stateActionHeadline(a).replaceAll("|", "\\|")}`).join("\n"));
+    head.push(moves.map((a) => `- ${stateActionHeadline(a).replaceAll("|", "\\|")}`).join("\n"));
   }
+  if (plan.summary.destroy > 0) {
+    const users = changes.filter((c) => c.action === "delete" && c.type === "popdock_api_user").length;
+    head.push(
+      [
+        "> [!CAUTION]",
+        `> **This plan destroys ${plural(plan.summary.destroy, "object", "objects")}**` +
+          (users > 0 ? `, ${plural(users, "API user", "API users")} among them` : "") +
+          ": whatever uses them stops working. Review the destroys below before merging.",
+      ].join("\n"),
+    );
+  }
+  sections.push({ id: "summary", kind: "summary", head: head.join("\n\n") });
 
   const drift = [...plan.drift].sort(compareForDisplay);
   if (drift.length > 0) {
-    blocks.push(
-      [
+    sections.push({
+      id: "drift",
+      kind: "drift",
+      head: [
         "> [!WARNING]",
         `> **${plural(drift.length, "object", "objects")} changed outside popdock-iac** since the last ` +
           (changes.length > 0
-            ? "`popdock apply`; this plan may undo or respond to these changes:"
-            : "`popdock apply`; the configuration already matches them:"),
-        ...drift.map(driftLine),
+            ? "`popdock apply`; this plan may undo or respond to these changes."
+            : "`popdock apply`; the configuration already matches them."),
+        "",
+        `<details><summary>Drift: ${plural(drift.length, "object", "objects")} changed outside popdock-iac</summary>`,
+        "",
+        "",
       ].join("\n"),
-    );
+      rows: drift.map((d) => driftLine(d).replace(/^> /, "")),
+      tail: "\n\n</details>",
+      more: (n) => `- … and ${n} more (in the full plan)`,
+    });
+  }
+
+  sections.push(...(opts.extra ?? []));
+
+  const tokens = changes.filter((c) => c.type === "popdock_api_token");
+  if (tokens.length > 0) {
+    sections.push({
+      id: "tokens",
+      kind: "token table",
+      head: "#### Tokens\n\n| Token | API user | Action | Details |\n| --- | --- | --- | --- |\n",
+      rows: tokens.map((c) => {
+        const name = (c.after?.name ?? c.before?.name ?? c.index ?? c.name) as string;
+        return `| ${cell(code(String(name)))} | ${cell(code(c.parent ?? c.group))} | ${TOKEN_ACTION[c.action]} | ${cell(details(c))} |`;
+      }),
+      more: (n) => `| … | | | ${n} more token changes (in the full plan) |`,
+    });
+  }
+
+  const timed = plan.changes.filter((c) => c.token !== undefined);
+  if (timed.length > 0) {
+    sections.push({
+      id: "token-ages",
+      kind: "token age table",
+      head: "#### Tokens (Popdock's clock)\n\n| Token | Name | Age | Last used | Rotation | Decision |\n| --- | --- | --- | --- | --- | --- |\n",
+      rows: timed.map((c) => {
+        const t = c.token as NonNullable<typeof c.token>;
+        const used = t.last_used_seconds_ago === null ? "never" : `${formatAge(t.last_used_seconds_ago)} ago`;
+        const r = t.rotation;
+        const due =
+          r?.due_in_seconds !== undefined
+            ? r.due_in_seconds > 0
+              ? `in ${formatAge(r.due_in_seconds)}`
+              : `overdue by ${formatAge(-r.due_in_seconds)}`
+            : r?.retires_at !== undefined
+              ? `retires ${r.retires_at.slice(0, 10)}`
+              : "-";
+        return `| ${cell(code(displayAddress(c)))} | ${cell(t.name)} | ${formatAge(t.age_seconds)} | ${used} | ${due} | ${r?.decision ?? "-"} |`;
+      }),
+      more: (n) => `| … | | | | | ${n} more tokens (in the full plan) |`,
+    });
   }
 
   for (const g of groupChanges(changes)) {
-    const rows = g.changes.map(
-      (c) => `| ${ACTION_WORD[c.action]} | ${cell(code(c.address))} | ${cell(details(c))} |`,
-    );
-    blocks.push(
-      `#### ${groupTitle(g.group)}`,
-      ["| Action | Resource | Details |", "| --- | --- | --- |", ...rows].join("\n"),
-    );
-  }
-
-  const tokens = plan.changes.filter((c) => c.token !== undefined);
-  if (tokens.length > 0) {
-    const rows = tokens.map((c) => {
-      const t = c.token as NonNullable<typeof c.token>;
-      const used = t.last_used_seconds_ago === null ? "never" : `${formatAge(t.last_used_seconds_ago)} ago`;
-      const r = t.rotation;
-      const due =
-        r?.due_in_seconds !== undefined
-          ? r.due_in_seconds > 0
-            ? `in ${formatAge(r.due_in_seconds)}`
-            : `overdue by ${formatAge(-r.due_in_seconds)}`
-          : r?.retires_at !== undefined
-            ? `retires ${r.retires_at.slice(0, 10)}`
-            : "-";
-      return `| ${cell(code(displayAddress(c)))} | ${cell(t.name)} | ${formatAge(t.age_seconds)} | ${used} | ${due} | ${r?.decision ?? "-"} |`;
+    const counts = (["create", "update", "replace", "delete"] as const)
+      .map((a) => [a, g.changes.filter((c) => c.action === a).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([a, n]) => `${n} to ${ACTION_WORD[a]}`)
+      .join(", ");
+    const title = groupTitleOf(g.group);
+    sections.push({
+      id: `group:${g.group}`,
+      kind: "API user",
+      droppable: true,
+      head: `<details><summary>${title ? `${html(title)} ` : ""}<code>${html(g.group)}</code>: ${counts}</summary>\n\n| Action | Resource | Details |\n| --- | --- | --- |\n`,
+      rows: g.changes.map(
+        (c) => `| ${ACTION_WORD[c.action]} | ${cell(code(c.address))} | ${cell(details(c))} |`,
+      ),
+      tail: "\n\n</details>",
+      more: (n) => `| … | | ${n} more changes (in the full plan) |`,
     });
-    blocks.push(
-      "#### Tokens (Popdock's clock)",
-      [
-        "| Token | Name | Age | Last used | Rotation | Decision |",
-        "| --- | --- | --- | --- | --- | --- |",
-        ...rows,
-      ].join("\n"),
-    );
   }
 
   if (outputs.length > 0) {
-    const rows = outputs.map((o) => `| ${o.action} | ${cell(code(o.name))} | ${cell(outputCell(o))} |`);
-    blocks.push("#### Outputs", ["| Action | Output | Value |", "| --- | --- | --- |", ...rows].join("\n"));
+    sections.push({
+      id: "outputs",
+      kind: "outputs",
+      head: "#### Outputs\n\n| Action | Output | Value |\n| --- | --- | --- |\n",
+      rows: outputs.map((o) => `| ${o.action} | ${cell(code(o.name))} | ${cell(outputCell(o))} |`),
+      more: (n) => `| … | | ${n} more outputs |`,
+    });
   }
 
   const full = toDiffLines(renderPlanText(plan, { color: false }).trimEnd());
   const longest = Math.max(0, ...(full.match(/`{3,}/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(Math.max(3, longest + 1));
-  blocks.push(`<details><summary>Full plan</summary>\n\n${fence}diff\n${full}\n${fence}\n\n</details>`);
-  return `${blocks.join("\n\n")}\n`;
+  sections.push({
+    id: "full-plan",
+    kind: "full text plan",
+    droppable: true,
+    head: `<details><summary>Full plan</summary>\n\n${fence}diff\n${full}\n${fence}\n\n</details>`,
+  });
+  return sections;
+}
+
+/**
+ * Renders a plan as GitHub-flavoured markdown for a pull-request comment: the hidden marker, the
+ * summary line (and a caution when it destroys), drift folded in its own section, a token table,
+ * one collapsed `<details>` per API user, outputs, and the full text plan folded in a `diff`
+ * block. At most `maxChars` characters: when the whole would be longer, what does not fit is left
+ * out (API users whole, then rows of the long tables) and a closing note says what and where the
+ * full plan is. Ends with a newline.
+ */
+export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions = {}): string {
+  return fitMarkdown(planMarkdownSections(plan, opts), opts);
+}
+
+/** Joins sections within the cap (see `renderPlanMarkdown`). */
+export function fitMarkdown(sections: readonly MarkdownSection[], opts: PlanMarkdownOptions = {}): string {
+  const max = opts.maxChars ?? MARKDOWN_MAX_CHARS;
+  const whole = `${sections.map((s) => sectionText(s)).join("\n\n")}\n`;
+  if (whole.length <= max) return whole;
+
+  const where = opts.fullPlan ?? "`popdock show PLANFILE` or `popdock plan`";
+  const note = (left: Map<string, number>) => {
+    const what = [...left].map(([kind, n]) =>
+      kind === "API user"
+        ? plural(n, "API user", "API users")
+        : kind === "rows"
+          ? plural(n, "table row", "table rows")
+          : kind,
+    );
+    return `> [!NOTE]\n> This comment is cut to fit GitHub's limit (${max.toLocaleString("en-US")} characters): ${what.join(", ")} not shown. The full plan: ${where}.`;
+  };
+  // Room for the note at its longest (every kind named, with large counts).
+  const reserve =
+    note(new Map([...sections.map((s) => [s.kind, 999_999] as const), ["rows", 999_999]])).length + 4;
+  let budget = max - reserve - 1;
+  const parts: string[] = [];
+  const left = new Map<string, number>();
+  const leave = (kind: string, n = 1) => left.set(kind, (left.get(kind) ?? 0) + n);
+  let usersStopped = false;
+  for (const s of sections) {
+    const text = sectionText(s);
+    const cost = text.length + (parts.length > 0 ? 2 : 0);
+    if (s.droppable && (usersStopped || cost > budget)) {
+      // API users are kept in order: once one does not fit, the rest are left out too.
+      if (s.kind === "API user") usersStopped = true;
+      leave(s.kind);
+      continue;
+    }
+    // A table may take at most a quarter of the comment, so the API users get the most room.
+    const share = s.rows && s.more ? Math.min(budget, Math.floor(max / 4)) : budget;
+    if (cost <= share) {
+      parts.push(text);
+      budget -= cost;
+      continue;
+    }
+    if (!s.rows || !s.more) {
+      // The summary: never cut (the minimum cap leaves room for it).
+      parts.push(text);
+      budget -= cost;
+      continue;
+    }
+    // Keep as many rows as fit, and a "… N more" row.
+    const rows: string[] = [];
+    let used = sectionText(s, []).length + (parts.length > 0 ? 2 : 0) + s.more(s.rows.length).length + 1;
+    for (const r of s.rows) {
+      if (used + r.length + 1 > share) break;
+      rows.push(r);
+      used += r.length + 1;
+    }
+    const cut = s.rows.length - rows.length;
+    leave("rows", cut);
+    parts.push(sectionText(s, [...rows, s.more(cut)]));
+    budget -= used;
+  }
+  if (left.has("rows") && left.size > 1) {
+    // rows are named last
+    const rows = left.get("rows") ?? 0;
+    left.delete("rows");
+    left.set("rows", rows);
+  }
+  return `${[...parts, note(left)].join("\n\n")}\n`;
 }

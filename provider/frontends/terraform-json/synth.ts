@@ -90,6 +90,8 @@ export async function synthesize(
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   env.CDKTF_OUTDIR = outdir;
   env.SYNTH_HCL_OUTPUT = "false";
+  // Which CDK the app builds on, for popdock-iac's constructs (provider/cdktf/lib.ts).
+  env.POPDOCK_CDK_FLAVOUR ??= await detectCdkFlavour(opts.dir, app);
   const context = isRecord(cdktf) ? cdktf.context : undefined;
   if (isRecord(context)) env.CDKTF_CONTEXT_JSON = JSON.stringify(context);
 
@@ -386,4 +388,28 @@ export function annotationDiagnostics(stack: StackEntry, display: string): Diagn
     out.push({ code: "CDKTF_ANNOTATION", severity, message: `${a.message}${where}`, file: display });
   }
   return out;
+}
+
+/**
+ * Whether a CDK app uses CDK Terrain (`cdktn`) or CDK for Terraform (`cdktf`): the modules its
+ * entry file (the first `*.ts`/`*.js`/`*.mjs`/`*.mts` word of the `app` command) imports, else
+ * the one its package.json depends on, else `cdktf`.
+ */
+export async function detectCdkFlavour(dir: string, app: string): Promise<"cdktf" | "cdktn"> {
+  const entry = app.split(/\s+/).find((w) => /\.(?:[cm]?[jt]s|tsx)$/.test(w));
+  if (entry !== undefined) {
+    const text = await readFile(resolve(dir, entry), "utf8").catch(() => "");
+    const uses = (m: string) =>
+      new RegExp(`(?:from\\s*|import\\s*\\(\\s*|require\\s*\\(\\s*)["']${m}["']`).test(text);
+    if (uses("cdktn") && !uses("cdktf")) return "cdktn";
+    if (uses("cdktf") && !uses("cdktn")) return "cdktf";
+  }
+  try {
+    const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    const deps = { ...(pkg.dependencies as object), ...(pkg.devDependencies as object) };
+    if ("cdktn" in deps && !("cdktf" in deps)) return "cdktn";
+  } catch {
+    // none: the default
+  }
+  return "cdktf";
 }
