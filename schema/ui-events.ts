@@ -9,6 +9,7 @@
  * those you do not know); a major one changes them.
  */
 import { z } from "zod";
+import { PolicyResult } from "./policy.js";
 
 export const UI_VERSION = "1.0";
 
@@ -124,5 +125,7 @@ export const UiEvent = z.discriminatedUnion("type", [
   }),
   z.strictObject({ ...Base, type: z.literal("diagnostic"), diagnostic: UiDiagnostic }),
   z.strictObject({ ...Base, type: z.literal("log") }),
+  /** popdock-iac's own: the policy results of the plan (rule, address, message, level). */
+  z.strictObject({ ...Base, type: z.literal("policy_results"), policy_results: z.array(PolicyResult) }),
 ]);
 export type UiEvent = z.infer<typeof UiEvent>;

@@ -163,7 +163,14 @@ describe("saved plans, JSON, Markdown and `popdock policy`", () => {
         level: "mandatory",
       },
     ]);
-    const json = JSON.parse((await sb.run(dir, ["plan", "--json"], 1)).stdout) as Json;
+    // The --json UI stream carries them as one `policy_results` message.
+    const stream = (await sb.run(dir, ["plan", "--json"], 1)).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Json);
+    const policyMessage = stream.find((m) => m.type === "policy_results");
+    expect(policyMessage).toMatchObject({ "@level": "error", policy_results: saved.policy_results });
+    const json = JSON.parse((await sb.run(dir, ["show", "plan.json", "--json"])).stdout) as Json;
     expect(json.policy_results).toEqual(saved.policy_results);
     expect(json.resource_changes.map((c: Json) => c.address)).toContain(
       'popdock_api_user_grant.bot["connector:GP Production"]',

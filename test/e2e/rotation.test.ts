@@ -53,8 +53,10 @@ async function output(dir: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/** The plan as one JSON document (`plan --out`, then `show --json`; `plan --json` is the UI stream). */
 async function planJson(dir: string, extra: string[] = []): Promise<Json> {
-  const r = expectExit(await sb.popdock(["plan", "--json", ...extra], dir), 0);
+  expectExit(await sb.popdock(["plan", "--out", "plan.json", ...extra], dir), 0);
+  const r = expectExit(await sb.popdock(["show", "plan.json", "--json"], dir), 0);
   return JSON.parse(r.stdout);
 }
 
@@ -214,8 +216,9 @@ describe("a rotating token's whole life", () => {
       for (const skew of [0, 3 * DAY, -2 * DAY]) {
         vi.useFakeTimers({ toFake: ["Date"] });
         vi.setSystemTime(Date.now() + skew * 1000);
-        const r = expectExit(await sb.popdock(["plan", "--json"], dir), 0);
+        expectExit(await sb.popdock(["plan", "--out", "plan.json"], dir), 0);
         vi.useRealTimers();
+        const r = expectExit(await sb.popdock(["show", "plan.json", "--json"], dir), 0);
         const { timestamp: _t, ...rest } = JSON.parse(r.stdout);
         plans.push(JSON.stringify(rest));
       }

@@ -19,6 +19,7 @@ import {
   diagnosticMessage,
   outputsMessage,
   planMessages,
+  policyResultsMessage,
 } from "../../engine/render/ui-json.js";
 import { previousSecrets } from "../../engine/rotation.js";
 import { PopdockError, UsageError } from "../../model/errors.js";
@@ -158,6 +159,8 @@ async function runApply(args: ParsedArgs, io: CliIO, mode: "normal" | "destroy")
     const ui = jsonUiOf(io);
     if (ui) {
       ui.emitAll(planMessages(plan));
+      const policy = policyResultsMessage(plan);
+      if (policy) ui.emit(policy);
       ui.emit(changeSummaryMessage(plan, "plan"));
     } else if (isRefreshOnly(args))
       io.stdout.write(refreshOnlyText(planText(args, io, p), plan.drift.length));

@@ -5,7 +5,12 @@ import type { Plan } from "../../../schema/plan.js";
 import { planHasChanges, type UnconfiguredImport } from "../../engine/moves.js";
 import { PLAN_SIGNING_KEY_ENV, sealPlan } from "../../engine/plan-seal.js";
 import { renderPlanMarkdown } from "../../engine/render/markdown.js";
-import { changeSummaryMessage, planMessages, plannedOutputsMessage } from "../../engine/render/ui-json.js";
+import {
+  changeSummaryMessage,
+  planMessages,
+  plannedOutputsMessage,
+  policyResultsMessage,
+} from "../../engine/render/ui-json.js";
 import { generateImportYaml } from "../../frontends/yaml/generate.js";
 import { UsageError } from "../../model/errors.js";
 import { verdict } from "../../policy/evaluate.js";
@@ -97,6 +102,8 @@ The saved plan (--out) holds no secret; \`popdock apply FILE\` applies exactly i
           const ui = jsonUiOf(io);
           if (ui) {
             ui.emitAll(planMessages(plan));
+            const policy = policyResultsMessage(plan);
+            if (policy) ui.emit(policy);
             if (plan.outputs.length > 0) ui.emit(plannedOutputsMessage(plan));
             ui.emit(changeSummaryMessage(plan, "plan"));
           } else if (flag(args, "markdown")) {

@@ -98,6 +98,25 @@ export function changeSummaryMessage(plan: Plan, operation: "plan" | "apply" | "
   };
 }
 
+/**
+ * `policy_results` (popdock-iac's own type): the plan's policy results, `warn` when any, `error`
+ * when one fails a mandatory or hard rule. Undefined when no policy was evaluated.
+ */
+export function policyResultsMessage(plan: Plan): UiMessage | undefined {
+  const results = plan.policy_results;
+  if (results === undefined) return undefined;
+  const failing = results.filter((r) => r.level === "mandatory" || r.level === "hard").length;
+  return {
+    "@level": failing > 0 ? "error" : results.length > 0 ? "warn" : "info",
+    "@message":
+      results.length === 0
+        ? "Policy: passes"
+        : `Policy: ${results.length} result${results.length === 1 ? "" : "s"}, ${failing} failing`,
+    type: "policy_results",
+    policy_results: results.map((r) => ({ ...r })),
+  };
+}
+
 /** `outputs`: sensitive ones without a value. */
 export function outputsMessage(
   outputs: Record<
