@@ -1,4 +1,4 @@
-/** Cases 0–14 of the kill -9 property (test/helpers/kill-property.ts). */
+/** Cases 0–11 of the kill -9 property (test/helpers/kill-property.ts). */
 import { killPropertyCases } from "../helpers/kill-property.js";
 
-killPropertyCases(0, 15);
+killPropertyCases(0, 12);

@@ -1,4 +1,4 @@
-/** Cases 15–29 of the kill -9 property (test/helpers/kill-property.ts). */
+/** Cases 12–23 of the kill -9 property (test/helpers/kill-property.ts). */
 import { killPropertyCases } from "../helpers/kill-property.js";
 
-killPropertyCases(15, 30);
+killPropertyCases(12, 24);

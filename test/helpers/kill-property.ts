@@ -21,7 +21,7 @@ import {
   watchStream,
 } from "./resilience.js";
 
-const RUNS = 30;
+const RUNS = 24; // six of each fault kind
 const USERS = 3; // 12 resources a run: 3 users, 6 grants, 3 tokens
 
 const FAULTS: [string, SandboxFaultsInput][] = [
@@ -46,7 +46,7 @@ const CASES = Array.from({ length: RUNS }, (_, i) => {
 
 /**
  * Registers the cases `from` to `to - 1` of the property in the calling test file, with that
- * file's own sandbox: the 30 cases are split over two files so that they run in both forks.
+ * file's own sandbox: the 24 cases are split over two files so that they run in both forks.
  */
 export function killPropertyCases(from: number, to: number): void {
   const sandbox = useSandbox();
