@@ -82,6 +82,11 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+export interface WriteOptions {
+  /** An intermediate compaction within one run: not a separate entry of `history()`. */
+  checkpoint?: boolean;
+}
+
 export interface StateBackend {
   readonly kind: BackendKind;
   readonly workspace: string;
@@ -93,9 +98,11 @@ export interface StateBackend {
   /**
    * Writes a full snapshot if the stored serial is still `expectedSerial` (-1: none stored), with
    * serial `max(expectedSerial + 1, state.serial)` (so a migrated or pushed state keeps its own
-   * serial when it is ahead), and empties the journal. Returns the new serial.
+   * serial when it is ahead), and empties the journal. Returns the new serial. A `checkpoint` (an
+   * apply's compaction part-way) is stored like any write but is not kept as an entry of
+   * `history()`, which lists the states runs ended with.
    */
-  write(state: StateFile, expectedSerial: number): Promise<number>;
+  write(state: StateFile, expectedSerial: number, opts?: WriteOptions): Promise<number>;
   /**
    * Appends one journal record durably, if the serial is still `expectedSerial` (else
    * `StateConflictError`, nothing written); returns the new serial, `expectedSerial + 1`. Requires

@@ -294,8 +294,9 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   if ((plan.state_actions?.length ?? 0) > 0) applyStateActions(state, plan.state_actions ?? []);
   syncUnchanged(plan, state);
   const journal = new StateJournal(opts.backend, state, opts.serial, opts.journal);
-  // The reconciled state (recovery, drift the configuration agrees with) as one snapshot first.
-  await journal.snapshot();
+  // The reconciled state (recovery, drift the configuration agrees with) as one snapshot first;
+  // a checkpoint: `state history` lists the states runs ended with.
+  await journal.snapshot({ checkpoint: true });
   const run: ApplyRun = {
     api: opts.api,
     state,

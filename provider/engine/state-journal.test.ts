@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StateFile } from "../../schema/state.js";
 import { emptyState } from "../backends/state-codec.js";
-import type { StateDelta } from "../backends/types.js";
+import type { StateDelta, WriteOptions } from "../backends/types.js";
 import { StateJournal } from "./state-journal.js";
 
 const put = (n: number): StateDelta => ({
@@ -25,8 +25,9 @@ function sink() {
         await new Promise<void>((r) => gates.push(r));
         return serial + 1;
       },
-      async write(state: StateFile, serial: number): Promise<number> {
-        log.push(`write@${serial}:${Object.keys(state.resources).length}`);
+      async write(state: StateFile, serial: number, opts?: WriteOptions): Promise<number> {
+        const kind = opts?.checkpoint ? " (checkpoint)" : "";
+        log.push(`write@${serial}:${Object.keys(state.resources).length}${kind}`);
         return serial + 1;
       },
     },
@@ -80,7 +81,17 @@ describe("StateJournal", () => {
     await go(put(2)); // second record: snapshot
     now = 1500;
     await go(put(3)); // the last snapshot is too old: snapshot
-    expect(s.log).toEqual(["append@0:1", "append@1:1", "write@2:2", "append@3:1", "write@4:3"]);
+    // Compactions part-way are checkpoints (not entries of `state history`); a snapshot asked for
+    // (the end of an apply) is not.
+    await j.snapshot();
+    expect(s.log).toEqual([
+      "append@0:1",
+      "append@1:1",
+      "write@2:2 (checkpoint)",
+      "append@3:1",
+      "write@4:3 (checkpoint)",
+      "write@5:3",
+    ]);
   });
 
   it("a failed append rejects the records it carried", async () => {

@@ -10,7 +10,7 @@
  */
 import type { StateFile } from "../../schema/state.js";
 import { applyDeltas } from "../backends/deltas.js";
-import type { StateBackend, StateDelta } from "../backends/types.js";
+import type { StateBackend, StateDelta, WriteOptions } from "../backends/types.js";
 
 export interface JournalOptions {
   /** Take a snapshot after this many records (default 500). */
@@ -64,9 +64,9 @@ export class StateJournal {
    * Writes the whole state as a snapshot now (compare-and-swap on the serial it continues from).
    * Waits for records in flight first.
    */
-  async snapshot(): Promise<number> {
+  async snapshot(opts: WriteOptions = {}): Promise<number> {
     await this.#flushing;
-    return this.#snapshotNow();
+    return this.#snapshotNow(opts);
   }
 
   /**
@@ -98,7 +98,7 @@ export class StateJournal {
           this.state.serial = this.#serial;
           this.#records++;
           if (this.#records >= this.#every || this.#clock() - this.#lastSnapshot >= this.#afterMs) {
-            await this.#snapshotNow();
+            await this.#snapshotNow({ checkpoint: true });
           }
         }
         for (const w of batch) w.resolve();
@@ -109,8 +109,8 @@ export class StateJournal {
     this.#running = false;
   }
 
-  async #snapshotNow(): Promise<number> {
-    this.#serial = await this.#backend.write(this.state, this.#serial);
+  async #snapshotNow(opts: WriteOptions = {}): Promise<number> {
+    this.#serial = await this.#backend.write(this.state, this.#serial, opts);
     this.state.serial = this.#serial;
     this.#records = 0;
     this.#lastSnapshot = this.#clock();

@@ -196,6 +196,17 @@ describe("LocalBackend", () => {
     expect(await b.loadSerial(1)).toBeUndefined();
   });
 
+  it("keeps no checkpoint (an apply's compaction part-way) in history", async () => {
+    const dir = tempDir("popdock-local-");
+    const b = new LocalBackend({ path: join(dir, ".popdock", "state.json"), historyLimit: 5 });
+    const { state } = await seeded(b);
+    await b.write(state, 1, { checkpoint: true });
+    await b.write(state, 2, { checkpoint: true });
+    await b.write(state, 3);
+    expect((await b.history(10)).map((h) => h.serial)).toEqual([4, 1]);
+    expect((await b.load())?.serial).toBe(4);
+  });
+
   it("locks per workspace; force-unlock takes the exact id", async () => {
     const b = backend();
     const held = await b.lock({ command: "test", timeoutMs: 0 });

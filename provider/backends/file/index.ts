@@ -22,7 +22,14 @@ import type { StateFile } from "../../../schema/state.js";
 import { UsageError } from "../../model/errors.js";
 import { applyDeltas } from "../deltas.js";
 import { assertNoTokenId, StateConflictError, StateInvalidError } from "../state-codec.js";
-import type { BackendIdentity, HeldLock, LockRequest, StateBackend, StateDelta } from "../types.js";
+import type {
+  BackendIdentity,
+  HeldLock,
+  LockRequest,
+  StateBackend,
+  StateDelta,
+  WriteOptions,
+} from "../types.js";
 import { checkWorkspaceName, DEFAULT_WORKSPACE } from "../workspaces.js";
 import { acquireLock, forceUnlock, readLock } from "./lock.js";
 import { parseState, removeTempFiles, StateStore } from "./state-store.js";
@@ -124,7 +131,7 @@ export class LocalBackend implements StateBackend {
     return snapshot;
   }
 
-  write(state: StateFile, expectedSerial: number): Promise<number> {
+  write(state: StateFile, expectedSerial: number, opts: WriteOptions = {}): Promise<number> {
     return this.#enqueue(async () => {
       const found = await this.#storedSerial();
       if (found !== expectedSerial) throw new StateConflictError(this.describe(), expectedSerial, found);
@@ -134,7 +141,7 @@ export class LocalBackend implements StateBackend {
       await this.#truncateJournal();
       this.#serial = serial;
       this.#lineage = state.lineage;
-      await this.#keepHistory(serial);
+      if (opts.checkpoint !== true) await this.#keepHistory(serial);
       return serial;
     });
   }

@@ -238,6 +238,21 @@ describe("history", () => {
     expect((await b.loadSerial(4))?.resources).toEqual({ "popdock_api_user.u3": user("usr_3") });
     expect((await b.loadSerial(4))?.serial).toBe(4);
   });
+
+  it("does not list an apply's checkpoints (compactions part-way), only the states runs ended with", async () => {
+    const db = await pgs.server.freshDatabase();
+    const b = open(db, { historyLimit: 3 });
+    const lineage = randomUUID();
+    await b.write(state({}, lineage), -1);
+    for (let i = 1; i <= 4; i++) {
+      await b.write(state({ [`popdock_api_user.u${i}`]: user(`usr_${i}`) }, lineage), i, {
+        checkpoint: true,
+      });
+    }
+    await b.write(state({ "popdock_api_user.u9": user("usr_9") }, lineage), 5);
+    expect((await b.history(10)).map((e) => e.serial)).toEqual([6, 1]);
+    expect((await b.load())?.serial).toBe(6);
+  });
 });
 
 describe("locking", () => {

@@ -26,7 +26,15 @@ import type { StateFile } from "../../../schema/state.js";
 import { InternalError, UsageError } from "../../model/errors.js";
 import { applyDeltas } from "../deltas.js";
 import { assertNoTokenId, parseState, StateConflictError } from "../state-codec.js";
-import type { BackendIdentity, HeldLock, LockInfo, LockRequest, StateBackend, StateDelta } from "../types.js";
+import type {
+  BackendIdentity,
+  HeldLock,
+  LockInfo,
+  LockRequest,
+  StateBackend,
+  StateDelta,
+  WriteOptions,
+} from "../types.js";
 import { checkWorkspaceName, DEFAULT_WORKSPACE } from "../workspaces.js";
 import { type PgConn, parseConnString, wrapPgError } from "./conn.js";
 import { describeLockHolder, PgLockIdMismatchError, PgNotLockedError, PgStateLockedError } from "./errors.js";
@@ -214,7 +222,7 @@ class PgBackend implements StateBackend {
     });
   }
 
-  async write(state: StateFile, expectedSerial: number): Promise<number> {
+  async write(state: StateFile, expectedSerial: number, opts: WriteOptions = {}): Promise<number> {
     if (!Number.isInteger(expectedSerial) || expectedSerial < -1) {
       throw new InternalError(`write(): expectedSerial must be an integer ≥ -1, got ${expectedSerial}`);
     }
@@ -253,17 +261,19 @@ class PgBackend implements StateBackend {
               now.rows[0] === undefined ? -1 : Number(now.rows[0].serial),
             );
           }
-          await client.query(
-            `INSERT INTO ${this.#s}.state_history (workspace, serial, lineage, doc) VALUES ($1, $2, $3, $4::jsonb)
-             ON CONFLICT (workspace, serial) DO UPDATE SET lineage = EXCLUDED.lineage, doc = EXCLUDED.doc, written_at = now()`,
-            [this.workspace, serial, state.lineage, doc],
-          );
-          await client.query(
-            `DELETE FROM ${this.#s}.state_history WHERE workspace = $1 AND serial < (
-               SELECT serial FROM ${this.#s}.state_history WHERE workspace = $1
-                ORDER BY serial DESC OFFSET $2 LIMIT 1)`,
-            [this.workspace, this.shared.historyLimit - 1],
-          );
+          if (opts.checkpoint !== true) {
+            await client.query(
+              `INSERT INTO ${this.#s}.state_history (workspace, serial, lineage, doc) VALUES ($1, $2, $3, $4::jsonb)
+               ON CONFLICT (workspace, serial) DO UPDATE SET lineage = EXCLUDED.lineage, doc = EXCLUDED.doc, written_at = now()`,
+              [this.workspace, serial, state.lineage, doc],
+            );
+            await client.query(
+              `DELETE FROM ${this.#s}.state_history WHERE workspace = $1 AND serial < (
+                 SELECT serial FROM ${this.#s}.state_history WHERE workspace = $1
+                  ORDER BY serial DESC OFFSET $2 LIMIT 1)`,
+              [this.workspace, this.shared.historyLimit - 1],
+            );
+          }
           await client.query(`DELETE FROM ${this.#s}.journal WHERE workspace = $1`, [this.workspace]);
           await client.query("COMMIT");
         } catch (err) {
