@@ -317,8 +317,11 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
 }
 
 /**
- * The scheduler: starts every ready step up to `parallelism`; a failure skips its dependents;
- * once `signal` aborts no new step starts and in-flight ones finish.
+ * The scheduler: starts every ready step up to `parallelism`, in plan order (lowest index first);
+ * a failure skips its dependents; once `signal` aborts no new step starts and in-flight ones
+ * finish. Event-driven: each step's unfinished dependencies are counted, and a step becomes
+ * ready when its count reaches zero, so a run costs O(steps + dependencies), not a scan of
+ * every waiting step per completion (quadratic at tens of thousands of steps).
  */
 async function schedule(
   steps: readonly Step[],
@@ -326,74 +329,127 @@ async function schedule(
   opts: { parallelism: number; signal: AbortSignal; emit: (ev: ApplyEvent) => void },
 ): Promise<Pick<ApplyResult, "outcomes" | "errors" | "interrupted">> {
   const { parallelism, signal, emit } = opts;
-  const byId = new Map(steps.map((s) => [s.id, s]));
+  const index = new Map(steps.map((s, i) => [s.id, i]));
   const outcomes = new Map<string, StepOutcome>(steps.map((s) => [s.id, "not_started"]));
   const errors: ApplyResult["errors"] = [];
-  const pending = new Set(steps.map((s) => s.id));
   const running = new Map<string, Promise<void>>();
+  // Unfinished dependencies per step (dependencies outside the plan count as done), and who waits.
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const ready = new MinHeap();
+  for (const [i, s] of steps.entries()) {
+    let n = 0;
+    for (const d of s.deps) {
+      if (!index.has(d)) continue;
+      n++;
+      const list = dependents.get(d);
+      if (list) list.push(s.id);
+      else dependents.set(d, [s.id]);
+    }
+    waiting.set(s.id, n);
+    if (n === 0) ready.push(i);
+  }
   let interrupted = false;
 
-  const depState = (s: Step): "ready" | "wait" | "blocked" => {
-    for (const d of s.deps) {
-      const o = outcomes.get(d);
-      if (o === "failed" || o === "skipped") return "blocked";
-      if (o !== "ok") return "wait";
+  // A step that failed or was skipped takes every step that waits for it (transitively) with it.
+  const skipDependents = (id: string) => {
+    const stack = [id];
+    while (stack.length > 0) {
+      const from = stack.pop() as string;
+      for (const dep of dependents.get(from) ?? []) {
+        if (outcomes.get(dep) !== "not_started" || running.has(dep)) continue;
+        outcomes.set(dep, "skipped");
+        emit({ type: "skipped", step: steps[index.get(dep) as number] as Step, because: from });
+        stack.push(dep);
+      }
     }
-    return "ready";
+  };
+  const done = (id: string) => {
+    for (const dep of dependents.get(id) ?? []) {
+      const n = (waiting.get(dep) ?? 0) - 1;
+      waiting.set(dep, n);
+      if (n === 0 && outcomes.get(dep) === "not_started") ready.push(index.get(dep) as number);
+    }
   };
 
-  const start = (id: string, s: Step) => {
+  const start = (s: Step) => {
     const t0 = performance.now();
     emit({ type: "start", step: s });
     running.set(
-      id,
+      s.id,
       runOne(s).then(
         (objectId) => {
-          outcomes.set(id, "ok");
+          outcomes.set(s.id, "ok");
           emit({ type: "done", step: s, ms: performance.now() - t0, ...(objectId ? { id: objectId } : {}) });
-          running.delete(id);
+          running.delete(s.id);
+          done(s.id);
         },
         (error: unknown) => {
-          outcomes.set(id, "failed");
+          outcomes.set(s.id, "failed");
           errors.push({ step: s, error });
           emit({ type: "failed", step: s, ms: performance.now() - t0, error });
-          running.delete(id);
+          running.delete(s.id);
+          skipDependents(s.id);
         },
       ),
     );
   };
 
   const aborted = abortPromise(signal);
-  while (pending.size > 0 || running.size > 0) {
+  for (;;) {
     if (signal.aborted) interrupted = true;
-    let progressed = false;
-    for (const id of [...pending]) {
-      const s = byId.get(id);
-      if (!s) continue;
-      const ds = depState(s);
-      if (ds === "blocked") {
-        pending.delete(id);
-        outcomes.set(id, "skipped");
-        const because = s.deps.find((d) => ["failed", "skipped"].includes(outcomes.get(d) ?? "")) ?? "";
-        emit({ type: "skipped", step: s, because });
-        progressed = true;
-        continue;
-      }
-      if (ds !== "ready" || interrupted || running.size >= parallelism) continue;
-      pending.delete(id);
-      progressed = true;
-      start(id, s);
+    while (!interrupted && running.size < parallelism && ready.size > 0) {
+      const s = steps[ready.pop()] as Step;
+      if (outcomes.get(s.id) === "not_started") start(s);
     }
-    if (interrupted && running.size === 0) break;
-    if (running.size > 0) {
-      // Once interrupted, `aborted` is settled: racing it again would return at once and spin
-      // this loop on microtasks, starving the very calls we are waiting for.
-      await Promise.race(interrupted ? [...running.values()] : [...running.values(), aborted]);
-    } else if (!progressed) {
-      break; // nothing runnable: a dependency cycle would land here
-    }
+    if (running.size === 0) break; // done, interrupted, or nothing runnable (a cycle would land here)
+    // Once interrupted, `aborted` is settled: racing it again would return at once and spin
+    // this loop on microtasks, starving the very calls we are waiting for.
+    await Promise.race(interrupted ? [...running.values()] : [...running.values(), aborted]);
   }
   return { outcomes, errors, interrupted };
+}
+
+/** A binary min-heap of step indexes: ready steps start in plan order. */
+class MinHeap {
+  readonly #a: number[] = [];
+
+  get size(): number {
+    return this.#a.length;
+  }
+
+  push(v: number): void {
+    const a = this.#a;
+    a.push(v);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if ((a[p] as number) <= v) break;
+      a[i] = a[p] as number;
+      i = p;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.#a;
+    const top = a[0] as number;
+    const last = a.pop() as number;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && (a[r] as number) < (a[l] as number) ? r : l;
+        if ((a[c] as number) >= last) break;
+        a[i] = a[c] as number;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {
