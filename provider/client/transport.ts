@@ -178,9 +178,15 @@ export class Transport {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  /** Writes a debug line (redacted) when debug logging is on. */
-  debug(line: string): void {
-    if (this.#log !== undefined) this.#log(`popdock-client ${redact(line, this.#secrets)}`);
+  /**
+   * Writes a debug line (redacted) when debug logging is on. A function is called only then: a
+   * line that formats headers and bodies costs nothing when nobody reads it (redacting every body
+   * against every token ID seen so far made a long apply quadratic).
+   */
+  debug(line: string | (() => string)): void {
+    if (this.#log === undefined) return;
+    const text = typeof line === "string" ? line : line();
+    this.#log(`popdock-client ${redact(text, this.#secrets)}`);
   }
 
   /**
@@ -294,7 +300,8 @@ export class Transport {
         if (attempt > 1) this.#stats.retries++;
         const tag = `attempt ${attempt}/${this.#policy.maxAttempts + freeRefusals}`;
         this.debug(
-          `→ ${method} ${requestPath} ${tag} | ${formatHeaders(headers, this.#secrets)}${body === undefined ? "" : ` | body ${this.#clip(body)}`}`,
+          () =>
+            `→ ${method} ${requestPath} ${tag} | ${formatHeaders(headers, this.#secrets)}${body === undefined ? "" : ` | body ${this.#clip(body)}`}`,
         );
         const t0 = this.#now();
 
@@ -343,8 +350,10 @@ export class Transport {
 
         this.#limiter.observe(resHeaders, this.#now());
         const requestId = header(resHeaders, "x-request-id") ?? header(resHeaders, "request-id");
+        const ms = this.#now() - t0;
         this.debug(
-          `← ${method} ${requestPath} ${status} in ${this.#now() - t0}ms ${tag}${requestId ? ` request-id ${requestId}` : ""}${text === "" ? "" : ` | body ${this.#clip(text)}`}`,
+          () =>
+            `← ${method} ${requestPath} ${status} in ${ms}ms ${tag}${requestId ? ` request-id ${requestId}` : ""}${text === "" ? "" : ` | body ${this.#clip(text)}`}`,
         );
 
         if (status >= 200 && status < 300) {
