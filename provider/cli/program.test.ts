@@ -306,3 +306,44 @@ describe("--lock=false", () => {
     }
   });
 });
+
+describe("state rm", () => {
+  it("warns that a rotating token's previous generation, forgotten with it, stays valid in Popdock", async () => {
+    const { emptyState, stringifyState } = await import("../backends/state-codec.js");
+    const { mkdirSync } = await import("node:fs");
+    const dir = tempDir("popdock-staterm-");
+    writeFileSync(join(dir, "popdock.yaml"), "api_users: {}\n");
+    mkdirSync(join(dir, ".popdock"));
+    const state = emptyState("local");
+    state.resources["popdock_api_user.bot"] = {
+      type: "popdock_api_user",
+      id: "usr_1",
+      version: 1,
+      attributes: { name: "bot" },
+      dependencies: [],
+    };
+    state.resources['popdock_api_token.bot["ci"]'] = {
+      type: "popdock_api_token",
+      id: "tok_new",
+      parent: "popdock_api_user.bot",
+      parent_id: "usr_1",
+      version: 1,
+      attributes: { name: "ci-20270301" },
+      dependencies: ["popdock_api_user.bot"],
+      previous: {
+        id: "tok_old",
+        version: 1,
+        attributes: { name: "ci-20261201" },
+        retires_at: "2027-03-08T00:00:00Z",
+      },
+    };
+    writeFileSync(join(dir, ".popdock", "state.json"), stringifyState(state));
+    const c = capture();
+    c.io.cwd = dir;
+    expect(await runMain(["state", "rm", "popdock_api_user.bot"], c.io)).toBe(0);
+    expect(c.out()).toContain('Removed popdock_api_user.bot, popdock_api_token.bot["ci"] from state.');
+    expect(c.err()).toBe(
+      'warning: the previous generation popdock_api_token.bot["ci"] (previous, retires 2027-03-08): tok_old is no longer managed and stays valid in Popdock; delete it there when nobody uses it\n',
+    );
+  });
+});

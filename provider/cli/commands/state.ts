@@ -192,12 +192,22 @@ async function stateRm(args: ParsedArgs, io: CliIO, location: ConfigLocation, ad
       .filter(([, r]) => r.parent === address)
       .map(([a]) => a);
     const gone = new Set([address, ...children]);
+    // A rotating token's previous generation is forgotten with it but stays valid in Popdock.
+    const previous = [...gone].flatMap((a) => {
+      const p = state.resources[a]?.previous;
+      return p === undefined ? [] : [`${a} ${previousLabel(p.retires_at)}: ${p.id}`];
+    });
     for (const a of gone) delete state.resources[a];
     // Forget their pending steps and deposed objects too: nothing here may act on them later.
     state.pending = state.pending.filter((p) => !gone.has(p.address));
     state.deposed = state.deposed.filter((d) => !gone.has(d.address));
     await backend.write(state, serial);
     io.stdout.write(`Removed ${[address, ...children].join(", ")} from state. Popdock was not changed.\n`);
+    for (const p of previous) {
+      io.stderr.write(
+        `warning: the previous generation ${p} is no longer managed and stays valid in Popdock; delete it there when nobody uses it\n`,
+      );
+    }
     return 0;
   });
 }
