@@ -3,6 +3,7 @@
  * the CLI, which owns it, turns variables into options with the `*FromEnv` helpers here.
  */
 import type { Dispatcher } from "undici";
+import { parseDuration } from "../model/duration.js";
 import { UsageError } from "../model/errors.js";
 import type { RetryPolicy } from "./retry.js";
 
@@ -105,7 +106,6 @@ export function retryFromEnv(env: Readonly<Record<string, string | undefined>>):
 
 /** Longest `POPDOCK_RETRY_BUDGET`: 24 hours. */
 const MAX_RETRY_BUDGET_MS = 24 * 3600_000;
-const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
 
 /**
  * `POPDOCK_RETRY_BUDGET`: the time budget of one request, its retries and waits included (429s
@@ -117,10 +117,12 @@ export function retryBudgetFromEnv(env: Readonly<Record<string, string | undefin
   if (raw === undefined || raw === "") return {};
   let ms = Number.NaN;
   if (/^\d+(\.\d+)?$/.test(raw)) ms = Number(raw) * 1000;
-  else if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw)) {
-    ms = 0;
-    for (const m of raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
-      ms += Number(m[1]) * (DURATION_UNIT_MS[m[2] ?? ""] ?? Number.NaN);
+  else {
+    try {
+      ms = parseDuration(raw);
+    } catch {
+      // reported below, with this variable's own range
+    }
   }
   if (!(ms >= 1000 && ms <= MAX_RETRY_BUDGET_MS)) {
     throw new UsageError(

@@ -277,7 +277,7 @@ async function stateMigrate(args: ParsedArgs, io: CliIO, location: ConfigLocatio
   });
   try {
     const timeout = str(args, "lock-timeout");
-    const { parseDuration } = await import("../../backends/file/lock.js");
+    const { parseDuration } = await import("../../model/duration.js");
     const copied = await migrateState(from, to, {
       force: flag(args, "force"),
       lock: {
