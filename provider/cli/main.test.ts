@@ -1,26 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { captureIO } from "../../test/helpers/cli.js";
 import type { CliIO, Out } from "./io.js";
 import { COMMANDS, runMain, terraformSpellings } from "./main.js";
 
-function capture(): { io: CliIO; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stream = (append: (s: string) => void): Out =>
-    ({
-      write: (s: string) => {
-        append(s);
-        return true;
-      },
-    }) as unknown as Out;
-  const io: CliIO = {
-    stdout: stream((s) => (out += s)),
-    stderr: stream((s) => (err += s)),
-    env: {},
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-  };
-  return { io, out: () => out, err: () => err };
-}
+const capture = captureIO;
 
 describe("common options", () => {
   it.each(Object.keys(COMMANDS))("%s accepts --no-color and lists it in its help", async (name) => {

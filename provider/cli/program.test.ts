@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { captureIO } from "../../test/helpers/cli.js";
 import { tempDir } from "../../test/helpers/tmp.js";
 import { completionEntries, completionScript } from "./commands/completion.js";
 import { COMMON_OPTION_NAMES, hasScope, refusalReason } from "./common-options.js";
@@ -12,24 +13,7 @@ import { readVarFiles } from "./var-file.js";
 
 const commands: Command[] = await Promise.all(Object.values(COMMANDS).map((l) => l()));
 
-function capture(): { io: CliIO; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stream = (append: (s: string) => void): Out => ({
-    write: (s: string) => {
-      append(s);
-      return true;
-    },
-  });
-  const io: CliIO = {
-    stdout: stream((s) => (out += s)),
-    stderr: stream((s) => (err += s)),
-    env: {},
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-  };
-  return { io, out: () => out, err: () => err };
-}
+const capture = captureIO;
 
 /** A valid argv for a common option (string options take a value; the lock/input ones `=false`). */
 function argvFor(name: string): string[] {

@@ -14,6 +14,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect } from "vitest";
+import type { CliIO, Out } from "../../provider/cli/io.js";
 import { tempDir } from "./tmp.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -183,4 +184,24 @@ export function explain(r: CliResult, context = ""): string {
 export function expectExit(r: CliResult, code: number, context = ""): CliResult {
   expect(r.code, explain(r, context)).toBe(code);
   return r;
+}
+
+/** A `CliIO` for `runMain` in-process that collects stdout and stderr (no terminal, empty env). */
+export function captureIO(): { io: CliIO; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  const stream = (append: (s: string) => void): Out => ({
+    write: (s: string) => {
+      append(s);
+      return true;
+    },
+  });
+  const io: CliIO = {
+    stdout: stream((s) => (out += s)),
+    stderr: stream((s) => (err += s)),
+    env: {},
+    cwd: process.cwd(),
+    signal: new AbortController().signal,
+  };
+  return { io, out: () => out, err: () => err };
 }
