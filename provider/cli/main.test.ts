@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { captureIO } from "../../test/helpers/cli.js";
-import type { CliIO, Out } from "./io.js";
 import { COMMANDS, runMain, terraformSpellings } from "./main.js";
 
 const capture = captureIO;

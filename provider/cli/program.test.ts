@@ -6,7 +6,7 @@ import { captureIO } from "../../test/helpers/cli.js";
 import { tempDir } from "../../test/helpers/tmp.js";
 import { completionEntries, completionScript } from "./commands/completion.js";
 import { COMMON_OPTION_NAMES, hasScope, refusalReason } from "./common-options.js";
-import type { CliIO, Command, Out } from "./io.js";
+import type { Command } from "./io.js";
 import { COMMANDS, runMain } from "./main.js";
 import { commandHelp, optionsOf, parseCommand } from "./program.js";
 import { readVarFiles } from "./var-file.js";

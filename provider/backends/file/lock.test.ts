@@ -7,7 +7,6 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../model/errors.js";
 import {
   acquireLock,
   forceUnlock,

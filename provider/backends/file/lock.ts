@@ -26,7 +26,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatDuration } from "../../model/duration.js";
-import { PopdockError, UsageError } from "../../model/errors.js";
+import { PopdockError } from "../../model/errors.js";
 
 /** What a lock file records about its holder. */
 export interface LockInfo {

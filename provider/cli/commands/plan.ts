@@ -14,12 +14,10 @@ import {
 import { generateImportYaml } from "../../frontends/yaml/generate.js";
 import { UsageError } from "../../model/errors.js";
 import { verdict } from "../../policy/evaluate.js";
-import { renderPolicyMarkdown } from "../../policy/render.js";
 import {
   COLOR_OPTIONS,
   CONFIG_OPTIONS,
   CONNECTION_OPTIONS,
-  displayPath,
   FULL_OPTION,
   flag,
   PLAN_SAFETY_OPTIONS,
